@@ -1,0 +1,11 @@
+//! whfb-sim: a discrete-event timing simulator of Windows Hello for Business hybrid
+//! certificate trust provisioning.
+//!
+//! Layers, from the bottom: [`engine`] (domain-free DES core), [`scenario`] (the file
+//! format and its validation), [`model`] (the provisioning flow, one module per step),
+//! [`pki`] (real keys, requests, RA, CA), [`run`] (replications, variants, parallelism)
+//! and [`report`] (summary, CSV, charts). The `whfb-sim` binary only parses the command
+//! line and calls into these.
+
+pub mod engine;
+pub mod scenario;

@@ -1,0 +1,67 @@
+//! Calendar time of the scenario's time origin, for certificate validity periods.
+
+/// Parses an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
+pub fn parse_epoch(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–2049)");
+    let b = s.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
+        let t = &s[r];
+        if t.chars().all(|c| c.is_ascii_digit()) {
+            t.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // X.509 UTCTime only reaches 2049; later dates would need GeneralizedTime.
+    if !(1970..=2049).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
+        return Err(bad());
+    }
+    if d < 1 || d > days_in_month(y, mo) {
+        return Err(bad());
+    }
+    Ok(days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + se)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_instants() {
+        assert_eq!(parse_epoch("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_epoch("2026-01-05T00:00:00Z"), Ok(1_767_571_200));
+        assert_eq!(parse_epoch("2024-02-29T12:30:15Z"), Ok(1_709_209_815));
+    }
+
+    #[test]
+    fn rejects_malformed_or_out_of_range() {
+        for bad in ["2026-01-05", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2051-01-01T00:00:00Z", "2026-01-05T00:00:00+01:00"] {
+            assert!(parse_epoch(bad).is_err(), "{bad}");
+        }
+    }
+}

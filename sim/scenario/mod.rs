@@ -1,0 +1,342 @@
+//! Scenario files: the schema with its documented defaults, durations and distributions,
+//! `[variants.NAME]` overrides, `--set` overrides, and validation with errors that give
+//! file, line, column and key.
+
+pub mod calendar;
+pub mod distribution;
+pub mod duration;
+pub mod error;
+pub mod keypath;
+pub mod overrides;
+pub mod schema;
+pub mod validate;
+
+pub use error::{Origin, ScenarioError};
+pub use overrides::Override;
+pub use schema::Spec;
+
+use keypath::{KeyPath, Located, Seg};
+use std::path::Path;
+use toml::{Table, Value};
+
+/// The embedded default scenario (`scenarios/default.toml`): pre-KB vs post-KB.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
+
+/// Name shown for the embedded default in messages.
+pub const DEFAULT_SCENARIO_NAME: &str = "<embedded default scenario>";
+
+/// Keys a variant may not change: they define the population being compared.
+const BASE_ONLY: [&str; 5] = ["name", "seed", "users", "replications", "description"];
+
+/// One named configuration to simulate.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The variant's name (`pre-kb`, `post-kb`, or `base` when the file has none).
+    pub name: String,
+    /// The base with this variant's overrides and the command line's.
+    pub spec: Spec,
+}
+
+/// One swept parameter from a `[sweep]` table or `--param`.
+#[derive(Debug, Clone)]
+pub struct SweepParam {
+    /// Dotted key.
+    pub key: String,
+    /// The values, in order.
+    pub values: Vec<Value>,
+}
+
+/// A loaded, validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The base configuration (no variant), with the command line's overrides.
+    pub base: Spec,
+    /// The variants to compare, in file order.
+    pub variants: Vec<Variant>,
+    /// The `[sweep]` table, if any.
+    pub sweep: Vec<SweepParam>,
+    layers: Layers,
+}
+
+#[derive(Debug, Clone)]
+struct Layers {
+    file: String,
+    text: String,
+    base: Table,
+    variants: Vec<(String, Table)>,
+    overrides: Vec<Override>,
+}
+
+impl Scenario {
+    /// Loads a scenario file with `--set` overrides.
+    pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::file(&file, None, None, format!("cannot read the scenario file: {e}")))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into());
+        Scenario::load_str(&text, &file, &stem, sets)
+    }
+
+    /// The embedded default scenario with `--set` overrides.
+    pub fn load_default(sets: &[String]) -> Result<Scenario, ScenarioError> {
+        Scenario::load_str(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, "default", sets)
+    }
+
+    /// Loads scenario `text`; `file` names it in errors, `stem` is the name used when the
+    /// file sets none.
+    pub fn load_str(text: &str, file: &str, stem: &str, sets: &[String]) -> Result<Scenario, ScenarioError> {
+        let located = Located::parse(text).map_err(|(msg, off)| {
+            let (line, col) = off.map(|o| keypath::line_col(text, o)).unzip();
+            ScenarioError::file(file, line, col, format!("not valid TOML: {msg}"))
+        })?;
+        let mut base: Table = toml::from_str(text)
+            .map_err(|e| ScenarioError::file(file, None, None, format!("not valid TOML: {}", e.message())))?;
+        let at = |path: &KeyPath, msg: String| {
+            let (line, column) = located.position(path).unzip();
+            ScenarioError {
+                origin: Origin::File {
+                    file: file.to_string(),
+                    line,
+                    column,
+                },
+                key: Some(path.to_string()),
+                message: msg,
+            }
+        };
+
+        let mut variants = Vec::new();
+        if let Some(v) = base.remove("variants") {
+            let Value::Table(vt) = v else {
+                return Err(at(&KeyPath::parse("variants").unwrap_or_default(), "must be a table of tables: [variants.NAME]".into()));
+            };
+            for (name, body) in vt {
+                let path = KeyPath(vec![Seg::Key("variants".into()), Seg::Key(name.clone())]);
+                let Value::Table(body) = body else {
+                    return Err(at(&path, "a variant must be a table: [variants.NAME] with keys to override".into()));
+                };
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(at(&path, format!("`{name}` is not allowed as a variant name; allowed: letters, digits, '-' and '_'")));
+                }
+                for k in BASE_ONLY {
+                    if body.contains_key(k) {
+                        return Err(at(&path.child(k), format!("a variant cannot change `{k}`: variants compare the same population; set it in the base")));
+                    }
+                }
+                variants.push((name, body));
+            }
+        }
+        let sweep = match base.remove("sweep") {
+            None => Vec::new(),
+            Some(Value::Table(t)) => {
+                let mut out = Vec::new();
+                for (k, v) in t {
+                    let path = KeyPath(vec![Seg::Key("sweep".into()), Seg::Key(k.clone())]);
+                    match v {
+                        Value::Array(values) if !values.is_empty() => out.push(SweepParam { key: k, values }),
+                        _ => return Err(at(&path, "a swept key needs a non-empty array of values, e.g. \"aad_connect.interval\" = [\"30m\", \"1h\"]".into())),
+                    }
+                }
+                out
+            }
+            Some(_) => return Err(at(&KeyPath::parse("sweep").unwrap_or_default(), "must be a table: [sweep] with \"key\" = [values]".into())),
+        };
+        if !base.contains_key("name") {
+            base.insert("name".into(), Value::String(stem.to_string()));
+        }
+        let overrides = sets
+            .iter()
+            .map(|s| {
+                Override::parse(s).map_err(|m| ScenarioError {
+                    origin: Origin::Flag(s.clone()),
+                    key: None,
+                    message: m,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let layers = Layers {
+            file: file.to_string(),
+            text: text.to_string(),
+            base,
+            variants,
+            overrides,
+        };
+        let (base, variants) = layers.resolve()?;
+        for p in &sweep {
+            let path = KeyPath::parse(&p.key).map_err(|m| at(&KeyPath(vec![Seg::Key("sweep".into())]), m))?;
+            if path.0.first() == Some(&Seg::Key("variants".into())) {
+                return Err(at(&KeyPath(vec![Seg::Key("sweep".into())]), "sweep keys apply to every variant; do not start them with `variants.`".into()));
+            }
+        }
+        Ok(Scenario {
+            base,
+            variants,
+            sweep,
+            layers,
+        })
+    }
+
+    /// The same scenario with more overrides (a sweep point), validated again.
+    pub fn with_overrides(&self, extra: &[Override]) -> Result<Scenario, ScenarioError> {
+        let mut layers = self.layers.clone();
+        layers.overrides.extend_from_slice(extra);
+        let (base, variants) = layers.resolve()?;
+        Ok(Scenario {
+            base,
+            variants,
+            sweep: self.sweep.clone(),
+            layers,
+        })
+    }
+
+    /// The scenario's name (names the report folder).
+    pub fn name(&self) -> &str {
+        &self.base.name
+    }
+
+    /// Where the scenario came from, as shown in messages.
+    pub fn source(&self) -> &str {
+        &self.layers.file
+    }
+}
+
+impl Layers {
+    /// Applies overrides, merges each variant over the base, deserializes and validates.
+    fn resolve(&self) -> Result<(Spec, Vec<Variant>), ScenarioError> {
+        let located = Located::parse(&self.text).map_err(|(m, _)| ScenarioError::file(&self.file, None, None, m))?;
+        let mut base = self.base.clone();
+        let mut variants = self.variants.clone();
+        let mut forced: Vec<&Override> = Vec::new();
+        for o in &self.overrides {
+            let flag_err = |m: String| ScenarioError {
+                origin: Origin::Flag(o.text.clone()),
+                key: Some(o.path.to_string()),
+                message: m,
+            };
+            match o.path.0.as_slice() {
+                [Seg::Key(v), Seg::Key(name), rest @ ..] if v == "variants" => {
+                    let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
+                    let Some((_, table)) = variants.iter_mut().find(|(n, _)| n == name) else {
+                        return Err(flag_err(format!("no variant `{name}`; the scenario has: {}", if names.is_empty() { "none".into() } else { names.join(", ") })));
+                    };
+                    if rest.is_empty() {
+                        return Err(flag_err("name a key inside the variant, e.g. variants.post-kb.adfs.patched=2".into()));
+                    }
+                    overrides::set_path(table, &KeyPath(rest.to_vec()), o.value.clone()).map_err(flag_err)?;
+                }
+                _ => {
+                    overrides::set_path(&mut base, &o.path, o.value.clone()).map_err(flag_err)?;
+                    forced.push(o);
+                }
+            }
+        }
+
+        let locate = |path: &KeyPath, variant: Option<(&str, &Table)>, msg: String| -> ScenarioError {
+            if let Some(o) = forced.iter().rev().find(|o| path.0.starts_with(&o.path.0) || o.path.0.starts_with(&path.0)) {
+                return ScenarioError {
+                    origin: Origin::Flag(o.text.clone()),
+                    key: Some(path.to_string()),
+                    message: msg,
+                };
+            }
+            let in_file = match variant {
+                Some((name, table)) if overrides::has_path(table, &prefix_present(table, path)) => {
+                    path.under(&[Seg::Key("variants".into()), Seg::Key(name.into())])
+                }
+                _ => path.clone(),
+            };
+            let (line, column) = located.position(&in_file).unzip();
+            ScenarioError {
+                origin: Origin::File {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                },
+                key: Some(in_file.to_string()),
+                message: msg,
+            }
+        };
+
+        let base_spec = build(&base, None, &locate)?;
+        let mut out = Vec::new();
+        if variants.is_empty() {
+            out.push(Variant {
+                name: "base".into(),
+                spec: base_spec.clone(),
+            });
+        }
+        for (name, table) in &variants {
+            let mut merged = base.clone();
+            overrides::deep_merge(&mut merged, table);
+            // Command-line values win over what a variant sets.
+            for o in &forced {
+                overrides::set_path(&mut merged, &o.path, o.value.clone()).map_err(|m| ScenarioError {
+                    origin: Origin::Flag(o.text.clone()),
+                    key: Some(o.path.to_string()),
+                    message: m,
+                })?;
+            }
+            let spec = build(&merged, Some((name.as_str(), table)), &locate)?;
+            out.push(Variant {
+                name: name.clone(),
+                spec,
+            });
+        }
+        Ok((base_spec, out))
+    }
+}
+
+/// The longest prefix of `path` present in `table` (where a variant's value sits).
+fn prefix_present(table: &Table, path: &KeyPath) -> KeyPath {
+    let mut p = path.clone();
+    while !p.0.is_empty() && !overrides::has_path(table, &p) {
+        p.0.pop();
+    }
+    if p.0.is_empty() {
+        // Nothing of the path is in the variant: make `has_path` fail.
+        KeyPath(vec![Seg::Key(String::new())])
+    } else {
+        p
+    }
+}
+
+fn build(
+    table: &Table,
+    variant: Option<(&str, &Table)>,
+    locate: &dyn Fn(&KeyPath, Option<(&str, &Table)>, String) -> ScenarioError,
+) -> Result<Spec, ScenarioError> {
+    let value = Value::Table(table.clone());
+    let spec: Spec = serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut path = KeyPath::from_serde(e.path());
+        let msg = tidy_serde_message(&e.inner().to_string());
+        // serde reports an unknown key at its parent: point at the key itself.
+        if let Some(field) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+            path = path.child(field);
+        }
+        locate(&path, variant, msg)
+    })?;
+    if let Some((path, msg)) = validate::validate(&spec).into_iter().next() {
+        return Err(locate(&path, variant, msg));
+    }
+    Ok(spec)
+}
+
+/// serde's wording made friendlier: type names users know.
+fn tidy_serde_message(m: &str) -> String {
+    let m = m.trim().trim_end_matches('.');
+    let m = m
+        .replace("expected u32", "expected a whole number (0 or more)")
+        .replace("expected u64", "expected a whole number (0 or more)")
+        .replace("expected f64", "expected a number")
+        .replace("expected a boolean", "expected true or false");
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        format!("unknown key {rest}")
+    } else {
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,625 @@
+//! The scenario schema: every parameter of the model with its default.
+//!
+//! Each default names its source: a section of `shared/DOMAIN.md` (H/M: published) or
+//! "estimate" (E: nothing published; a user should expect to override it). Every table
+//! rejects unknown keys, and every key may be left out.
+
+use super::distribution::DistSpec;
+use super::duration::Duration;
+use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
+use serde::Deserialize;
+
+const MS: u64 = 1_000;
+
+/// One fully resolved configuration: the base scenario with one variant's overrides.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Spec {
+    /// Scenario name: names the report folder.
+    pub name: String,
+    /// One line saying what the scenario is for.
+    pub description: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Number of simulated users (one device each).
+    pub users: u32,
+    /// Independent replications (seeds derived from `seed`).
+    pub replications: u32,
+    /// Simulated span from the time origin (Monday 00:00, when the policy applies); users
+    /// not done by then are `pending`.
+    pub horizon: Duration,
+    /// First sign-ins and the session model.
+    pub signin: SignIn,
+    /// Device prerequisites (join and device writeback).
+    pub prerequisites: Prerequisites,
+    /// The "Set up a PIN" page.
+    pub pin_page: PinPage,
+    /// Multi-factor authentication.
+    pub mfa: Mfa,
+    /// PIN creation.
+    pub pin: Pin,
+    /// Where the user's key pair comes from.
+    pub key: Key,
+    /// Device Registration Service (key registration, receipt validation).
+    pub drs: Drs,
+    /// The Azure AD Connect sync scheduler.
+    pub aad_connect: AadConnect,
+    /// The client's certificate enrollment behaviour.
+    pub enrollment: Enrollment,
+    /// The AD FS farm and its registration authority.
+    pub adfs: Adfs,
+    /// The issuing certification authority.
+    pub ca: Ca,
+    /// Cryptography: real or off, algorithms, simulated durations of crypto steps.
+    pub pki: Pki,
+    /// Scheduled fault windows.
+    pub faults: Vec<Fault>,
+    /// Shares of enrollment requests that are attacks the checks must refuse.
+    pub attacks: Attacks,
+    /// Report options.
+    pub report: Report,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            name: "scenario".into(),
+            description: String::new(),
+            seed: 1,
+            users: 2_000,
+            replications: 1,
+            horizon: Duration(14 * DAY),
+            signin: SignIn::default(),
+            prerequisites: Prerequisites::default(),
+            pin_page: PinPage::default(),
+            mfa: Mfa::default(),
+            pin: Pin::default(),
+            key: Key::default(),
+            drs: Drs::default(),
+            aad_connect: AadConnect::default(),
+            enrollment: Enrollment::default(),
+            adfs: Adfs::default(),
+            ca: Ca::default(),
+            pki: Pki::default(),
+            faults: Vec::new(),
+            attacks: Attacks::default(),
+            report: Report::default(),
+        }
+    }
+}
+
+/// A window of first sign-ins: users arrive uniformly between `start` and `end`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wave {
+    /// Window start (time since Monday 00:00).
+    pub start: Duration,
+    /// Window end.
+    pub end: Duration,
+    /// Share of users whose first sign-in falls in this window (the shares sum to 1).
+    pub share: f64,
+}
+
+/// First sign-ins and sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignIn {
+    /// Arrival waves of the first sign-in after the policy applies. Estimate: a Monday
+    /// morning wave, a smaller after-lunch one, stragglers on Tuesday.
+    pub waves: Vec<Wave>,
+    /// How long a user stays signed in once the desktop is up. Estimate.
+    pub session: DistSpec,
+    /// Time from sign-out to the next sign-in (nights and weekends in its tail). Estimate.
+    pub away: DistSpec,
+}
+
+impl Default for SignIn {
+    fn default() -> Self {
+        SignIn {
+            waves: vec![
+                Wave {
+                    start: Duration(7 * HOUR + 30 * MINUTE),
+                    end: Duration(9 * HOUR + 30 * MINUTE),
+                    share: 0.75,
+                },
+                Wave {
+                    start: Duration(12 * HOUR + 30 * MINUTE),
+                    end: Duration(13 * HOUR + 30 * MINUTE),
+                    share: 0.15,
+                },
+                Wave {
+                    start: Duration(DAY + 7 * HOUR + 30 * MINUTE),
+                    end: Duration(DAY + 10 * HOUR),
+                    share: 0.10,
+                },
+            ],
+            session: DistSpec::lognormal(4 * HOUR, 9 * HOUR),
+            away: DistSpec::lognormal(15 * HOUR, 40 * HOUR),
+        }
+    }
+}
+
+/// How a device that is not yet joined gets joined (DOMAIN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinMode {
+    /// Federated domain: the device registers with DRS at once; certificate trust then
+    /// waits for device writeback on the next sync cycle.
+    Federated,
+    /// Managed domain (sync join): the computer object must be synced to Azure AD first
+    /// (one cycle), then the device registers, then device writeback (another cycle).
+    Sync,
+}
+
+/// Device prerequisites.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prerequisites {
+    /// Share of devices already hybrid joined and written back when the policy applies.
+    /// Estimate.
+    pub joined_share: f64,
+    /// How the other devices join. DOMAIN §3 (H).
+    pub join: JoinMode,
+    /// The Automatic-Device-Join task runs at sign-in and retries this often. DOMAIN §3 (H).
+    pub join_retry: Duration,
+    /// Duration of the device registration call. DOMAIN §6 (estimate ≈ 5 s).
+    pub device_registration: DistSpec,
+}
+
+impl Default for Prerequisites {
+    fn default() -> Self {
+        Prerequisites {
+            joined_share: 0.95,
+            join: JoinMode::Federated,
+            join_retry: Duration(HOUR),
+            device_registration: DistSpec::lognormal(5 * SECOND, 15 * SECOND),
+        }
+    }
+}
+
+/// The full-screen "Set up a PIN" page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PinPage {
+    /// Time until the user clicks it. Estimate.
+    pub think: DistSpec,
+}
+
+impl Default for PinPage {
+    fn default() -> Self {
+        PinPage {
+            think: DistSpec::lognormal(8 * SECOND, 45 * SECOND),
+        }
+    }
+}
+
+/// Multi-factor authentication (DOMAIN §1 step 4, §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mfa {
+    /// Time for the user to answer. DOMAIN §6 (estimate: median ≈ 15 s).
+    pub response: DistSpec,
+    /// Probability an attempt fails (wrong answer, denied). DOMAIN §6 (estimate: failure
+    /// and timeout ≈ 5 % together).
+    pub p_fail: f64,
+    /// Probability the user never answers: the flow waits for `timeout`. DOMAIN §6 (estimate).
+    pub p_timeout: f64,
+    /// How long the flow waits for an answer. DOMAIN §6 (estimate ≈ 60 s).
+    pub timeout: Duration,
+    /// Time to click "retry" after an error. Estimate.
+    pub retry_think: DistSpec,
+    /// Attempts in one sign-in before the user leaves provisioning until the next sign-in.
+    /// Estimate.
+    pub max_attempts: u32,
+    /// An MFA done this recently is not asked again. DOMAIN §1 step 4 (H: 10 minutes).
+    pub reuse: Duration,
+    /// Sign-ins on which the user left provisioning before they stop for good (`gave_up`).
+    /// Estimate.
+    pub max_abandoned_signins: u32,
+}
+
+impl Default for Mfa {
+    fn default() -> Self {
+        Mfa {
+            response: DistSpec::lognormal(15 * SECOND, 45 * SECOND),
+            p_fail: 0.03,
+            p_timeout: 0.02,
+            timeout: Duration(60 * SECOND),
+            retry_think: DistSpec::lognormal(5 * SECOND, 20 * SECOND),
+            max_attempts: 3,
+            reuse: Duration(10 * MINUTE),
+            max_abandoned_signins: 3,
+        }
+    }
+}
+
+/// PIN creation (DOMAIN §1 step 5, §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pin {
+    /// Time to enter and confirm a PIN. DOMAIN §6 (estimate ≈ 20 s).
+    pub entry: DistSpec,
+    /// Probability the complexity policy rejects an entry (the user enters it again).
+    /// DOMAIN §6 (estimate 5–10 %).
+    pub p_reject: f64,
+}
+
+impl Default for Pin {
+    fn default() -> Self {
+        Pin {
+            entry: DistSpec::lognormal(20 * SECOND, 60 * SECOND),
+            p_reject: 0.07,
+        }
+    }
+}
+
+/// Where the key pair comes from (DOMAIN §1 step 6, §4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Key {
+    /// Share of devices with a firmware TPM. Estimate.
+    pub tpm_firmware_share: f64,
+    /// Share of devices with a discrete TPM (the rest have no usable TPM). Estimate.
+    pub tpm_discrete_share: f64,
+    /// Share of TPM devices whose pre-generation pool (KeyPreGenTask) holds a ready key.
+    /// DOMAIN §1 step 6 (M; the share is an estimate).
+    pub pregen_share: f64,
+    /// `RequireSecurityDevice`: a device without a usable TPM cannot provision (`no_tpm`).
+    /// DOMAIN §1 step 6 (H: default false).
+    pub require_tpm: bool,
+    /// Taking a pre-generated key. DOMAIN §4 (estimate ≈ 0).
+    pub pregen: DistSpec,
+    /// Firmware TPM RSA-2048 generation. DOMAIN §4 (estimate ≈ 2 s, 0.5–5).
+    pub firmware: DistSpec,
+    /// Discrete TPM RSA-2048 generation. DOMAIN §4 (estimate ≈ 8 s, 2–30, tail to 120).
+    pub discrete: DistSpec,
+    /// Software key generation. DOMAIN §4 (estimate ≈ 0.2 s).
+    pub software: DistSpec,
+}
+
+impl Default for Key {
+    fn default() -> Self {
+        Key {
+            tpm_firmware_share: 0.70,
+            tpm_discrete_share: 0.25,
+            pregen_share: 0.5,
+            require_tpm: false,
+            pregen: DistSpec::fixed(50 * MS),
+            firmware: DistSpec::lognormal(2 * SECOND, 5 * SECOND),
+            discrete: DistSpec::lognormal(8 * SECOND, 30 * SECOND),
+            software: DistSpec::lognormal(200 * MS, 500 * MS),
+        }
+    }
+}
+
+/// Device Registration Service (DOMAIN §1 step 7, §3, §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Drs {
+    /// Key registration call. DOMAIN §6 (estimate ≈ 1 s, 0.3–5).
+    pub latency: DistSpec,
+    /// Probability a call is throttled ("try after 300 seconds"). Estimate.
+    pub p_throttle: f64,
+    /// Wait after a throttle before the client calls again. DOMAIN §3 (H: 300 s).
+    pub throttle_backoff: Duration,
+    /// AD FS validating a key receipt against DRS (patched servers, key not yet in AD).
+    /// Estimate.
+    pub receipt_validation: DistSpec,
+}
+
+impl Default for Drs {
+    fn default() -> Self {
+        Drs {
+            latency: DistSpec::lognormal(SECOND, 5 * SECOND),
+            p_throttle: 0.005,
+            throttle_backoff: Duration(300 * SECOND),
+            receipt_validation: DistSpec::lognormal(150 * MS, 600 * MS),
+        }
+    }
+}
+
+/// Azure AD Connect's sync scheduler (DOMAIN §2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AadConnect {
+    /// Time between cycle starts. DOMAIN §2 (H: default and minimum 30 min).
+    pub interval: Duration,
+    /// Allows an interval under 30 min (the product raises it to 30; lab use only).
+    pub allow_below_minimum: bool,
+    /// Start of the first cycle after the time origin: `"random"` (uniform over one
+    /// interval, drawn per replication) or a duration.
+    pub phase: Phase,
+    /// Time from a cycle's start to its Azure AD import step: a key registered before this
+    /// cut-off lands in AD at the end of the cycle. DOMAIN §2 (order H/M; duration estimate).
+    pub import_ad: Duration,
+    /// Fixed cost of a delta cycle besides per-object work. Estimate.
+    pub overhead: Duration,
+    /// Cost per changed object. DOMAIN §2 (M: 10k objects ≈ 10 min → 60 ms).
+    pub per_object: Duration,
+    /// Other changed objects in every cycle (directory churn). DOMAIN §2 (M: typical delta
+    /// ≈ 7 % of objects; the count is an estimate).
+    pub background_changes: u32,
+    /// Times of manual `Start-ADSyncSyncCycle -PolicyType Delta` runs. DOMAIN §2 (H).
+    pub sync_now: Vec<Duration>,
+}
+
+impl Default for AadConnect {
+    fn default() -> Self {
+        AadConnect {
+            interval: Duration(30 * MINUTE),
+            allow_below_minimum: false,
+            phase: Phase::Random,
+            import_ad: Duration(MINUTE),
+            overhead: Duration(2 * MINUTE),
+            per_object: Duration(60 * MS),
+            background_changes: 200,
+            sync_now: Vec::new(),
+        }
+    }
+}
+
+/// When the first sync cycle starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Uniform over one interval, from the scheduler's own random stream.
+    Random,
+    /// A fixed offset from the time origin.
+    At(Duration),
+}
+
+impl<'de> Deserialize<'de> for Phase {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s == "random" {
+            Ok(Phase::Random)
+        } else {
+            super::duration::parse_duration(&s)
+                .map(|us| Phase::At(Duration(us)))
+                .map_err(|e| serde::de::Error::custom(format!("{e}, or \"random\"")))
+        }
+    }
+}
+
+/// The client's enrollment behaviour (DOMAIN §1 step 9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Enrollment {
+    /// Deferred retries after a failed enrollment, counted from key registration, made only
+    /// while the user stays signed in. DOMAIN §1 step 9 (H: 24, 85, 145, 205, 265, 480 min).
+    pub retry_schedule: Vec<Duration>,
+    /// After a sign-out, the next attempt comes this long after the next sign-in.
+    /// DOMAIN §1 step 9 (H: about 30 min).
+    pub after_signin: Duration,
+    /// Certificate autoenrollment's periodic run while signed in. DOMAIN §6 (M: 8 h).
+    pub periodic: Duration,
+    /// Installing the certificate and telling the user the PIN is ready. Estimate.
+    pub client_install: DistSpec,
+}
+
+impl Default for Enrollment {
+    fn default() -> Self {
+        Enrollment {
+            retry_schedule: [24, 85, 145, 205, 265, 480]
+                .iter()
+                .map(|m| Duration(m * MINUTE))
+                .collect(),
+            after_signin: Duration(30 * MINUTE),
+            periodic: Duration(8 * HOUR),
+            client_install: DistSpec::lognormal(SECOND, 3 * SECOND),
+        }
+    }
+}
+
+/// How the load balancer picks an AD FS server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balancing {
+    /// Each request to the next server in turn (skipping servers that are down).
+    RoundRobin,
+    /// A uniformly random server among those up.
+    Random,
+    /// The up server with the fewest requests in service or waiting.
+    LeastBusy,
+}
+
+/// The AD FS farm and its registration authority (DOMAIN §1 step 9, §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Adfs {
+    /// Federation servers. DOMAIN §6 (M: 1k–15k users → 2).
+    pub servers: u32,
+    /// Servers with KB4088889 (servers 1..=patched are patched). DOMAIN §1 step 9 (H: the
+    /// KB is installed per server).
+    pub patched: u32,
+    /// Concurrent requests per server. Estimate.
+    pub workers: u32,
+    /// Load-balancer policy.
+    pub balancing: Balancing,
+    /// Request handling (authentication, token processing) per request. DOMAIN §6
+    /// (estimate from 50–150 tokens/s per server).
+    pub service: DistSpec,
+    /// Looking the key up in on-prem AD. Estimate.
+    pub ad_key_lookup: DistSpec,
+    /// Registration-authority processing besides the crypto itself. DOMAIN §6 (estimate
+    /// ≈ 0.3 s).
+    pub ra_service: DistSpec,
+}
+
+impl Default for Adfs {
+    fn default() -> Self {
+        Adfs {
+            servers: 2,
+            patched: 0,
+            workers: 16,
+            balancing: Balancing::RoundRobin,
+            service: DistSpec::lognormal(80 * MS, 300 * MS),
+            ad_key_lookup: DistSpec::lognormal(20 * MS, 80 * MS),
+            ra_service: DistSpec::lognormal(300 * MS, 900 * MS),
+        }
+    }
+}
+
+/// The issuing CA (DOMAIN §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ca {
+    /// Requests the CA processes at once (≈ CPUs). DOMAIN §6 (M).
+    pub workers: u32,
+    /// Time to issue one certificate on one worker. DOMAIN §6 (M: ≈ 23 certificates/s per
+    /// CPU → mean 43 ms).
+    pub issue: DistSpec,
+}
+
+impl Default for Ca {
+    fn default() -> Self {
+        Ca {
+            workers: 2,
+            issue: DistSpec::exponential(43 * MS),
+        }
+    }
+}
+
+/// Whether real cryptography runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PkiMode {
+    /// Real keys, requests, signatures and certificates; every check is real.
+    Real,
+    /// No cryptography: the same decisions made on identities. Reports say so.
+    Off,
+}
+
+/// The client key algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ClientKey {
+    /// RSA-2048 with SHA-256, what WHfB uses.
+    #[serde(rename = "rsa-2048")]
+    Rsa2048,
+    /// ECDSA P-256 with SHA-256: far cheaper to generate, for very large populations.
+    #[serde(rename = "ecdsa-p256")]
+    EcdsaP256,
+}
+
+/// Cryptography (DESIGN §3, DOMAIN §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pki {
+    /// `"real"` or `"off"`.
+    pub mode: PkiMode,
+    /// `"rsa-2048"` or `"ecdsa-p256"`.
+    pub client_key: ClientKey,
+    /// Folder of the pre-generated key pool; empty: `$WHFB_SIM_KEY_CACHE`, else the user's
+    /// cache directory.
+    pub key_cache: String,
+    /// Calendar time of the time origin (RFC 3339, UTC), for certificate validity.
+    pub epoch: String,
+    /// Validity of issued user certificates. DOMAIN §5 (template; estimate 1 year).
+    pub cert_validity: Duration,
+    /// When the enrollment agent certificate expires, counted from the time origin.
+    /// DOMAIN §5 (AD FS renews it ~60 days before expiry; default: far away).
+    pub agent_expires: Duration,
+    /// Simulated durations of the crypto steps (`whfb-sim calibrate` measures them).
+    pub timing: PkiTiming,
+}
+
+impl Default for Pki {
+    fn default() -> Self {
+        Pki {
+            mode: PkiMode::Real,
+            client_key: ClientKey::Rsa2048,
+            key_cache: String::new(),
+            epoch: "2026-01-05T00:00:00Z".into(),
+            cert_validity: Duration(365 * DAY),
+            agent_expires: Duration(300 * DAY),
+            timing: PkiTiming::default(),
+        }
+    }
+}
+
+/// Simulated durations of crypto steps. Defaults: `whfb-sim calibrate` on the development
+/// machine (RSA-2048, aws-lc-rs), rounded up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PkiTiming {
+    /// Client builds and signs the PKCS#10 request.
+    pub request_sign: Duration,
+    /// RA verifies the request and signs the CMS envelope.
+    pub ra_check_sign: Duration,
+    /// CA verifies the envelope and signs the certificate.
+    pub ca_check_issue: Duration,
+    /// Client verifies the issued certificate.
+    pub client_verify: Duration,
+}
+
+impl Default for PkiTiming {
+    fn default() -> Self {
+        PkiTiming {
+            request_sign: Duration(2 * MS),
+            ra_check_sign: Duration(2 * MS),
+            ca_check_issue: Duration(2 * MS),
+            client_verify: Duration(MS / 5),
+        }
+    }
+}
+
+/// What a fault window breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// DRS unreachable: registrations and receipt validations fail.
+    DrsDown,
+    /// DRS slow: its latencies are multiplied by `factor`.
+    DrsSlow,
+    /// One AD FS server (`server`, 1-based) is down; the balancer skips it.
+    AdfsServerDown,
+    /// The CA is unreachable: the RA's requests to it fail.
+    CaDown,
+    /// The sync scheduler is stopped: a running cycle is aborted (its changes wait for the
+    /// next run) and no cycle starts; it resumes with a cycle at the window's end.
+    AadConnectStopped,
+}
+
+/// A scheduled fault window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// What breaks.
+    pub kind: FaultKind,
+    /// Window start (time since the origin).
+    pub start: Duration,
+    /// Window end.
+    pub end: Duration,
+    /// `drs_slow` only: latency multiplier.
+    #[serde(default)]
+    pub factor: Option<f64>,
+    /// `adfs_server_down` only: which server (1-based).
+    #[serde(default)]
+    pub server: Option<u32>,
+}
+
+/// Attack shares (DESIGN §1): the real checks must refuse them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attacks {
+    /// Share of enrollment requests carrying a key other than the registered one.
+    pub mismatched_key: f64,
+    /// Share of envelopes reaching the CA signed by a certificate without the enrollment
+    /// agent EKU.
+    pub non_agent_signer: f64,
+}
+
+/// Report options.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Report {
+    /// Bucket width of the time series (resources, users waiting).
+    pub series_bucket: Duration,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Report {
+            series_bucket: Duration(5 * MINUTE),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Checks that a resolved configuration makes sense, beyond what the types enforce. Each
+//! problem names its key and what is allowed.
+
+use super::calendar::parse_epoch;
+use super::keypath::KeyPath;
+use super::schema::{FaultKind, Spec};
+use crate::engine::time::{MINUTE, SECOND};
+
+/// A problem with one key.
+pub type Problem = (KeyPath, String);
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn fail(&mut self, key: &str, msg: String) {
+        let path = KeyPath::parse(key).unwrap_or_default();
+        self.problems.push((path, msg));
+    }
+
+    fn prob(&mut self, key: &str, v: f64) {
+        if !(0.0..=1.0).contains(&v) || !v.is_finite() {
+            self.fail(key, format!("{v} is not a probability; allowed: a number from 0 to 1"));
+        }
+    }
+
+    fn prob_below_one(&mut self, key: &str, v: f64, why: &str) {
+        if !(0.0..1.0).contains(&v) || !v.is_finite() {
+            self.fail(key, format!("{v} is not allowed; allowed: a number from 0 up to (not including) 1, {why}"));
+        }
+    }
+
+    fn positive(&mut self, key: &str, us: u64) {
+        if us == 0 {
+            self.fail(key, "must be a positive duration".into());
+        }
+    }
+
+    fn at_least(&mut self, key: &str, v: u64, min: u64) {
+        if v < min {
+            self.fail(key, format!("{v} is too small; allowed: {min} or more"));
+        }
+    }
+}
+
+/// Every problem of `spec`; empty when it is valid.
+pub fn validate(spec: &Spec) -> Vec<Problem> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    if spec.users == 0 || spec.users > 50_000_000 {
+        c.fail("users", format!("{} users is not allowed; allowed: 1 to 50,000,000", spec.users));
+    }
+    if spec.replications == 0 || spec.replications > 10_000 {
+        c.fail("replications", format!("{} is not allowed; allowed: 1 to 10,000", spec.replications));
+    }
+    c.positive("horizon", spec.horizon.0);
+    if spec.name.is_empty()
+        || !spec
+            .name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+    {
+        c.fail("name", format!("`{}` is not allowed; allowed: letters, digits, '-', '_' and '.' (it names the report folder)", spec.name));
+    }
+
+    let waves = &spec.signin.waves;
+    if waves.is_empty() {
+        c.fail("signin.waves", "must list at least one arrival window".into());
+    }
+    let mut total = 0.0;
+    for (i, w) in waves.iter().enumerate() {
+        let k = |f: &str| format!("signin.waves[{i}].{f}");
+        if w.end < w.start {
+            c.fail(&k("end"), format!("window ends ({}) before it starts ({})", w.end, w.start));
+        }
+        if w.start >= spec.horizon {
+            c.fail(&k("start"), format!("window starts ({}) at or after the horizon ({})", w.start, spec.horizon));
+        }
+        if !(w.share > 0.0 && w.share <= 1.0) {
+            c.fail(&k("share"), format!("{} is not allowed; allowed: above 0, at most 1", w.share));
+        }
+        total += w.share;
+    }
+    if !waves.is_empty() && (total - 1.0).abs() > 1e-6 {
+        c.fail("signin.waves", format!("the shares sum to {total}; they must sum to 1"));
+    }
+
+    c.prob("prerequisites.joined_share", spec.prerequisites.joined_share);
+    c.positive("prerequisites.join_retry", spec.prerequisites.join_retry.0);
+
+    let m = &spec.mfa;
+    c.prob("mfa.p_fail", m.p_fail);
+    c.prob("mfa.p_timeout", m.p_timeout);
+    if (0.0..=1.0).contains(&m.p_fail) && m.p_fail + m.p_timeout > 1.0 {
+        c.fail("mfa.p_timeout", format!("mfa.p_fail + mfa.p_timeout = {} exceeds 1", m.p_fail + m.p_timeout));
+    }
+    c.positive("mfa.timeout", m.timeout.0);
+    c.at_least("mfa.max_attempts", m.max_attempts as u64, 1);
+    c.at_least("mfa.max_abandoned_signins", m.max_abandoned_signins as u64, 1);
+
+    c.prob_below_one("pin.p_reject", spec.pin.p_reject, "or no PIN is ever accepted");
+
+    let k = &spec.key;
+    c.prob("key.tpm_firmware_share", k.tpm_firmware_share);
+    c.prob("key.tpm_discrete_share", k.tpm_discrete_share);
+    if k.tpm_firmware_share + k.tpm_discrete_share > 1.0 + 1e-9 {
+        c.fail(
+            "key.tpm_discrete_share",
+            format!(
+                "key.tpm_firmware_share + key.tpm_discrete_share = {} exceeds 1 (the rest is the share without a usable TPM)",
+                k.tpm_firmware_share + k.tpm_discrete_share
+            ),
+        );
+    }
+    c.prob("key.pregen_share", k.pregen_share);
+
+    c.prob_below_one("drs.p_throttle", spec.drs.p_throttle, "or no registration ever succeeds");
+    c.positive("drs.throttle_backoff", spec.drs.throttle_backoff.0);
+
+    let a = &spec.aad_connect;
+    c.positive("aad_connect.interval", a.interval.0);
+    if a.interval.0 < 30 * MINUTE && !a.allow_below_minimum {
+        c.fail(
+            "aad_connect.interval",
+            format!(
+                "{} is below the product's minimum of 30m (AllowedSyncCycleInterval); allowed: 30m or more, or set aad_connect.allow_below_minimum = true",
+                a.interval
+            ),
+        );
+    }
+
+    let e = &spec.enrollment;
+    for (i, pair) in e.retry_schedule.windows(2).enumerate() {
+        if pair[1] <= pair[0] {
+            c.fail(
+                &format!("enrollment.retry_schedule[{}]", i + 1),
+                format!("{} is not after the previous retry ({}); the schedule must increase", pair[1], pair[0]),
+            );
+        }
+    }
+    if e.retry_schedule.first().is_some_and(|d| d.0 == 0) {
+        c.fail("enrollment.retry_schedule[0]", "must be a positive duration".into());
+    }
+    c.positive("enrollment.periodic", e.periodic.0);
+
+    let f = &spec.adfs;
+    c.at_least("adfs.servers", f.servers as u64, 1);
+    c.at_least("adfs.workers", f.workers as u64, 1);
+    if f.patched > f.servers {
+        c.fail(
+            "adfs.patched",
+            format!("{} patched servers but adfs.servers = {}; allowed: 0 to adfs.servers", f.patched, f.servers),
+        );
+    }
+    c.at_least("ca.workers", spec.ca.workers as u64, 1);
+
+    if let Err(msg) = parse_epoch(&spec.pki.epoch) {
+        c.fail("pki.epoch", msg);
+    }
+    c.positive("pki.cert_validity", spec.pki.cert_validity.0);
+
+    for (i, fault) in spec.faults.iter().enumerate() {
+        let k = |f: &str| format!("faults[{i}].{f}");
+        if fault.end <= fault.start {
+            c.fail(&k("end"), format!("window ends ({}) at or before it starts ({})", fault.end, fault.start));
+        }
+        match (fault.kind, fault.factor) {
+            (FaultKind::DrsSlow, None) => c.fail(&k("factor"), "a drs_slow window needs `factor` (latency multiplier, above 0)".into()),
+            (FaultKind::DrsSlow, Some(x)) if !(x > 0.0 && x.is_finite()) => {
+                c.fail(&k("factor"), format!("{x} is not allowed; allowed: a number above 0"))
+            }
+            (FaultKind::DrsSlow, _) => {}
+            (_, Some(_)) => c.fail(&k("factor"), "`factor` only applies to kind = \"drs_slow\"".into()),
+            (_, None) => {}
+        }
+        match (fault.kind, fault.server) {
+            (FaultKind::AdfsServerDown, None) => c.fail(&k("server"), format!("an adfs_server_down window needs `server` (1 to {})", f.servers)),
+            (FaultKind::AdfsServerDown, Some(s)) if s == 0 || s > f.servers => {
+                c.fail(&k("server"), format!("server {s} does not exist; allowed: 1 to adfs.servers ({})", f.servers))
+            }
+            (FaultKind::AdfsServerDown, _) => {}
+            (_, Some(_)) => c.fail(&k("server"), "`server` only applies to kind = \"adfs_server_down\"".into()),
+            (_, None) => {}
+        }
+    }
+
+    c.prob("attacks.mismatched_key", spec.attacks.mismatched_key);
+    c.prob("attacks.non_agent_signer", spec.attacks.non_agent_signer);
+    if spec.report.series_bucket.0 < SECOND {
+        c.fail("report.series_bucket", "must be at least 1s".into());
+    }
+    c.problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::duration::Duration;
+
+    #[test]
+    fn default_spec_is_valid() {
+        assert!(validate(&Spec::default()).is_empty(), "{:?}", validate(&Spec::default()));
+    }
+
+    #[test]
+    fn reports_each_problem_with_its_key() {
+        let mut s = Spec::default();
+        s.mfa.p_fail = 1.5;
+        s.adfs.patched = 3;
+        s.aad_connect.interval = Duration(10 * MINUTE);
+        s.signin.waves[0].share = 0.5;
+        let keys: Vec<String> = validate(&s).iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(keys, ["signin.waves", "mfa.p_fail", "aad_connect.interval", "adfs.patched"]);
+        s.aad_connect.allow_below_minimum = true;
+        assert!(!validate(&s).iter().any(|(k, _)| k.to_string() == "aad_connect.interval"));
+    }
+}
