@@ -7,5 +7,10 @@
 //! and [`report`] (summary, CSV, charts). The `whfb-sim` binary only parses the command
 //! line and calls into these.
 
+pub mod commands;
 pub mod engine;
+pub mod model;
+pub mod pki;
+pub mod report;
+pub mod run;
 pub mod scenario;

@@ -225,10 +225,7 @@ mod tests {
                 min: 1_000,
                 max: 9_000,
             },
-            Dist::Normal {
-                mean: 5e6,
-                sd: 1e6,
-            },
+            Dist::Normal { mean: 5e6, sd: 1e6 },
             Dist::empirical(vec![10, 20, 40], Some(&[1.0, 2.0, 1.0])),
         ] {
             let m = mean_of(&d, 200_000);

@@ -2,9 +2,18 @@
 
 /// Parses an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
 pub fn parse_epoch(s: &str) -> Result<i64, String> {
-    let bad = || format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–2049)");
+    let bad = || {
+        format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–2049)")
+    };
     let b = s.as_bytes();
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
         return Err(bad());
     }
     let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
@@ -60,7 +69,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed_or_out_of_range() {
-        for bad in ["2026-01-05", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2051-01-01T00:00:00Z", "2026-01-05T00:00:00+01:00"] {
+        for bad in [
+            "2026-01-05",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2051-01-01T00:00:00Z",
+            "2026-01-05T00:00:00+01:00",
+        ] {
             assert!(parse_epoch(bad).is_err(), "{bad}");
         }
     }

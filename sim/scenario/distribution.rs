@@ -14,11 +14,24 @@ pub const DIST_HELP: &str = "an inline table with `dist` = \"lognormal\" (median
 #[derive(Deserialize)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 enum RawDist {
-    Lognormal { median: Duration, p95: Duration },
-    Exponential { mean: Duration },
-    Normal { mean: Duration, sd: Duration },
-    Uniform { min: Duration, max: Duration },
-    Fixed { value: Duration },
+    Lognormal {
+        median: Duration,
+        p95: Duration,
+    },
+    Exponential {
+        mean: Duration,
+    },
+    Normal {
+        mean: Duration,
+        sd: Duration,
+    },
+    Uniform {
+        min: Duration,
+        max: Duration,
+    },
+    Fixed {
+        value: Duration,
+    },
     Empirical {
         values: Vec<Duration>,
         #[serde(default)]
@@ -54,7 +67,9 @@ impl RawDist {
             },
             RawDist::Uniform { min, max } => {
                 if max < min {
-                    return Err(format!("uniform `max` ({max}) must not be below `min` ({min})"));
+                    return Err(format!(
+                        "uniform `max` ({max}) must not be below `min` ({min})"
+                    ));
                 }
                 Dist::Uniform {
                     min: min.0,
@@ -169,25 +184,46 @@ mod tests {
         let ln = parse(r#"{ dist = "lognormal", median = "15s", p95 = "60s" }"#).unwrap();
         assert!((ln.quantile(0.5).unwrap() - 15e6).abs() < 1.0);
         assert_eq!(
-            parse(r#"{ dist = "exponential", mean = "43ms" }"#).unwrap().mean(),
+            parse(r#"{ dist = "exponential", mean = "43ms" }"#)
+                .unwrap()
+                .mean(),
             43_000.0
         );
         assert!(parse(r#"{ dist = "normal", mean = "5s", sd = "1s" }"#).is_ok());
         assert!(parse(r#"{ dist = "uniform", min = "1s", max = "5s" }"#).is_ok());
-        let e = parse(r#"{ dist = "empirical", values = ["1s", "3s"], weights = [3, 1] }"#).unwrap();
+        let e =
+            parse(r#"{ dist = "empirical", values = ["1s", "3s"], weights = [3, 1] }"#).unwrap();
         assert_eq!(e.mean(), 1_500_000.0);
     }
 
     #[test]
     fn refuses_bad_tables_with_reasons() {
         let cases = [
-            (r#"{ dist = "lognormal", median = "60s", p95 = "15s" }"#, "must be above `median`"),
-            (r#"{ dist = "lognormal", median = "1s" }"#, "missing field `p95`"),
-            (r#"{ dist = "lognormal", median = "1s", p99 = "3s" }"#, "unknown field `p99`"),
-            (r#"{ dist = "gamma", shape = "1s" }"#, "unknown variant `gamma`"),
-            (r#"{ dist = "uniform", min = "5s", max = "1s" }"#, "must not be below"),
+            (
+                r#"{ dist = "lognormal", median = "60s", p95 = "15s" }"#,
+                "must be above `median`",
+            ),
+            (
+                r#"{ dist = "lognormal", median = "1s" }"#,
+                "missing field `p95`",
+            ),
+            (
+                r#"{ dist = "lognormal", median = "1s", p99 = "3s" }"#,
+                "unknown field `p99`",
+            ),
+            (
+                r#"{ dist = "gamma", shape = "1s" }"#,
+                "unknown variant `gamma`",
+            ),
+            (
+                r#"{ dist = "uniform", min = "5s", max = "1s" }"#,
+                "must not be below",
+            ),
             (r#"{ dist = "empirical", values = [] }"#, "at least one"),
-            (r#"{ dist = "empirical", values = ["1s"], weights = [1, 2] }"#, "has 2 entries"),
+            (
+                r#"{ dist = "empirical", values = ["1s"], weights = [1, 2] }"#,
+                "has 2 entries",
+            ),
             (r#"{ dist = "exponential", mean = "0s" }"#, "above zero"),
             (r#"{ dist = "fixed", value = 5 }"#, "has no unit"),
             ("12", "not a distribution"),

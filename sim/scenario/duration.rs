@@ -41,7 +41,9 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     while !rest.is_empty() {
         let num_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("`{text}` has a number without a unit; expected {DURATION_HELP}"))?;
+            .ok_or_else(|| {
+                format!("`{text}` has a number without a unit; expected {DURATION_HELP}")
+            })?;
         if num_len == 0 {
             return Err(bad());
         }
@@ -69,7 +71,9 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
 }
 
 fn parse_clock(s: &str) -> Result<SimTime, String> {
-    let bad = || format!("`{s}` is not a clock time; expected \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59)");
+    let bad = || {
+        format!("`{s}` is not a clock time; expected \"HH:MM\" or \"HH:MM:SS\" (00:00 to 23:59:59)")
+    };
     let parts: Vec<&str> = s.split(':').collect();
     if !(2..=3).contains(&parts.len()) {
         return Err(bad());
@@ -159,7 +163,13 @@ impl serde::Serialize for Duration {
 
 /// The shortest exact unit string for a span (`"90s"`, `"1500ms"`), parseable back.
 pub fn compact(us: SimTime) -> String {
-    for (unit, name) in [(DAY, "d"), (HOUR, "h"), (MINUTE, "m"), (SECOND, "s"), (1_000, "ms")] {
+    for (unit, name) in [
+        (DAY, "d"),
+        (HOUR, "h"),
+        (MINUTE, "m"),
+        (SECOND, "s"),
+        (1_000, "ms"),
+    ] {
         if us % unit == 0 && us > 0 {
             return format!("{}{}", us / unit, name);
         }
@@ -188,7 +198,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "10", "ten s", "5 parsecs", "s", "24:00", "7:30", "1h30", "--1s"] {
+        for bad in [
+            "",
+            "10",
+            "ten s",
+            "5 parsecs",
+            "s",
+            "24:00",
+            "7:30",
+            "1h30",
+            "--1s",
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains("expected") || e.contains("unit"), "{bad}: {e}");
         }

@@ -32,7 +32,12 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     /// An error about a whole file (unreadable, not TOML).
-    pub fn file(file: &str, line: Option<usize>, column: Option<usize>, message: impl Into<String>) -> Self {
+    pub fn file(
+        file: &str,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         ScenarioError {
             origin: Origin::File {
                 file: file.to_string(),

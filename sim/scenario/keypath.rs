@@ -38,7 +38,9 @@ impl KeyPath {
                 {
                     segs.push(Seg::Key(name.to_string()));
                 } else {
-                    return Err(format!("`{s}`: `{name}` is not a key name (letters, digits, _ and -)"));
+                    return Err(format!(
+                        "`{s}`: `{name}` is not a key name (letters, digits, _ and -)"
+                    ));
                 }
             }
             let mut r = rest;
@@ -137,14 +139,12 @@ impl<'a> Node<'a> {
     /// The child at `seg` and the span of its key, if it has one.
     fn child(&self, seg: &Seg) -> (Option<Node<'a>>, Option<std::ops::Range<usize>>) {
         match (self, seg) {
-            (Node::Table(t), Seg::Key(k)) => (
-                t.get(k).and_then(Node::of),
-                t.key(k).and_then(|k| k.span()),
-            ),
-            (Node::Value(Value::InlineTable(t)), Seg::Key(k)) => (
-                t.get(k).map(Node::Value),
-                t.key(k).and_then(|k| k.span()),
-            ),
+            (Node::Table(t), Seg::Key(k)) => {
+                (t.get(k).and_then(Node::of), t.key(k).and_then(|k| k.span()))
+            }
+            (Node::Value(Value::InlineTable(t)), Seg::Key(k)) => {
+                (t.get(k).map(Node::Value), t.key(k).and_then(|k| k.span()))
+            }
             (Node::Value(Value::Array(a)), Seg::Index(i)) => (a.get(*i).map(Node::Value), None),
             (Node::Tables(a), Seg::Index(i)) => (a.get(*i).map(Node::Table), None),
             _ => (None, None),

@@ -71,8 +71,14 @@ impl Scenario {
     /// Loads a scenario file with `--set` overrides.
     pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::file(&file, None, None, format!("cannot read the scenario file: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::file(
+                &file,
+                None,
+                None,
+                format!("cannot read the scenario file: {e}"),
+            )
+        })?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -87,13 +93,19 @@ impl Scenario {
 
     /// Loads scenario `text`; `file` names it in errors, `stem` is the name used when the
     /// file sets none.
-    pub fn load_str(text: &str, file: &str, stem: &str, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    pub fn load_str(
+        text: &str,
+        file: &str,
+        stem: &str,
+        sets: &[String],
+    ) -> Result<Scenario, ScenarioError> {
         let located = Located::parse(text).map_err(|(msg, off)| {
             let (line, col) = off.map(|o| keypath::line_col(text, o)).unzip();
             ScenarioError::file(file, line, col, format!("not valid TOML: {msg}"))
         })?;
-        let mut base: Table = toml::from_str(text)
-            .map_err(|e| ScenarioError::file(file, None, None, format!("not valid TOML: {}", e.message())))?;
+        let mut base: Table = toml::from_str(text).map_err(|e| {
+            ScenarioError::file(file, None, None, format!("not valid TOML: {}", e.message()))
+        })?;
         let at = |path: &KeyPath, msg: String| {
             let (line, column) = located.position(path).unzip();
             ScenarioError {
@@ -110,14 +122,24 @@ impl Scenario {
         let mut variants = Vec::new();
         if let Some(v) = base.remove("variants") {
             let Value::Table(vt) = v else {
-                return Err(at(&KeyPath::parse("variants").unwrap_or_default(), "must be a table of tables: [variants.NAME]".into()));
+                return Err(at(
+                    &KeyPath::parse("variants").unwrap_or_default(),
+                    "must be a table of tables: [variants.NAME]".into(),
+                ));
             };
             for (name, body) in vt {
                 let path = KeyPath(vec![Seg::Key("variants".into()), Seg::Key(name.clone())]);
                 let Value::Table(body) = body else {
-                    return Err(at(&path, "a variant must be a table: [variants.NAME] with keys to override".into()));
+                    return Err(at(
+                        &path,
+                        "a variant must be a table: [variants.NAME] with keys to override".into(),
+                    ));
                 };
-                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
                     return Err(at(&path, format!("`{name}` is not allowed as a variant name; allowed: letters, digits, '-' and '_'")));
                 }
                 for k in BASE_ONLY {
@@ -141,7 +163,12 @@ impl Scenario {
                 }
                 out
             }
-            Some(_) => return Err(at(&KeyPath::parse("sweep").unwrap_or_default(), "must be a table: [sweep] with \"key\" = [values]".into())),
+            Some(_) => {
+                return Err(at(
+                    &KeyPath::parse("sweep").unwrap_or_default(),
+                    "must be a table: [sweep] with \"key\" = [values]".into(),
+                ))
+            }
         };
         if !base.contains_key("name") {
             base.insert("name".into(), Value::String(stem.to_string()));
@@ -165,9 +192,13 @@ impl Scenario {
         };
         let (base, variants) = layers.resolve()?;
         for p in &sweep {
-            let path = KeyPath::parse(&p.key).map_err(|m| at(&KeyPath(vec![Seg::Key("sweep".into())]), m))?;
+            let path = KeyPath::parse(&p.key)
+                .map_err(|m| at(&KeyPath(vec![Seg::Key("sweep".into())]), m))?;
             if path.0.first() == Some(&Seg::Key("variants".into())) {
-                return Err(at(&KeyPath(vec![Seg::Key("sweep".into())]), "sweep keys apply to every variant; do not start them with `variants.`".into()));
+                return Err(at(
+                    &KeyPath(vec![Seg::Key("sweep".into())]),
+                    "sweep keys apply to every variant; do not start them with `variants.`".into(),
+                ));
             }
         }
         Ok(Scenario {
@@ -205,7 +236,8 @@ impl Scenario {
 impl Layers {
     /// Applies overrides, merges each variant over the base, deserializes and validates.
     fn resolve(&self) -> Result<(Spec, Vec<Variant>), ScenarioError> {
-        let located = Located::parse(&self.text).map_err(|(m, _)| ScenarioError::file(&self.file, None, None, m))?;
+        let located = Located::parse(&self.text)
+            .map_err(|(m, _)| ScenarioError::file(&self.file, None, None, m))?;
         let mut base = self.base.clone();
         let mut variants = self.variants.clone();
         let mut forced: Vec<&Override> = Vec::new();
@@ -219,12 +251,23 @@ impl Layers {
                 [Seg::Key(v), Seg::Key(name), rest @ ..] if v == "variants" => {
                     let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
                     let Some((_, table)) = variants.iter_mut().find(|(n, _)| n == name) else {
-                        return Err(flag_err(format!("no variant `{name}`; the scenario has: {}", if names.is_empty() { "none".into() } else { names.join(", ") })));
+                        return Err(flag_err(format!(
+                            "no variant `{name}`; the scenario has: {}",
+                            if names.is_empty() {
+                                "none".into()
+                            } else {
+                                names.join(", ")
+                            }
+                        )));
                     };
                     if rest.is_empty() {
-                        return Err(flag_err("name a key inside the variant, e.g. variants.post-kb.adfs.patched=2".into()));
+                        return Err(flag_err(
+                            "name a key inside the variant, e.g. variants.post-kb.adfs.patched=2"
+                                .into(),
+                        ));
                     }
-                    overrides::set_path(table, &KeyPath(rest.to_vec()), o.value.clone()).map_err(flag_err)?;
+                    overrides::set_path(table, &KeyPath(rest.to_vec()), o.value.clone())
+                        .map_err(flag_err)?;
                 }
                 _ => {
                     overrides::set_path(&mut base, &o.path, o.value.clone()).map_err(flag_err)?;
@@ -233,8 +276,15 @@ impl Layers {
             }
         }
 
-        let locate = |path: &KeyPath, variant: Option<(&str, &Table)>, msg: String| -> ScenarioError {
-            if let Some(o) = forced.iter().rev().find(|o| path.0.starts_with(&o.path.0) || o.path.0.starts_with(&path.0)) {
+        let locate = |path: &KeyPath,
+                      variant: Option<(&str, &Table)>,
+                      msg: String|
+         -> ScenarioError {
+            if let Some(o) = forced
+                .iter()
+                .rev()
+                .find(|o| path.0.starts_with(&o.path.0) || o.path.0.starts_with(&path.0))
+            {
                 return ScenarioError {
                     origin: Origin::Flag(o.text.clone()),
                     key: Some(path.to_string()),
@@ -272,10 +322,12 @@ impl Layers {
             overrides::deep_merge(&mut merged, table);
             // Command-line values win over what a variant sets.
             for o in &forced {
-                overrides::set_path(&mut merged, &o.path, o.value.clone()).map_err(|m| ScenarioError {
-                    origin: Origin::Flag(o.text.clone()),
-                    key: Some(o.path.to_string()),
-                    message: m,
+                overrides::set_path(&mut merged, &o.path, o.value.clone()).map_err(|m| {
+                    ScenarioError {
+                        origin: Origin::Flag(o.text.clone()),
+                        key: Some(o.path.to_string()),
+                        message: m,
+                    }
                 })?;
             }
             let spec = build(&merged, Some((name.as_str(), table)), &locate)?;
@@ -302,17 +354,23 @@ fn prefix_present(table: &Table, path: &KeyPath) -> KeyPath {
     }
 }
 
+/// Turns a problem at a key path (in a variant or the base) into a located error.
+type Locator<'a> = dyn Fn(&KeyPath, Option<(&str, &Table)>, String) -> ScenarioError + 'a;
+
 fn build(
     table: &Table,
     variant: Option<(&str, &Table)>,
-    locate: &dyn Fn(&KeyPath, Option<(&str, &Table)>, String) -> ScenarioError,
+    locate: &Locator<'_>,
 ) -> Result<Spec, ScenarioError> {
     let value = Value::Table(table.clone());
     let spec: Spec = serde_path_to_error::deserialize(value).map_err(|e| {
         let mut path = KeyPath::from_serde(e.path());
         let msg = tidy_serde_message(&e.inner().to_string());
         // serde reports an unknown key at its parent: point at the key itself.
-        if let Some(field) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+        if let Some(field) = msg
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+        {
             path = path.child(field);
         }
         locate(&path, variant, msg)

@@ -34,7 +34,9 @@ impl Override {
 /// Reads a value as TOML, or as a plain string when it is not TOML.
 pub fn parse_value(s: &str) -> Value {
     match toml::from_str::<Table>(&format!("v = {s}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| Value::String(s.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| Value::String(s.to_string())),
         Err(_) => Value::String(s.to_string()),
     }
 }
@@ -64,13 +66,17 @@ fn set_in(slot: &mut Value, rest: &[Seg], value: Value) -> Result<(), String> {
         }
         (Value::Array(a), Seg::Index(n)) => {
             let len = a.len();
-            let next = a
-                .get_mut(*n)
-                .ok_or_else(|| format!("index {n} is past the end (the array has {len} entries)"))?;
+            let next = a.get_mut(*n).ok_or_else(|| {
+                format!("index {n} is past the end (the array has {len} entries)")
+            })?;
             set_in(next, rest, value)
         }
-        (_, Seg::Key(k)) => Err(format!("cannot set `{k}` inside a value that is not a table")),
-        (_, Seg::Index(n)) => Err(format!("cannot index [{n}] into a value that is not an array")),
+        (_, Seg::Key(k)) => Err(format!(
+            "cannot set `{k}` inside a value that is not a table"
+        )),
+        (_, Seg::Index(n)) => Err(format!(
+            "cannot index [{n}] into a value that is not an array"
+        )),
     }
 }
 
@@ -118,7 +124,10 @@ mod tests {
         assert_eq!(parse_value("true"), Value::Boolean(true));
         assert_eq!(parse_value("3h"), Value::String("3h".into()));
         assert_eq!(parse_value("\"3h\""), Value::String("3h".into()));
-        assert!(matches!(parse_value("{ dist = \"fixed\", value = \"1s\" }"), Value::Table(_)));
+        assert!(matches!(
+            parse_value("{ dist = \"fixed\", value = \"1s\" }"),
+            Value::Table(_)
+        ));
         assert!(Override::parse("noequals").is_err());
         assert!(Override::parse("a..b=1").is_err());
     }
@@ -126,15 +135,40 @@ mod tests {
     #[test]
     fn sets_nested_paths_and_array_entries() {
         let mut t = table("[adfs]\nservers = 2\n[signin]\nwaves = [{ share = 1.0 }]\n");
-        set_path(&mut t, &KeyPath::parse("adfs.servers").unwrap(), Value::Integer(4)).unwrap();
-        set_path(&mut t, &KeyPath::parse("ca.workers").unwrap(), Value::Integer(8)).unwrap();
-        set_path(&mut t, &KeyPath::parse("signin.waves[0].share").unwrap(), Value::Float(0.5)).unwrap();
+        set_path(
+            &mut t,
+            &KeyPath::parse("adfs.servers").unwrap(),
+            Value::Integer(4),
+        )
+        .unwrap();
+        set_path(
+            &mut t,
+            &KeyPath::parse("ca.workers").unwrap(),
+            Value::Integer(8),
+        )
+        .unwrap();
+        set_path(
+            &mut t,
+            &KeyPath::parse("signin.waves[0].share").unwrap(),
+            Value::Float(0.5),
+        )
+        .unwrap();
         assert_eq!(t["adfs"]["servers"], Value::Integer(4));
         assert_eq!(t["ca"]["workers"], Value::Integer(8));
         assert_eq!(t["signin"]["waves"][0]["share"], Value::Float(0.5));
-        let e = set_path(&mut t, &KeyPath::parse("signin.waves[3].share").unwrap(), Value::Float(0.5)).unwrap_err();
+        let e = set_path(
+            &mut t,
+            &KeyPath::parse("signin.waves[3].share").unwrap(),
+            Value::Float(0.5),
+        )
+        .unwrap_err();
         assert!(e.contains("past the end"), "{e}");
-        let e = set_path(&mut t, &KeyPath::parse("adfs.servers.x").unwrap(), Value::Integer(1)).unwrap_err();
+        let e = set_path(
+            &mut t,
+            &KeyPath::parse("adfs.servers.x").unwrap(),
+            Value::Integer(1),
+        )
+        .unwrap_err();
         assert!(e.contains("not a table"), "{e}");
         assert!(has_path(&t, &KeyPath::parse("ca.workers").unwrap()));
         assert!(!has_path(&t, &KeyPath::parse("ca.issue").unwrap()));

@@ -32,10 +32,21 @@ fn variants_keep_file_order_and_override_the_base() {
 
 #[test]
 fn set_wins_over_variants_and_can_target_one() {
-    let s = load(TWO, &["adfs.servers=5", "variants.pre-kb.adfs.patched=1", "aad_connect.interval=3h"]).unwrap();
+    let s = load(
+        TWO,
+        &[
+            "adfs.servers=5",
+            "variants.pre-kb.adfs.patched=1",
+            "aad_connect.interval=3h",
+        ],
+    )
+    .unwrap();
     assert!(s.variants.iter().all(|v| v.spec.adfs.servers == 5));
     assert_eq!(s.variants[0].spec.adfs.patched, 1);
-    assert_eq!(s.variants[1].spec.aad_connect.interval.0, 3 * crate::engine::time::HOUR);
+    assert_eq!(
+        s.variants[1].spec.aad_connect.interval.0,
+        3 * crate::engine::time::HOUR
+    );
 }
 
 #[test]
@@ -52,39 +63,83 @@ fn errors_name_file_line_column_and_key() {
         "t.toml:3:1: key `mfa.p_fail`: 1.5 is not a probability; allowed: a number from 0 to 1"
     );
     let e = err("users = 10\n[mfa]\np_fial = 0.1\n", &[]);
-    assert!(e.starts_with("t.toml:3:1: key `mfa.p_fial`: unknown key `p_fial`, expected one of"), "{e}");
+    assert!(
+        e.starts_with("t.toml:3:1: key `mfa.p_fial`: unknown key `p_fial`, expected one of"),
+        "{e}"
+    );
     let e = err("[adfs]\nservers = \"many\"\n", &[]);
     assert!(e.starts_with("t.toml:2:1: key `adfs.servers`: invalid type: string \"many\", expected a whole number"), "{e}");
     let e = err("[aad_connect]\ninterval = \"10m\"\n", &[]);
-    assert!(e.contains("t.toml:2:1: key `aad_connect.interval`") && e.contains("allow_below_minimum"), "{e}");
-    let e = err("[pin]\nentry = { dist = \"lognormal\", median = \"20s\", p95 = \"5s\" }\n", &[]);
-    assert!(e.starts_with("t.toml:2:1: key `pin.entry`: lognormal `p95` (5s) must be above `median` (20s)"), "{e}");
-    let e = err("[signin]\nwaves = [{ start = \"8h\", end = \"7h\", share = 1.0 }]\n", &[]);
-    assert!(e.starts_with("t.toml:2:26: key `signin.waves[0].end`: window ends"), "{e}");
+    assert!(
+        e.contains("t.toml:2:1: key `aad_connect.interval`") && e.contains("allow_below_minimum"),
+        "{e}"
+    );
+    let e = err(
+        "[pin]\nentry = { dist = \"lognormal\", median = \"20s\", p95 = \"5s\" }\n",
+        &[],
+    );
+    assert!(
+        e.starts_with(
+            "t.toml:2:1: key `pin.entry`: lognormal `p95` (5s) must be above `median` (20s)"
+        ),
+        "{e}"
+    );
+    let e = err(
+        "[signin]\nwaves = [{ start = \"8h\", end = \"7h\", share = 1.0 }]\n",
+        &[],
+    );
+    assert!(
+        e.starts_with("t.toml:2:26: key `signin.waves[0].end`: window ends"),
+        "{e}"
+    );
     let e = err("horizon = 5\n", &[]);
-    assert!(e.contains("key `horizon`") && e.contains("has no unit"), "{e}");
+    assert!(
+        e.contains("key `horizon`") && e.contains("has no unit"),
+        "{e}"
+    );
 }
 
 #[test]
 fn variant_errors_point_into_the_variant() {
-    let e = err("[adfs]\nservers = 2\n[variants.post-kb]\nadfs.patched = 3\n", &[]);
-    assert!(e.starts_with("t.toml:4:6: key `variants.post-kb.adfs.patched`: 3 patched servers"), "{e}");
+    let e = err(
+        "[adfs]\nservers = 2\n[variants.post-kb]\nadfs.patched = 3\n",
+        &[],
+    );
+    assert!(
+        e.starts_with("t.toml:4:6: key `variants.post-kb.adfs.patched`: 3 patched servers"),
+        "{e}"
+    );
     let e = err("[variants.x]\nusers = 3\n", &[]);
-    assert!(e.contains("key `variants.x.users`") && e.contains("cannot change"), "{e}");
+    assert!(
+        e.contains("key `variants.x.users`") && e.contains("cannot change"),
+        "{e}"
+    );
     let e = err("[variants.x]\nadfs.bogus = 3\n", &[]);
-    assert!(e.starts_with("t.toml:2:") && e.contains("variants.x.adfs.bogus"), "{e}");
+    assert!(
+        e.starts_with("t.toml:2:") && e.contains("variants.x.adfs.bogus"),
+        "{e}"
+    );
 }
 
 #[test]
 fn flag_errors_name_the_flag() {
     let e = err(TWO, &["adfs.patched=9"]);
-    assert!(e.starts_with("--set adfs.patched=9: key `adfs.patched`"), "{e}");
+    assert!(
+        e.starts_with("--set adfs.patched=9: key `adfs.patched`"),
+        "{e}"
+    );
     let e = err(TWO, &["variants.nope.adfs.patched=1"]);
-    assert!(e.contains("no variant `nope`") && e.contains("pre-kb, post-kb"), "{e}");
+    assert!(
+        e.contains("no variant `nope`") && e.contains("pre-kb, post-kb"),
+        "{e}"
+    );
     let e = err(TWO, &["adfs.servers"]);
     assert!(e.contains("is not KEY=VALUE"), "{e}");
     let e = err(TWO, &["mfa.bogus=1"]);
-    assert!(e.starts_with("--set mfa.bogus=1: key `mfa.bogus`: unknown key"), "{e}");
+    assert!(
+        e.starts_with("--set mfa.bogus=1: key `mfa.bogus`: unknown key"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -96,7 +151,11 @@ fn toml_syntax_errors_have_a_position() {
 
 #[test]
 fn sweep_table_is_read() {
-    let s = load("[sweep]\n\"aad_connect.interval\" = [\"30m\", \"1h\"]\n", &[]).unwrap();
+    let s = load(
+        "[sweep]\n\"aad_connect.interval\" = [\"30m\", \"1h\"]\n",
+        &[],
+    )
+    .unwrap();
     assert_eq!(s.sweep.len(), 1);
     assert_eq!(s.sweep[0].values.len(), 2);
     let e = err("[sweep]\n\"adfs.servers\" = 3\n", &[]);

@@ -21,13 +21,21 @@ impl Checker {
 
     fn prob(&mut self, key: &str, v: f64) {
         if !(0.0..=1.0).contains(&v) || !v.is_finite() {
-            self.fail(key, format!("{v} is not a probability; allowed: a number from 0 to 1"));
+            self.fail(
+                key,
+                format!("{v} is not a probability; allowed: a number from 0 to 1"),
+            );
         }
     }
 
     fn prob_below_one(&mut self, key: &str, v: f64, why: &str) {
         if !(0.0..1.0).contains(&v) || !v.is_finite() {
-            self.fail(key, format!("{v} is not allowed; allowed: a number from 0 up to (not including) 1, {why}"));
+            self.fail(
+                key,
+                format!(
+                    "{v} is not allowed; allowed: a number from 0 up to (not including) 1, {why}"
+                ),
+            );
         }
     }
 
@@ -50,10 +58,19 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         problems: Vec::new(),
     };
     if spec.users == 0 || spec.users > 50_000_000 {
-        c.fail("users", format!("{} users is not allowed; allowed: 1 to 50,000,000", spec.users));
+        c.fail(
+            "users",
+            format!(
+                "{} users is not allowed; allowed: 1 to 50,000,000",
+                spec.users
+            ),
+        );
     }
     if spec.replications == 0 || spec.replications > 10_000 {
-        c.fail("replications", format!("{} is not allowed; allowed: 1 to 10,000", spec.replications));
+        c.fail(
+            "replications",
+            format!("{} is not allowed; allowed: 1 to 10,000", spec.replications),
+        );
     }
     c.positive("horizon", spec.horizon.0);
     if spec.name.is_empty()
@@ -67,40 +84,75 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
 
     let waves = &spec.signin.waves;
     if waves.is_empty() {
-        c.fail("signin.waves", "must list at least one arrival window".into());
+        c.fail(
+            "signin.waves",
+            "must list at least one arrival window".into(),
+        );
     }
     let mut total = 0.0;
     for (i, w) in waves.iter().enumerate() {
         let k = |f: &str| format!("signin.waves[{i}].{f}");
         if w.end < w.start {
-            c.fail(&k("end"), format!("window ends ({}) before it starts ({})", w.end, w.start));
+            c.fail(
+                &k("end"),
+                format!("window ends ({}) before it starts ({})", w.end, w.start),
+            );
         }
         if w.start >= spec.horizon {
-            c.fail(&k("start"), format!("window starts ({}) at or after the horizon ({})", w.start, spec.horizon));
+            c.fail(
+                &k("start"),
+                format!(
+                    "window starts ({}) at or after the horizon ({})",
+                    w.start, spec.horizon
+                ),
+            );
         }
         if !(w.share > 0.0 && w.share <= 1.0) {
-            c.fail(&k("share"), format!("{} is not allowed; allowed: above 0, at most 1", w.share));
+            c.fail(
+                &k("share"),
+                format!("{} is not allowed; allowed: above 0, at most 1", w.share),
+            );
         }
         total += w.share;
     }
     if !waves.is_empty() && (total - 1.0).abs() > 1e-6 {
-        c.fail("signin.waves", format!("the shares sum to {total}; they must sum to 1"));
+        c.fail(
+            "signin.waves",
+            format!("the shares sum to {total}; they must sum to 1"),
+        );
     }
 
-    c.prob("prerequisites.joined_share", spec.prerequisites.joined_share);
+    c.prob(
+        "prerequisites.joined_share",
+        spec.prerequisites.joined_share,
+    );
     c.positive("prerequisites.join_retry", spec.prerequisites.join_retry.0);
 
     let m = &spec.mfa;
     c.prob("mfa.p_fail", m.p_fail);
     c.prob("mfa.p_timeout", m.p_timeout);
     if (0.0..=1.0).contains(&m.p_fail) && m.p_fail + m.p_timeout > 1.0 {
-        c.fail("mfa.p_timeout", format!("mfa.p_fail + mfa.p_timeout = {} exceeds 1", m.p_fail + m.p_timeout));
+        c.fail(
+            "mfa.p_timeout",
+            format!(
+                "mfa.p_fail + mfa.p_timeout = {} exceeds 1",
+                m.p_fail + m.p_timeout
+            ),
+        );
     }
     c.positive("mfa.timeout", m.timeout.0);
     c.at_least("mfa.max_attempts", m.max_attempts as u64, 1);
-    c.at_least("mfa.max_abandoned_signins", m.max_abandoned_signins as u64, 1);
+    c.at_least(
+        "mfa.max_abandoned_signins",
+        m.max_abandoned_signins as u64,
+        1,
+    );
 
-    c.prob_below_one("pin.p_reject", spec.pin.p_reject, "or no PIN is ever accepted");
+    c.prob_below_one(
+        "pin.p_reject",
+        spec.pin.p_reject,
+        "or no PIN is ever accepted",
+    );
 
     let k = &spec.key;
     c.prob("key.tpm_firmware_share", k.tpm_firmware_share);
@@ -116,7 +168,11 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     c.prob("key.pregen_share", k.pregen_share);
 
-    c.prob_below_one("drs.p_throttle", spec.drs.p_throttle, "or no registration ever succeeds");
+    c.prob_below_one(
+        "drs.p_throttle",
+        spec.drs.p_throttle,
+        "or no registration ever succeeds",
+    );
     c.positive("drs.throttle_backoff", spec.drs.throttle_backoff.0);
 
     let a = &spec.aad_connect;
@@ -136,12 +192,18 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         if pair[1] <= pair[0] {
             c.fail(
                 &format!("enrollment.retry_schedule[{}]", i + 1),
-                format!("{} is not after the previous retry ({}); the schedule must increase", pair[1], pair[0]),
+                format!(
+                    "{} is not after the previous retry ({}); the schedule must increase",
+                    pair[1], pair[0]
+                ),
             );
         }
     }
     if e.retry_schedule.first().is_some_and(|d| d.0 == 0) {
-        c.fail("enrollment.retry_schedule[0]", "must be a positive duration".into());
+        c.fail(
+            "enrollment.retry_schedule[0]",
+            "must be a positive duration".into(),
+        );
     }
     c.positive("enrollment.periodic", e.periodic.0);
 
@@ -151,7 +213,10 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     if f.patched > f.servers {
         c.fail(
             "adfs.patched",
-            format!("{} patched servers but adfs.servers = {}; allowed: 0 to adfs.servers", f.patched, f.servers),
+            format!(
+                "{} patched servers but adfs.servers = {}; allowed: 0 to adfs.servers",
+                f.patched, f.servers
+            ),
         );
     }
     c.at_least("ca.workers", spec.ca.workers as u64, 1);
@@ -164,24 +229,50 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     for (i, fault) in spec.faults.iter().enumerate() {
         let k = |f: &str| format!("faults[{i}].{f}");
         if fault.end <= fault.start {
-            c.fail(&k("end"), format!("window ends ({}) at or before it starts ({})", fault.end, fault.start));
+            c.fail(
+                &k("end"),
+                format!(
+                    "window ends ({}) at or before it starts ({})",
+                    fault.end, fault.start
+                ),
+            );
         }
         match (fault.kind, fault.factor) {
-            (FaultKind::DrsSlow, None) => c.fail(&k("factor"), "a drs_slow window needs `factor` (latency multiplier, above 0)".into()),
-            (FaultKind::DrsSlow, Some(x)) if !(x > 0.0 && x.is_finite()) => {
-                c.fail(&k("factor"), format!("{x} is not allowed; allowed: a number above 0"))
-            }
+            (FaultKind::DrsSlow, None) => c.fail(
+                &k("factor"),
+                "a drs_slow window needs `factor` (latency multiplier, above 0)".into(),
+            ),
+            (FaultKind::DrsSlow, Some(x)) if !(x > 0.0 && x.is_finite()) => c.fail(
+                &k("factor"),
+                format!("{x} is not allowed; allowed: a number above 0"),
+            ),
             (FaultKind::DrsSlow, _) => {}
-            (_, Some(_)) => c.fail(&k("factor"), "`factor` only applies to kind = \"drs_slow\"".into()),
+            (_, Some(_)) => c.fail(
+                &k("factor"),
+                "`factor` only applies to kind = \"drs_slow\"".into(),
+            ),
             (_, None) => {}
         }
         match (fault.kind, fault.server) {
-            (FaultKind::AdfsServerDown, None) => c.fail(&k("server"), format!("an adfs_server_down window needs `server` (1 to {})", f.servers)),
-            (FaultKind::AdfsServerDown, Some(s)) if s == 0 || s > f.servers => {
-                c.fail(&k("server"), format!("server {s} does not exist; allowed: 1 to adfs.servers ({})", f.servers))
-            }
+            (FaultKind::AdfsServerDown, None) => c.fail(
+                &k("server"),
+                format!(
+                    "an adfs_server_down window needs `server` (1 to {})",
+                    f.servers
+                ),
+            ),
+            (FaultKind::AdfsServerDown, Some(s)) if s == 0 || s > f.servers => c.fail(
+                &k("server"),
+                format!(
+                    "server {s} does not exist; allowed: 1 to adfs.servers ({})",
+                    f.servers
+                ),
+            ),
             (FaultKind::AdfsServerDown, _) => {}
-            (_, Some(_)) => c.fail(&k("server"), "`server` only applies to kind = \"adfs_server_down\"".into()),
+            (_, Some(_)) => c.fail(
+                &k("server"),
+                "`server` only applies to kind = \"adfs_server_down\"".into(),
+            ),
             (_, None) => {}
         }
     }
@@ -201,7 +292,11 @@ mod tests {
 
     #[test]
     fn default_spec_is_valid() {
-        assert!(validate(&Spec::default()).is_empty(), "{:?}", validate(&Spec::default()));
+        assert!(
+            validate(&Spec::default()).is_empty(),
+            "{:?}",
+            validate(&Spec::default())
+        );
     }
 
     #[test]
@@ -212,8 +307,18 @@ mod tests {
         s.aad_connect.interval = Duration(10 * MINUTE);
         s.signin.waves[0].share = 0.5;
         let keys: Vec<String> = validate(&s).iter().map(|(k, _)| k.to_string()).collect();
-        assert_eq!(keys, ["signin.waves", "mfa.p_fail", "aad_connect.interval", "adfs.patched"]);
+        assert_eq!(
+            keys,
+            [
+                "signin.waves",
+                "mfa.p_fail",
+                "aad_connect.interval",
+                "adfs.patched"
+            ]
+        );
         s.aad_connect.allow_below_minimum = true;
-        assert!(!validate(&s).iter().any(|(k, _)| k.to_string() == "aad_connect.interval"));
+        assert!(!validate(&s)
+            .iter()
+            .any(|(k, _)| k.to_string() == "aad_connect.interval"));
     }
 }

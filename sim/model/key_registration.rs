@@ -1,0 +1,152 @@
+//! Key registration with the Device Registration Service (DOMAIN §1 step 7, §3): the call
+//! takes a network latency, may be throttled ("try after 300 seconds") or fail while DRS is
+//! unreachable; on success the key is registered and waits for Azure AD Connect.
+
+use super::aad_connect::SyncObject;
+use super::done::ResourceReport;
+use super::events::Event;
+use super::user::first;
+use super::Model;
+use crate::engine::resource::ResourceStats;
+use crate::engine::stats::{Series, TimeWeighted};
+use crate::engine::time::to_secs;
+use crate::engine::{Dist, SimTime};
+use rand::Rng;
+
+/// DRS: modelled as latency plus faults (no server queue), observed as calls in flight.
+pub struct DrsState {
+    /// Open `drs_down` windows.
+    pub down: u32,
+    /// Latency multipliers of open `drs_slow` windows.
+    pub slow: Vec<f64>,
+    inflight: TimeWeighted,
+    series: Series,
+    calls: u64,
+    latency_sum: SimTime,
+}
+
+impl DrsState {
+    /// DRS up and at normal speed.
+    pub fn new(bucket: SimTime) -> Self {
+        DrsState {
+            down: 0,
+            slow: Vec::new(),
+            inflight: TimeWeighted::new(0),
+            series: Series::new(bucket),
+            calls: 0,
+            latency_sum: 0,
+        }
+    }
+
+    /// `dist` stretched by every open slow window.
+    pub fn scaled(&self, dist: &Dist) -> Dist {
+        let f: f64 = self.slow.iter().product();
+        if f == 1.0 {
+            dist.clone()
+        } else {
+            dist.scaled(f)
+        }
+    }
+
+    fn call(&mut self, now: SimTime, latency: SimTime) {
+        self.calls += 1;
+        self.latency_sum += latency;
+        let level = self.inflight.level() + 1.0;
+        self.inflight.set(now, level);
+        self.series.set(now, level);
+    }
+
+    fn returned(&mut self, now: SimTime) {
+        let level = (self.inflight.level() - 1.0).max(0.0);
+        self.inflight.set(now, level);
+        self.series.set(now, level);
+    }
+
+    /// Figures for the report: `mean_queue` is the mean number of calls in flight,
+    /// `mean_wait_s` the mean latency (so Little's law L = λW holds on them).
+    pub fn report(&mut self, end: SimTime) -> ResourceReport {
+        let stats = ResourceStats {
+            utilization: 0.0,
+            mean_queue: self.inflight.mean_until(end),
+            max_queue: self.inflight.max(),
+            mean_wait_s: if self.calls == 0 {
+                0.0
+            } else {
+                to_secs(self.latency_sum) / self.calls as f64
+            },
+            arrivals: self.calls,
+            started: self.calls,
+            mean_busy: 0.0,
+        };
+        let series = self
+            .series
+            .rows(end)
+            .into_iter()
+            .map(|(t, mean, max)| [t, 0.0, 0.0, mean, max])
+            .collect();
+        ResourceReport {
+            name: "drs".into(),
+            stats,
+            has_servers: false,
+            series,
+        }
+    }
+}
+
+impl Model<'_> {
+    /// The client calls DRS to register the public key.
+    pub(super) fn drs_register(&mut self, u: u32) {
+        let now = self.now();
+        let spec = self.spec;
+        if self.drs.down > 0 {
+            self.trace.log(now, u, "key_registration", None, || {
+                "Key registration failed: DRS unreachable. Provisioning stops; it launches again at the next sign-in".into()
+            });
+            self.end_ui(u);
+            return;
+        }
+        if self.streams[u as usize].net.random::<f64>() < spec.drs.p_throttle {
+            self.trace.log(now, u, "key_registration", None, || {
+                "DRS throttled the request: try after 300 seconds".into()
+            });
+            let backoff = spec.drs.throttle_backoff.0;
+            self.q.schedule_in(
+                backoff,
+                Event::DrsReturned {
+                    user: u,
+                    throttled: true,
+                },
+            );
+            return;
+        }
+        let d = self.drs.scaled(&spec.drs.latency);
+        let t = self.net_draw(u, &d);
+        self.drs.call(now, t);
+        self.q.schedule_in(
+            t,
+            Event::DrsReturned {
+                user: u,
+                throttled: false,
+            },
+        );
+    }
+
+    /// DRS answered (or a throttle back-off ended and the client calls again).
+    pub(super) fn on_drs_returned(&mut self, u: u32, throttled: bool) {
+        let now = self.now();
+        if throttled {
+            self.drs_register(u);
+            return;
+        }
+        self.drs.returned(now);
+        let user = self.user(u);
+        first(&mut user.milestones.key_registered, now);
+        user.awaiting_cert = true;
+        self.pki.register_key(u);
+        self.sync_enqueue(SyncObject::Key(u));
+        self.trace.log(now, u, "key_registered", Some(300), || {
+            "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()
+        });
+        self.enrollment_begin(u);
+    }
+}

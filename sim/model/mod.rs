@@ -1,0 +1,194 @@
+//! The Windows Hello for Business hybrid certificate trust provisioning flow.
+//!
+//! One file per step of DESIGN §1's table: [`signin`], [`prerequisites`], [`pin_page`],
+//! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`],
+//! [`enrollment_unpatched`] (deferred enrollment and its retry schedule),
+//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA)
+//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows.
+//! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
+//! It knows nothing of files or threads.
+
+pub mod aad_connect;
+pub mod done;
+pub mod enrollment_patched;
+pub mod enrollment_unpatched;
+pub mod events;
+pub mod faults;
+pub mod key_pair;
+pub mod key_registration;
+pub mod mfa;
+pub mod pin;
+pub mod pin_page;
+pub mod pki_port;
+pub mod prerequisites;
+pub mod signin;
+pub mod trace;
+pub mod user;
+
+pub use done::{Outcome, RunOutput, UserRecord};
+pub use trace::TraceFilter;
+
+use crate::engine::{Dist, EventQueue, SimTime, StreamFactory};
+use crate::scenario::Spec;
+use events::Event;
+use pki_port::PkiPort;
+use user::{Streams, User};
+
+/// Stream kinds: each entity kind gets its own family of random streams.
+pub(crate) mod stream {
+    /// A user's profile (arrival, device, TPM): drawn once at the start.
+    pub const PROFILE: u64 = 1;
+    /// A user's provisioning UI.
+    pub const UI: u64 = 2;
+    /// A user's sessions.
+    pub const SESSION: u64 = 3;
+    /// Latencies on a user's behalf.
+    pub const NET: u64 = 4;
+    /// A user's attack draws.
+    pub const ATTACK: u64 = 5;
+    /// The sync scheduler.
+    pub const SYNC: u64 = 10;
+    /// The load balancer.
+    pub const BALANCER: u64 = 11;
+    /// The CA's serial numbers.
+    pub const CA: u64 = 12;
+}
+
+/// One simulation of one configuration: the users, the shared components and the clock.
+pub struct Model<'a> {
+    spec: &'a Spec,
+    q: EventQueue<Event>,
+    users: Vec<User>,
+    streams: Vec<Streams>,
+    farm: enrollment_patched::Farm,
+    ca: enrollment_patched::CaState,
+    drs: key_registration::DrsState,
+    sync: aad_connect::SyncState,
+    pki: &'a mut dyn PkiPort,
+    trace: trace::Trace,
+}
+
+impl<'a> Model<'a> {
+    /// Sets up replication `replication` of `spec`: draws every user's profile, schedules
+    /// first sign-ins, sync cycles and fault windows.
+    pub fn new(
+        spec: &'a Spec,
+        replication: u32,
+        pki: &'a mut dyn PkiPort,
+        trace: &TraceFilter,
+    ) -> Model<'a> {
+        let streams = StreamFactory::new(spec.seed, replication);
+        let n = spec.users;
+        let bucket = spec.report.series_bucket.0;
+        let mut m = Model {
+            spec,
+            q: EventQueue::with_capacity(n as usize * 2),
+            users: Vec::with_capacity(n as usize),
+            streams: Vec::with_capacity(n as usize),
+            farm: enrollment_patched::Farm::new(spec, &streams, bucket),
+            ca: enrollment_patched::CaState::new(spec, &streams, bucket),
+            drs: key_registration::DrsState::new(bucket),
+            sync: aad_connect::SyncState::new(&streams, bucket),
+            pki,
+            trace: trace::Trace::new(trace, n),
+        };
+        m.init_users(&streams);
+        m.init_sync();
+        m.init_faults();
+        m
+    }
+
+    /// Runs to the horizon (or until nothing is left to happen) and hands back the results.
+    pub fn run(mut self) -> RunOutput {
+        let horizon = self.spec.horizon.0;
+        while let Some((_, ev)) = self.q.pop_until(horizon) {
+            self.dispatch(ev);
+        }
+        let hit_horizon = !self.q.is_empty();
+        let end = if hit_horizon { horizon } else { self.q.now() };
+        self.finish_run(end, hit_horizon)
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::SignIn(u) => self.on_sign_in(u),
+            Event::SignOut { user, session } => self.on_sign_out(user, session),
+            Event::JoinAttempt { user, session } => self.on_join_attempt(user, session),
+            Event::JoinDone(u) => self.on_join_done(u),
+            Event::PinPageDone(u) => self.on_pin_page_done(u),
+            Event::MfaResult { user, ok } => self.on_mfa_result(user, ok),
+            Event::MfaRetry(u) => self.mfa_attempt(u),
+            Event::PinEntered { user, accepted } => self.on_pin_entered(user, accepted),
+            Event::KeyReady(u) => self.on_key_ready(u),
+            Event::DrsReturned { user, throttled } => self.on_drs_returned(user, throttled),
+            Event::RequestSent(u) => self.on_request_sent(u),
+            Event::AdfsHandled { user, server } => self.on_adfs_handled(user, server),
+            Event::KeyChecked { user, server, ok } => self.on_key_checked(user, server, ok),
+            Event::RaSigned { user, server } => self.on_ra_signed(user, server),
+            Event::CaDone { user, server } => self.on_ca_done(user, server),
+            Event::Installed(u) => self.on_installed(u),
+            Event::Retry {
+                user,
+                generation,
+                kind,
+            } => self.on_retry(user, generation, kind),
+            Event::SyncTick { manual } => self.on_sync_tick(manual),
+            Event::SyncCutoff { cycle } => self.on_sync_cutoff(cycle),
+            Event::SyncEnd { cycle } => self.on_sync_end(cycle),
+            Event::FaultStart(i) => self.on_fault(i, true),
+            Event::FaultEnd(i) => self.on_fault(i, false),
+        }
+    }
+
+    fn now(&self) -> SimTime {
+        self.q.now()
+    }
+
+    /// Draws from `dist` on the user's UI stream.
+    fn ui_draw(&mut self, u: u32, dist: &Dist) -> SimTime {
+        dist.sample(&mut self.streams[u as usize].ui)
+    }
+
+    /// Draws from `dist` on the user's network stream.
+    fn net_draw(&mut self, u: u32, dist: &Dist) -> SimTime {
+        dist.sample(&mut self.streams[u as usize].net)
+    }
+
+    fn user(&mut self, u: u32) -> &mut User {
+        &mut self.users[u as usize]
+    }
+
+    fn finish_run(mut self, end: SimTime, hit_horizon: bool) -> RunOutput {
+        let users = self
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| UserRecord {
+                id: i as u32,
+                outcome: u.outcome.unwrap_or(Outcome::Pending),
+                rejected_by: u.rejected_by,
+                milestones: u.milestones,
+                key_source: u.key_source,
+                signins: u.signins,
+                enroll_attempts: u.enroll_attempts,
+                device_ready_at_start: u.device_ready_at_start,
+            })
+            .collect();
+        let mut resources = self.farm.reports(end);
+        resources.push(self.ca.report(end));
+        resources.push(self.drs.report(end));
+        resources.push(self.sync.report(end));
+        RunOutput {
+            users,
+            resources,
+            sync_cycles: std::mem::take(&mut self.sync.log),
+            events: self.q.processed(),
+            end,
+            hit_horizon,
+            trace: self.trace.into_records(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

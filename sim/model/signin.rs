@@ -1,0 +1,113 @@
+//! Sign-in: the first sign-in after the policy applies (arrival waves), the session model
+//! (sessions end, users come back later), and what a sign-in sets off.
+
+use super::events::Event;
+use super::stream;
+use super::user::{first, Streams, Tpm, User};
+use super::Model;
+use crate::engine::StreamFactory;
+use rand::Rng;
+
+impl Model<'_> {
+    /// Draws each user's profile on their own profile stream and schedules their first
+    /// sign-in. The draws happen in a fixed order per user, so every variant of a scenario
+    /// sees the same people on the same devices.
+    pub(super) fn init_users(&mut self, f: &StreamFactory) {
+        let spec = self.spec;
+        let waves = &spec.signin.waves;
+        for u in 0..spec.users {
+            let id = u as u64;
+            let mut p = f.stream(stream::PROFILE, id);
+            let pick: f64 = p.random();
+            let mut acc = 0.0;
+            let wave = waves
+                .iter()
+                .find(|w| {
+                    acc += w.share;
+                    pick < acc
+                })
+                .unwrap_or_else(|| waves.last().expect("validated: at least one wave"));
+            let arrival = if wave.end.0 > wave.start.0 {
+                p.random_range(wave.start.0..=wave.end.0)
+            } else {
+                wave.start.0
+            };
+            let ready = p.random::<f64>() < spec.prerequisites.joined_share;
+            let t: f64 = p.random();
+            let tpm = if t < spec.key.tpm_firmware_share {
+                Tpm::Firmware
+            } else if t < spec.key.tpm_firmware_share + spec.key.tpm_discrete_share {
+                Tpm::Discrete
+            } else {
+                Tpm::None
+            };
+            let pregen = p.random::<f64>() < spec.key.pregen_share;
+            self.users.push(User::new(ready, tpm, pregen));
+            self.streams.push(Streams {
+                ui: f.stream(stream::UI, id),
+                session: f.stream(stream::SESSION, id),
+                net: f.stream(stream::NET, id),
+                attack: f.stream(stream::ATTACK, id),
+            });
+            self.q.schedule_at(arrival, Event::SignIn(u));
+        }
+    }
+
+    /// A user signs in: prerequisites are checked before the desktop appears; provisioning
+    /// launches, or a deferred enrollment is re-armed, or nothing happens.
+    pub(super) fn on_sign_in(&mut self, u: u32) {
+        let now = self.now();
+        if self.user(u).finished() {
+            return;
+        }
+        let user = self.user(u);
+        user.session += 1;
+        user.signed_in = true;
+        user.signins += 1;
+        first(&mut user.milestones.signin, now);
+        let n = user.signins;
+        self.trace.log(now, u, "sign_in", None, || {
+            format!("User signs in (sign-in {n})")
+        });
+        if !self.prerequisites_pass(u) {
+            self.start_desktop(u);
+        } else if self.user(u).awaiting_cert {
+            self.arm_after_signin(u);
+            self.start_desktop(u);
+        } else {
+            self.launch_provisioning(u);
+        }
+    }
+
+    /// The desktop appears (provisioning UI over or not shown): the session clock starts.
+    pub(super) fn start_desktop(&mut self, u: u32) {
+        if self.user(u).finished() {
+            return;
+        }
+        let d = self
+            .spec
+            .signin
+            .session
+            .sample(&mut self.streams[u as usize].session);
+        let session = self.user(u).session;
+        self.q.schedule_in(d, Event::SignOut { user: u, session });
+    }
+
+    /// The session ends; unless the user is done, they come back after a while away.
+    pub(super) fn on_sign_out(&mut self, u: u32, session: u32) {
+        let now = self.now();
+        let user = self.user(u);
+        if user.session != session || !user.signed_in || user.finished() {
+            return;
+        }
+        user.signed_in = false;
+        self.trace
+            .log(now, u, "sign_out", None, || "User signs out".into());
+        let away = self
+            .spec
+            .signin
+            .away
+            .sample(&mut self.streams[u as usize].session);
+        self.q.schedule_in(away.max(1), Event::SignIn(u));
+    }
+}

@@ -1,0 +1,149 @@
+//! One simulated person with one device: what was drawn for them at the start, and where
+//! they are in the flow.
+
+use super::done::{KeySource, Milestones, Outcome};
+use super::pki_port::{Envelope, Issued, Refusal, Request};
+use crate::engine::{SimRng, SimTime};
+
+/// The device's join state for certificate trust (DOMAIN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    /// Joined and written back: prerequisites pass.
+    Ready,
+    /// Not joined; the join task has not succeeded yet.
+    Unjoined,
+    /// Sync join: the computer object waits for a sync cycle to reach Azure AD.
+    ComputerSyncing,
+    /// Sync join: the computer object is in Azure AD; the next join task run registers.
+    ComputerSynced,
+    /// A device registration call is in flight.
+    Registering,
+    /// Registered; waits for device writeback on a sync cycle.
+    AwaitingWriteback,
+}
+
+/// The device's TPM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tpm {
+    /// Firmware TPM.
+    Firmware,
+    /// Discrete TPM.
+    Discrete,
+    /// No usable TPM.
+    None,
+}
+
+/// The user's random streams, one per purpose, so that a change in one part of the flow
+/// (e.g. more sign-ins because enrollment waits) does not shift the draws of another.
+pub struct Streams {
+    /// Clicks, MFA, PIN, key generation: the provisioning UI.
+    pub ui: SimRng,
+    /// Session lengths and time away.
+    pub session: SimRng,
+    /// Network and server latencies on this user's behalf.
+    pub net: SimRng,
+    /// Whether this user's requests are attacks.
+    pub attack: SimRng,
+}
+
+/// An enrollment on its way: the client's request, then the RA's envelope, then the CA's
+/// certificate (DER in real mode).
+pub struct InFlight {
+    /// The client's PKCS#10 request.
+    pub request: Request,
+    /// The RA's envelope, once signed.
+    pub envelope: Option<Envelope>,
+    /// The issued certificate, once the CA answered.
+    pub issued: Option<Issued>,
+}
+
+/// Where a user is and what happened to them.
+pub struct User {
+    /// Device join state.
+    pub device: Device,
+    /// Whether the device was ready when the policy applied.
+    pub device_ready_at_start: bool,
+    /// TPM kind.
+    pub tpm: Tpm,
+    /// Whether the TPM's pre-generation pool still holds a key.
+    pub pregen_available: bool,
+    /// Signed in right now.
+    pub signed_in: bool,
+    /// Session counter: timers carry it so a timer from an earlier session is ignored.
+    pub session: u32,
+    /// The provisioning UI is on screen (the desktop session starts when it ends).
+    pub in_ui: bool,
+    /// MFA attempts during the current provisioning run.
+    pub mfa_attempts: u32,
+    /// When MFA last succeeded.
+    pub mfa_ok_at: Option<SimTime>,
+    /// Sign-ins on which the user left provisioning.
+    pub abandoned: u32,
+    /// The key is registered but no certificate yet: deferred enrollment applies.
+    pub awaiting_cert: bool,
+    /// An enrollment request is on its way.
+    pub enrolling: bool,
+    /// Counter that invalidates older retry timers.
+    pub retry_generation: u32,
+    /// The key is in on-prem AD.
+    pub key_in_ad: bool,
+    /// The enrollment in flight: what it has gathered so far.
+    pub request: Option<Box<InFlight>>,
+    /// Final outcome once reached.
+    pub outcome: Option<Outcome>,
+    /// The refusal for `rejected`.
+    pub rejected_by: Option<Refusal>,
+    /// Milestones.
+    pub milestones: Milestones,
+    /// Where the key came from.
+    pub key_source: KeySource,
+    /// Number of sign-ins.
+    pub signins: u32,
+    /// Enrollment requests sent.
+    pub enroll_attempts: u32,
+}
+
+impl User {
+    /// A user before the policy applies.
+    pub fn new(device_ready: bool, tpm: Tpm, pregen: bool) -> User {
+        User {
+            device: if device_ready {
+                Device::Ready
+            } else {
+                Device::Unjoined
+            },
+            device_ready_at_start: device_ready,
+            tpm,
+            pregen_available: pregen,
+            signed_in: false,
+            session: 0,
+            in_ui: false,
+            mfa_attempts: 0,
+            mfa_ok_at: None,
+            abandoned: 0,
+            awaiting_cert: false,
+            enrolling: false,
+            retry_generation: 0,
+            key_in_ad: false,
+            request: None,
+            outcome: None,
+            rejected_by: None,
+            milestones: Milestones::default(),
+            key_source: KeySource::None,
+            signins: 0,
+            enroll_attempts: 0,
+        }
+    }
+
+    /// `true` once the user has a final outcome: nothing more is simulated for them.
+    pub fn finished(&self) -> bool {
+        self.outcome.is_some()
+    }
+}
+
+/// Records `t` into a milestone only the first time.
+pub fn first(slot: &mut Option<SimTime>, t: SimTime) {
+    if slot.is_none() {
+        *slot = Some(t);
+    }
+}

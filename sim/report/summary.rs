@@ -1,0 +1,274 @@
+//! `summary.json`: per variant, outcomes, time to usable and to PIN with percentiles and
+//! confidence intervals across replications, resources and sync cycles (DESIGN §4).
+
+use crate::engine::stats::quantile_sorted;
+use crate::engine::time::to_secs;
+use crate::model::done::{RunOutput, UserRecord};
+use crate::model::pki_port::Refusal;
+use crate::model::Outcome;
+use crate::run::{ScenarioResult, VariantResult};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Users per replication.
+    pub users: u32,
+    /// Replications per variant; counts below are summed over them.
+    pub replications: u32,
+    /// `"real"` or `"off"`.
+    pub pki_mode: &'static str,
+    /// Simulated horizon, seconds.
+    pub horizon_s: f64,
+    /// One entry per variant, in scenario order.
+    pub variants: Vec<VariantSummary>,
+}
+
+/// One variant's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantSummary {
+    /// Variant name.
+    pub name: String,
+    /// Users per outcome, summed over replications.
+    pub outcomes: BTreeMap<&'static str, u64>,
+    /// Rejected users per refusal reason.
+    pub rejected_by: BTreeMap<&'static str, u64>,
+    /// From first sign-in to certificate installed, over users that became usable.
+    pub time_to_usable_s: TimeStats,
+    /// From first sign-in to PIN set, over users that set one.
+    pub time_to_pin_s: TimeStats,
+    /// Shared resources, averaged over replications (`max_queue`: the largest).
+    pub resources: BTreeMap<String, ResourceSummary>,
+    /// Sync cycles, summed over replications.
+    pub sync_cycles: u64,
+    /// Whether any replication still had users on the way at the horizon.
+    pub hit_horizon: bool,
+    /// Events processed, summed over replications.
+    pub events: u64,
+}
+
+/// Distribution figures of a time, seconds.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TimeStats {
+    /// Observations pooled over replications.
+    pub n: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// Maximum.
+    pub max: Option<f64>,
+    /// 95 % confidence interval of the mean across replications (Student t); null with
+    /// one replication.
+    pub ci95: Option<[f64; 2]>,
+    /// The same interval for each statistic (mean, p50, ..., max); empty with one
+    /// replication.
+    pub ci95_by_stat: BTreeMap<&'static str, [f64; 2]>,
+}
+
+/// A resource's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceSummary {
+    /// Mean share of servers busy; null for DRS (latency only, no servers modelled).
+    pub utilization: Option<f64>,
+    /// Time-averaged queue (DRS: calls in flight; AAD Connect: objects waiting to sync).
+    pub mean_queue: f64,
+    /// Largest queue.
+    pub max_queue: f64,
+    /// Mean wait before service (DRS: latency; AAD Connect: registration → key in AD).
+    pub mean_wait_s: f64,
+    /// Requests (DRS calls; AAD Connect: keys synced), summed over replications.
+    pub arrivals: u64,
+}
+
+const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// The statistics of one sample set, in `STATS` order.
+fn stats_of(sorted: &[f64]) -> Option<[f64; 6]> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
+    let q = |p| quantile_sorted(sorted, p);
+    Some([
+        mean,
+        q(0.5),
+        q(0.9),
+        q(0.95),
+        q(0.99),
+        sorted[sorted.len() - 1],
+    ])
+}
+
+/// Student-t 95 % interval of the mean of `xs` (needs at least two values).
+pub fn ci95(xs: &[f64]) -> Option<[f64; 2]> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = xs.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .ok()?
+        .inverse_cdf(0.975);
+    let half = t * (var / n as f64).sqrt();
+    Some([round(mean - half), round(mean + half)])
+}
+
+/// Time statistics of `metric` over the replications of a variant.
+pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> TimeStats {
+    let per_rep: Vec<Vec<f64>> = reps
+        .iter()
+        .map(|r| {
+            let mut v: Vec<f64> = r.users.iter().filter_map(&metric).collect();
+            v.sort_unstable_by(f64::total_cmp);
+            v
+        })
+        .collect();
+    let mut pooled: Vec<f64> = per_rep.iter().flatten().copied().collect();
+    pooled.sort_unstable_by(f64::total_cmp);
+    let Some(all) = stats_of(&pooled) else {
+        return TimeStats::default();
+    };
+    let rep_stats: Vec<[f64; 6]> = per_rep.iter().filter_map(|v| stats_of(v)).collect();
+    let mut by_stat = BTreeMap::new();
+    if reps.len() > 1 && rep_stats.len() == reps.len() {
+        for (i, name) in STATS.iter().enumerate() {
+            let xs: Vec<f64> = rep_stats.iter().map(|s| s[i]).collect();
+            if let Some(ci) = ci95(&xs) {
+                by_stat.insert(*name, ci);
+            }
+        }
+    }
+    TimeStats {
+        n: pooled.len() as u64,
+        mean: Some(round(all[0])),
+        p50: Some(round(all[1])),
+        p90: Some(round(all[2])),
+        p95: Some(round(all[3])),
+        p99: Some(round(all[4])),
+        max: Some(round(all[5])),
+        ci95: by_stat.get("mean").copied(),
+        ci95_by_stat: by_stat,
+    }
+}
+
+/// Seconds from first sign-in to the certificate being installed.
+pub fn time_to_usable(u: &UserRecord) -> Option<f64> {
+    Some(to_secs(
+        u.milestones.usable?.checked_sub(u.milestones.signin?)?,
+    ))
+}
+
+/// Seconds from first sign-in to the PIN being set.
+pub fn time_to_pin(u: &UserRecord) -> Option<f64> {
+    Some(to_secs(
+        u.milestones.pin_set?.checked_sub(u.milestones.signin?)?,
+    ))
+}
+
+fn variant_summary(v: &VariantResult) -> VariantSummary {
+    let mut outcomes: BTreeMap<&'static str, u64> =
+        Outcome::ALL.iter().map(|o| (o.as_str(), 0)).collect();
+    let mut rejected_by: BTreeMap<&'static str, u64> =
+        Refusal::ALL.iter().map(|r| (r.as_str(), 0)).collect();
+    for r in &v.replications {
+        for u in &r.users {
+            *outcomes.entry(u.outcome.as_str()).or_default() += 1;
+            if let Some(reason) = u.rejected_by {
+                *rejected_by.entry(reason.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let mut resources: BTreeMap<String, ResourceSummary> = BTreeMap::new();
+    let n = v.replications.len().max(1) as f64;
+    for r in &v.replications {
+        for res in &r.resources {
+            let e = resources
+                .entry(res.name.clone())
+                .or_insert(ResourceSummary {
+                    utilization: res.has_servers.then_some(0.0),
+                    mean_queue: 0.0,
+                    max_queue: 0.0,
+                    mean_wait_s: 0.0,
+                    arrivals: 0,
+                });
+            if let Some(u) = e.utilization.as_mut() {
+                *u += res.stats.utilization / n;
+            }
+            e.mean_queue += res.stats.mean_queue / n;
+            e.max_queue = e.max_queue.max(res.stats.max_queue);
+            e.mean_wait_s += res.stats.mean_wait_s / n;
+            e.arrivals += res.stats.arrivals;
+        }
+    }
+    for e in resources.values_mut() {
+        e.utilization = e.utilization.map(round);
+        e.mean_queue = round(e.mean_queue);
+        e.mean_wait_s = round(e.mean_wait_s);
+    }
+    VariantSummary {
+        name: v.name.clone(),
+        outcomes,
+        rejected_by,
+        time_to_usable_s: time_stats(&v.replications, time_to_usable),
+        time_to_pin_s: time_stats(&v.replications, time_to_pin),
+        resources,
+        sync_cycles: v
+            .replications
+            .iter()
+            .map(|r| r.sync_cycles.iter().filter(|c| !c.aborted).count() as u64)
+            .sum(),
+        hit_horizon: v
+            .replications
+            .iter()
+            .any(|r| r.hit_horizon && r.users.iter().any(|u| u.outcome == Outcome::Pending)),
+        events: v.replications.iter().map(|r| r.events).sum(),
+    }
+}
+
+/// Builds the summary of a scenario run; `horizon_s` is the scenario's horizon.
+pub fn summarize(result: &ScenarioResult, horizon_s: f64) -> Summary {
+    Summary {
+        scenario: result.scenario.clone(),
+        seed: result.seed,
+        users: result.users,
+        replications: result.replications,
+        pki_mode: if result.pki_real { "real" } else { "off" },
+        horizon_s,
+        variants: result.variants.iter().map(variant_summary).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_matches_a_hand_computed_t_interval() {
+        // mean 2, sd 1, n 3: t(0.975, 2) = 4.302653 → half width 4.302653/sqrt(3)
+        let ci = ci95(&[1.0, 2.0, 3.0]).unwrap();
+        let half = 4.302_652_7 / 3f64.sqrt();
+        assert!(
+            (ci[0] - (2.0 - half)).abs() < 1e-3 && (ci[1] - (2.0 + half)).abs() < 1e-3,
+            "{ci:?}"
+        );
+        assert_eq!(ci95(&[1.0]), None);
+    }
+}
