@@ -383,6 +383,8 @@ fn build(
 
 /// serde's wording made friendlier: type names users know.
 fn tidy_serde_message(m: &str) -> String {
+    // toml's own Display appends "in `path`"; the error already names the key.
+    let m = m.split("\nin `").next().unwrap_or(m);
     let m = m.trim().trim_end_matches('.');
     let m = m
         .replace("expected u32", "expected a whole number (0 or more)")
