@@ -3,7 +3,7 @@
 
 use crate::model::TraceFilter;
 use crate::report;
-use crate::run::{run_scenario, RunOptions};
+use crate::run::{run_scenario, RunOptions, Stage};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -71,18 +71,42 @@ pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, F
     })
 }
 
-fn progress_bar(quiet: bool, len: u64, what: &str) -> Option<indicatif::ProgressBar> {
-    if quiet || !std::io::stderr().is_terminal() {
-        return None;
+/// A progress bar on stderr (only on a terminal and without `--quiet`) that follows the
+/// stages of a run: PKI material, then simulations.
+struct StageBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl StageBar {
+    fn new(quiet: bool) -> StageBar {
+        if quiet || !std::io::stderr().is_terminal() {
+            return StageBar { bar: None };
+        }
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        StageBar { bar: Some(pb) }
     }
-    let pb = indicatif::ProgressBar::new(len);
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_string());
-    Some(pb)
+
+    fn tick(&self, stage: Stage, done: usize, total: usize) {
+        if let Some(pb) = &self.bar {
+            pb.set_message(match stage {
+                Stage::Pki => "keys + requests",
+                Stage::Simulations => "simulating",
+            });
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(pb) = &self.bar {
+            pb.finish_and_clear();
+        }
+    }
 }
 
 /// `whfb-sim run`.
@@ -123,17 +147,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         threads: args.threads,
         trace,
     };
-    let sims = scenario.variants.len() as u64 * scenario.base.replications as u64;
-    let pb = progress_bar(args.quiet, sims, "simulating");
-    let tick = |done: usize, _total: usize| {
-        if let Some(pb) = &pb {
-            pb.set_position(done as u64);
-        }
-    };
-    let result = run_scenario(&scenario, &opts, &tick)?;
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
+    let bar = StageBar::new(args.quiet);
+    let result = run_scenario(&scenario, &opts, &|stage, done, total| {
+        bar.tick(stage, done, total)
+    })?;
+    bar.finish();
     let written = report::write_outputs(&result, scenario.base.horizon.secs(), &out_dir)?;
     if !args.quiet {
         let crypto = if result.pki_real {
@@ -167,4 +185,58 @@ pub fn check(file: &Path, sets: &[String]) -> Result<String, Failure> {
 /// `whfb-sim scenario`: the embedded default, commented.
 pub fn default_scenario_text() -> &'static str {
     DEFAULT_SCENARIO
+}
+
+/// `whfb-sim pki export`: the CA, the RA's agent certificate and per user the request, the
+/// RA's CMS envelope and the issued certificate, written for `openssl` to inspect. The PKI
+/// settings (epoch, validity, client key, key cache) come from the scenario (default: the
+/// embedded one).
+pub fn pki_export(
+    users: u32,
+    out: &Path,
+    scenario: Option<&Path>,
+    sets: &[String],
+    quiet: bool,
+) -> Result<String, Failure> {
+    if users == 0 {
+        return Err(Failure::Usage("--users must be at least 1".into()));
+    }
+    let s = load_scenario(scenario, sets)?;
+    let settings =
+        crate::run::pki_backend::settings_of(&s.base).map_err(|e| Failure::Usage(e.to_string()))?;
+    let bar = StageBar::new(quiet);
+    let summary =
+        crate::pki::export::export_with_progress(users as usize, out, &settings, &|d, t| {
+            bar.tick(Stage::Pki, d, t)
+        })
+        .map_err(|e| Failure::Other(e.into()))?;
+    bar.finish();
+    Ok(format!(
+        "wrote {} users' artifacts to {} (CA: {}, RA agent: {}; per user: request.csr.pem, request.p7b, cert.pem)\ncheck them with e.g. `openssl verify -CAfile {} {}`",
+        summary.users,
+        summary.out_dir.display(),
+        summary.ca_pem.display(),
+        summary.ra_pem.display(),
+        summary.ca_pem.display(),
+        crate::pki::export::user_dir(&summary.out_dir, 0).join("cert.pem").display()
+    ))
+}
+
+/// `whfb-sim calibrate`: measures the real crypto operations here and prints the scenario
+/// lines that use them.
+pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
+    let alg = match client_key {
+        "rsa-2048" => crate::pki::KeyAlg::Rsa2048,
+        "ecdsa-p256" => crate::pki::KeyAlg::EcdsaP256,
+        other => {
+            return Err(Failure::Usage(format!(
+                "--client-key {other}: allowed: rsa-2048, ecdsa-p256"
+            )))
+        }
+    };
+    if samples == 0 {
+        return Err(Failure::Usage("--samples must be at least 1".into()));
+    }
+    let c = crate::pki::calibrate::measure(samples, alg).map_err(|e| Failure::Other(e.into()))?;
+    Ok(c.to_string())
 }

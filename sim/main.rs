@@ -61,6 +61,44 @@ enum Command {
     },
     /// Prints the embedded default scenario (a commented TOML to copy).
     Scenario,
+    /// PKI tools.
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Measures the real crypto operations on this machine and prints the durations to put
+    /// in a scenario's [pki.timing].
+    Calibrate {
+        /// Samples per operation (RSA key generation costs ~70 ms each).
+        #[arg(long, default_value_t = 30)]
+        samples: usize,
+        /// Client key algorithm: rsa-2048 or ecdsa-p256.
+        #[arg(long, default_value = "rsa-2048")]
+        client_key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Writes the CA, the RA's agent certificate and per-user request, CMS and certificate
+    /// as PEM/DER for inspection with openssl.
+    Export {
+        /// Number of users.
+        #[arg(long)]
+        users: u32,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Scenario whose [pki] settings to use [default: the embedded default].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Overrides a scenario key, e.g. --set pki.client_key=ecdsa-p256.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +137,21 @@ fn main() -> ExitCode {
         Command::Check { scenario, sets } => {
             commands::check(&scenario, &sets).map(|m| println!("{m}"))
         }
+        Command::Pki {
+            command:
+                PkiCommand::Export {
+                    users,
+                    out,
+                    scenario,
+                    sets,
+                    quiet,
+                },
+        } => commands::pki_export(users, &out, scenario.as_deref(), &sets, quiet)
+            .map(|m| println!("{m}")),
+        Command::Calibrate {
+            samples,
+            client_key,
+        } => commands::calibrate(samples, &client_key).map(|m| print!("{m}")),
         Command::Scenario => {
             print!("{}", commands::default_scenario_text());
             Ok(())

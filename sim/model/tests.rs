@@ -8,7 +8,7 @@ fn spec(toml: &str) -> Spec {
 }
 
 fn run(spec: &Spec) -> RunOutput {
-    let mut pki = OffPki::new(spec.users);
+    let mut pki = OffPki::new(&Default::default(), spec.users as usize);
     Model::new(spec, 0, &mut pki, &TraceFilter::Off).run()
 }
 
@@ -92,7 +92,7 @@ fn same_seed_same_run() {
 #[test]
 fn trace_is_in_time_order_and_only_for_chosen_users() {
     let s = spec("users = 50\npki.mode = \"off\"\nadfs.patched = 1\n");
-    let mut pki = OffPki::new(s.users);
+    let mut pki = OffPki::new(&Default::default(), s.users as usize);
     let out = Model::new(&s, 0, &mut pki, &TraceFilter::Users(vec![3, 7])).run();
     assert!(!out.trace.is_empty());
     assert!(out.trace.iter().all(|r| r.user == 3 || r.user == 7));

@@ -1,19 +1,38 @@
-//! `pki.mode = "off"`: no cryptography; the same decisions made on identities.
+//! [`OffPki`]: `pki.mode = "off"`. No cryptography; the same decisions as [`RealPki`]
+//! (same refusals, same order, same validity arithmetic) made on the identities the
+//! model passes along (`Request::key`, `Envelope::signer`), so attacks are still refused
+//! for the same reasons in huge sweeps.
+//!
+//! [`RealPki`]: super::RealPki
+
+use std::collections::HashMap;
 
 use crate::model::pki_port::{
     Envelope, EnvelopeSigner, Issued, PkiPort, Refusal, Request, RequestKey,
 };
 
-/// The PKI port without crypto, for huge sweeps. Every report says crypto was off.
+use super::material::PkiSettings;
+
+/// One simulation run of the structural PKI.
+#[derive(Debug, Clone)]
 pub struct OffPki {
+    settings: PkiSettings,
+    users: usize,
     registered: Vec<bool>,
+    /// Serial and issuance instant of each user's latest certificate, for the client's
+    /// validity check.
+    issued: HashMap<u32, (u64, u64)>,
 }
 
 impl OffPki {
-    /// For `users` users.
-    pub fn new(users: u32) -> Self {
+    /// A run for `users` users; only the validity fields and nothing cryptographic of
+    /// `settings` are used.
+    pub fn new(settings: &PkiSettings, users: usize) -> Self {
         OffPki {
-            registered: vec![false; users as usize],
+            settings: settings.clone(),
+            users,
+            registered: vec![false; users],
+            issued: HashMap::new(),
         }
     }
 }
@@ -22,15 +41,28 @@ impl PkiPort for OffPki {
     fn is_real(&self) -> bool {
         false
     }
+
     fn register_key(&mut self, user: u32) {
-        self.registered[user as usize] = true;
+        let n = self.users;
+        let slot = self
+            .registered
+            .get_mut(user as usize)
+            .unwrap_or_else(|| panic!("user {user} out of range: PKI has {n} users"));
+        *slot = true;
     }
-    fn client_request(&mut self, _user: u32, key: RequestKey) -> Request {
+
+    fn client_request(&mut self, user: u32, key: RequestKey) -> Request {
+        assert!(
+            (user as usize) < self.users,
+            "user {user} out of range: PKI has {} users",
+            self.users
+        );
         Request {
             der: Vec::new(),
             key: Some(key),
         }
     }
+
     fn ra_process(
         &mut self,
         user: u32,
@@ -38,10 +70,12 @@ impl PkiPort for OffPki {
         signer: EnvelopeSigner,
         _now_us: u64,
     ) -> Result<Envelope, Refusal> {
-        if !self.registered[user as usize] {
+        // A request that names no key stands for one whose signature cannot be checked.
+        let key = request.key.ok_or(Refusal::BadRequestSignature)?;
+        if !self.registered.get(user as usize).copied().unwrap_or(false) {
             return Err(Refusal::KeyNotRegistered);
         }
-        if request.key != Some(RequestKey::Own) {
+        if key != RequestKey::Own {
             return Err(Refusal::KeyMismatch);
         }
         Ok(Envelope {
@@ -49,27 +83,39 @@ impl PkiPort for OffPki {
             signer: Some(signer),
         })
     }
+
     fn ca_issue(
         &mut self,
-        _user: u32,
+        user: u32,
         envelope: &Envelope,
         serial: u64,
-        _now_us: u64,
+        now_us: u64,
     ) -> Result<Issued, Refusal> {
-        if envelope.signer != Some(EnvelopeSigner::EnrollmentAgent) {
-            return Err(Refusal::SignerNotAgent);
+        // Same order as the real CA. The non-agent certificate lives as long as the CA,
+        // so only the agent's validity can fail, and it is checked before the EKU.
+        match envelope.signer.ok_or(Refusal::BadEnvelopeSignature)? {
+            EnvelopeSigner::EnrollmentAgent => {
+                if !self.settings.agent_valid_at(now_us) {
+                    return Err(Refusal::AgentExpired);
+                }
+            }
+            EnvelopeSigner::NonAgent => return Err(Refusal::SignerNotAgent),
         }
+        self.issued.insert(user, (serial, now_us));
         Ok(Issued {
             der: Vec::new(),
             serial,
         })
     }
-    fn client_install(
-        &mut self,
-        _user: u32,
-        _issued: &Issued,
-        _now_us: u64,
-    ) -> Result<(), Refusal> {
-        Ok(())
+
+    fn client_install(&mut self, user: u32, issued: &Issued, now_us: u64) -> Result<(), Refusal> {
+        match self.issued.get(&user) {
+            Some(&(serial, at))
+                if serial == issued.serial && self.settings.cert_valid_at(at, now_us) =>
+            {
+                Ok(())
+            }
+            _ => Err(Refusal::CertificateInvalid),
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Running a scenario: every variant × replication, on a rayon pool, with results merged
 //! in a fixed order so the outputs do not depend on the number of threads.
 
+pub mod pki_backend;
+
 use crate::model::{Model, RunOutput, TraceFilter};
-use crate::pki::OffPki;
 use crate::scenario::schema::PkiMode;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -43,8 +44,17 @@ pub struct ScenarioResult {
     pub variants: Vec<VariantResult>,
 }
 
-/// Progress reports while running: (simulations done, simulations in all).
-pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+/// What a progress report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Real keys loaded or generated, requests signed.
+    Pki,
+    /// Simulations (variant × replication) done.
+    Simulations,
+}
+
+/// Progress reports while running: (stage, done, total).
+pub type Progress<'a> = &'a (dyn Fn(Stage, usize, usize) + Sync);
 
 /// Runs every variant and replication of `scenario`.
 pub fn run_scenario(
@@ -63,24 +73,28 @@ pub fn run_scenario(
         .variants
         .iter()
         .any(|v| v.spec.pki.mode == PkiMode::Real);
-    if pki_real {
-        anyhow::bail!(
-            "pki.mode = \"real\" is not available in this build yet; run with --set pki.mode=off"
-        );
-    }
-    let simulate = |&(v, r): &(usize, u32)| -> RunOutput {
+    let specs: Vec<&crate::scenario::Spec> = scenario.variants.iter().map(|v| &v.spec).collect();
+    let simulate = |backends: &[pki_backend::Backend], &(v, r): &(usize, u32)| -> RunOutput {
         let spec = &scenario.variants[v].spec;
-        let mut pki = OffPki::new(spec.users);
-        let out = Model::new(spec, r, &mut pki, &opts.trace).run();
-        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        let mut pki = backends[v].port(spec.users);
+        let out = Model::new(spec, r, pki.as_mut(), &opts.trace).run();
+        progress(
+            Stage::Simulations,
+            done.fetch_add(1, Ordering::Relaxed) + 1,
+            total,
+        );
         out
+    };
+    let work = || -> anyhow::Result<Vec<RunOutput>> {
+        let backends = pki_backend::backends(&specs, &|d, t| progress(Stage::Pki, d, t))?;
+        Ok(jobs.par_iter().map(|j| simulate(&backends, j)).collect())
     };
     let outputs: Vec<RunOutput> = match opts.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()?
-            .install(|| jobs.par_iter().map(simulate).collect()),
-        None => jobs.par_iter().map(simulate).collect(),
+            .install(work)?,
+        None => work()?,
     };
     let mut outputs = outputs.into_iter();
     let variants = scenario

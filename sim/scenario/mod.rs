@@ -336,6 +336,19 @@ impl Layers {
                 spec,
             });
         }
+        // One summary says "real" or "off": a run cannot mix them.
+        if let Some((v, (_, table))) = out
+            .iter()
+            .zip(&variants)
+            .find(|(v, _)| v.spec.pki.mode != out[0].spec.pki.mode)
+        {
+            let path = KeyPath::parse("pki.mode").unwrap_or_default();
+            return Err(locate(
+                &path,
+                Some((v.name.as_str(), table)),
+                "every variant must use the same pki.mode (a report is either real crypto or not); set it in the base".into(),
+            ));
+        }
         Ok((base_spec, out))
     }
 }

@@ -537,7 +537,8 @@ impl Default for Pki {
 }
 
 /// Simulated durations of crypto steps. Defaults: `whfb-sim calibrate` on the development
-/// machine (RSA-2048, aws-lc-rs), rounded up.
+/// machine (2-core AMD EPYC, RSA-2048 client keys, aws-lc-rs; medians 236 µs, 262 µs,
+/// 311 µs, 24 µs), rounded up.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PkiTiming {
@@ -554,10 +555,10 @@ pub struct PkiTiming {
 impl Default for PkiTiming {
     fn default() -> Self {
         PkiTiming {
-            request_sign: Duration(2 * MS),
-            ra_check_sign: Duration(2 * MS),
-            ca_check_issue: Duration(2 * MS),
-            client_verify: Duration(MS / 5),
+            request_sign: Duration(250),
+            ra_check_sign: Duration(300),
+            ca_check_issue: Duration(350),
+            client_verify: Duration(25),
         }
     }
 }

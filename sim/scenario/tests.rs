@@ -169,3 +169,15 @@ fn with_overrides_revalidates() {
     let e = s.with_overrides(&[o]).unwrap_err().to_string();
     assert!(e.contains("adfs.patched"), "{e}");
 }
+
+#[test]
+fn variants_cannot_mix_pki_modes() {
+    let e = err(
+        "[variants.a]\nadfs.patched = 0\n[variants.b]\npki.mode = \"off\"\n",
+        &[],
+    );
+    assert!(
+        e.contains("`variants.b.pki.mode`") && e.contains("same pki.mode"),
+        "{e}"
+    );
+}

@@ -1,0 +1,457 @@
+//! The PKI material of a run: CA, AD FS enrollment agent, non-agent signer, attacker key,
+//! and every user's key and PKCS#10 request. Built once, immutable, shared by `Arc`
+//! across parallel simulations.
+//!
+//! Keys come from the [`KeyPool`]: users from the `users` set (user `i` gets key `i`),
+//! the PKI parties from the `infra` set: RSA slot 0 is the CA, slot 1 the RA agent, slot 2
+//! the non-agent signer, and slot 3 of the client algorithm is the attacker. Reusing the
+//! CA key across runs keeps exported artefacts comparable from one run to the next; the
+//! certificates themselves are rebuilt every run from the settings.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use der::pem::LineEnding;
+use der::{Encode, EncodePem};
+use rayon::prelude::*;
+use x509_cert::name::Name;
+use x509_cert::Certificate;
+
+use super::cert::{self, CertSpec};
+use super::keys::{key_identifier, KeyAlg, KeyPair, Verifier};
+use super::pool::{KeyPool, KeySet, PooledKey};
+use super::{oids, request, time, PkiError, Progress};
+
+/// Seconds in a (365-day) year, for the default validity periods.
+pub const YEAR_S: u64 = 365 * 86_400;
+
+/// How the run's PKI is set up. Times are in seconds; "relative" ones count from the
+/// calendar instant of simulated t = 0 (`epoch_unix`), so a scenario can make the agent
+/// certificate expire mid-run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PkiSettings {
+    /// The users' (and the attacker's) key algorithm.
+    pub client_key: KeyAlg,
+    /// Key cache directory; `None`: the default location (see [`KeyPool`]).
+    pub key_cache: Option<PathBuf>,
+    /// Unix time of simulated t = 0.
+    pub epoch_unix: i64,
+    /// Validity of the issued user certificates.
+    pub cert_validity_s: u64,
+    /// Start of the agent certificate's validity, relative to `epoch_unix` (negative:
+    /// before the run starts).
+    pub agent_not_before_s: i64,
+    /// Length of the agent certificate's validity.
+    pub agent_validity_s: u64,
+    /// Domain of the users' UPNs (`user{i}@<upn_domain>`).
+    pub upn_domain: String,
+}
+
+impl Default for PkiSettings {
+    /// RSA-2048 client keys, default cache, t = 0 at 2026-01-01T00:00:00Z, one-year user
+    /// certificates, an agent valid from 30 days before the run for two years, contoso.com.
+    fn default() -> Self {
+        PkiSettings {
+            client_key: KeyAlg::Rsa2048,
+            key_cache: None,
+            epoch_unix: 1_767_225_600,
+            cert_validity_s: YEAR_S,
+            agent_not_before_s: -30 * 86_400,
+            agent_validity_s: 2 * YEAR_S,
+            upn_domain: "contoso.com".to_owned(),
+        }
+    }
+}
+
+impl PkiSettings {
+    /// `true` when the agent certificate is valid at simulated `now_us`: the same
+    /// second-resolution, both-ends-inclusive rule as the X.509 check, so the off mode
+    /// refuses exactly when the real CA would.
+    pub fn agent_valid_at(&self, now_us: u64) -> bool {
+        let now = time::unix_seconds(self.epoch_unix, now_us);
+        let nb = self.epoch_unix.saturating_add(self.agent_not_before_s);
+        let na = nb.saturating_add(i64::try_from(self.agent_validity_s).unwrap_or(i64::MAX));
+        nb <= now && now <= na
+    }
+
+    /// `true` when a certificate issued at `issued_us` is still valid at `now_us`.
+    pub fn cert_valid_at(&self, issued_us: u64, now_us: u64) -> bool {
+        let nb = time::unix_seconds(self.epoch_unix, issued_us);
+        let na = nb.saturating_add(i64::try_from(self.cert_validity_s).unwrap_or(i64::MAX));
+        let now = time::unix_seconds(self.epoch_unix, now_us);
+        nb <= now && now <= na
+    }
+
+    /// The common name of user `i`.
+    pub fn user_cn(&self, user: u32) -> String {
+        format!("user{user}")
+    }
+
+    /// The UPN of user `i`.
+    pub fn user_upn(&self, user: u32) -> String {
+        format!("user{user}@{}", self.upn_domain)
+    }
+}
+
+/// Keys of the PKI parties, for [`PkiMaterial::from_keys`].
+#[derive(Debug)]
+pub struct InfraKeys {
+    /// The CA's RSA-2048 key.
+    pub ca: KeyPair,
+    /// The AD FS enrollment agent's RSA-2048 key.
+    pub agent: KeyPair,
+    /// The non-agent signer's RSA-2048 key (a certificate from the same CA, no agent EKU).
+    pub non_agent: KeyPair,
+    /// The attacker's key, of the client algorithm.
+    pub attacker: KeyPair,
+}
+
+impl InfraKeys {
+    /// Slot of the CA key in the RSA infrastructure set.
+    pub const CA_SLOT: usize = 0;
+    /// Slot of the RA agent key in the RSA infrastructure set.
+    pub const AGENT_SLOT: usize = 1;
+    /// Slot of the non-agent signer key in the RSA infrastructure set.
+    pub const NON_AGENT_SLOT: usize = 2;
+    /// Slot of the attacker key in the client algorithm's infrastructure set.
+    pub const ATTACKER_SLOT: usize = 3;
+
+    /// Fresh keys, never written anywhere (tests, calibration).
+    pub fn generate(client_key: KeyAlg) -> Result<Self, PkiError> {
+        Ok(InfraKeys {
+            ca: KeyPair::generate(KeyAlg::Rsa2048)?,
+            agent: KeyPair::generate(KeyAlg::Rsa2048)?,
+            non_agent: KeyPair::generate(KeyAlg::Rsa2048)?,
+            attacker: KeyPair::generate(client_key)?,
+        })
+    }
+
+    /// The keys from the pool's infrastructure set (generated and saved on first use).
+    pub fn from_pool(pool: &KeyPool, client_key: KeyAlg) -> Result<Self, PkiError> {
+        let mut rsa = pool.load_parsed(KeySet::Infrastructure, KeyAlg::Rsa2048, 4)?;
+        let attacker = if client_key == KeyAlg::Rsa2048 {
+            rsa.remove(Self::ATTACKER_SLOT)
+        } else {
+            pool.load_parsed(KeySet::Infrastructure, client_key, 4)?
+                .remove(Self::ATTACKER_SLOT)
+        };
+        let mut rsa = rsa.into_iter();
+        let mut next = || {
+            rsa.next()
+                .expect("four RSA infrastructure keys were loaded")
+        };
+        Ok(InfraKeys {
+            ca: next(),
+            agent: next(),
+            non_agent: next(),
+            attacker,
+        })
+    }
+}
+
+/// A user key as handed to the builder: already parsed, or still encoded from the pool.
+enum UserKey {
+    Parsed(KeyPair),
+    Pooled(PooledKey),
+}
+
+impl UserKey {
+    fn alg(&self) -> KeyAlg {
+        match self {
+            UserKey::Parsed(k) => k.alg(),
+            UserKey::Pooled(p) => p.alg(),
+        }
+    }
+}
+
+/// A signing party of the RA side: its key and the certificate the CA gave it.
+pub(crate) struct Signer {
+    pub key: KeyPair,
+    pub cert: Certificate,
+}
+
+/// What the simulation needs of one user: the registered key and the prepared request.
+struct UserMaterial {
+    spki_der: Vec<u8>,
+    request_der: Vec<u8>,
+}
+
+/// Everything real crypto needs for one run, built once and shared read-only (by `Arc`)
+/// by every [`RealPki`](super::RealPki) of the run. Users' private keys are dropped after
+/// their requests are signed: nothing later needs them, and 20k RSA keys cost memory.
+pub struct PkiMaterial {
+    settings: PkiSettings,
+    ca_key: KeyPair,
+    ca_cert: Certificate,
+    ca_name: Name,
+    ca_ski: Vec<u8>,
+    ca_verifier: Verifier,
+    pub(crate) agent: Signer,
+    pub(crate) non_agent: Signer,
+    attacker: KeyPair,
+    users: Vec<UserMaterial>,
+    /// Attacker requests are rare: built on first use, then shared by every run.
+    attacker_requests: Vec<OnceLock<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for PkiMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PkiMaterial")
+            .field("settings", &self.settings)
+            .field("users", &self.users.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PkiMaterial {
+    /// Builds the material for `users` users with keys from the key pool (generating and
+    /// saving missing ones). `progress(done, total)` follows one bar: first the keys
+    /// generated (if any), then the requests signed.
+    pub fn new(
+        settings: PkiSettings,
+        users: usize,
+        progress: Progress<'_>,
+    ) -> Result<Self, PkiError> {
+        let pool = KeyPool::open(settings.key_cache.as_deref())?;
+        let infra = InfraKeys::from_pool(&pool, settings.client_key)?;
+        // One monotone bar: the requests' total is offset by the keys generated first.
+        let keys_total = AtomicUsize::new(0);
+        let user_keys = pool.load(KeySet::Users, settings.client_key, users, &|d, t| {
+            keys_total.store(t, Ordering::Relaxed);
+            progress(d, t + users);
+        })?;
+        let offset = keys_total.load(Ordering::Relaxed);
+        let user_keys = user_keys.into_iter().map(UserKey::Pooled).collect();
+        Self::assemble(settings, infra, user_keys, &|d, t| {
+            progress(offset + d, offset + t)
+        })
+    }
+
+    /// Builds the material from keys the caller provides (no disk access): user `i` gets
+    /// `user_keys[i]`. `progress(done, total)` counts signed requests.
+    pub fn from_keys(
+        settings: PkiSettings,
+        infra: InfraKeys,
+        user_keys: Vec<KeyPair>,
+        progress: Progress<'_>,
+    ) -> Result<Self, PkiError> {
+        let user_keys = user_keys.into_iter().map(UserKey::Parsed).collect();
+        Self::assemble(settings, infra, user_keys, progress)
+    }
+
+    fn assemble(
+        settings: PkiSettings,
+        infra: InfraKeys,
+        user_keys: Vec<UserKey>,
+        progress: Progress<'_>,
+    ) -> Result<Self, PkiError> {
+        if let Some(k) = user_keys.iter().find(|k| k.alg() != settings.client_key) {
+            return Err(PkiError::Settings(format!(
+                "user key is {} but client_key is {}",
+                k.alg(),
+                settings.client_key
+            )));
+        }
+        if u32::try_from(user_keys.len()).is_err() {
+            return Err(PkiError::Settings("more users than u32 can number".into()));
+        }
+        let epoch = settings.epoch_unix;
+        let agent_nb = epoch
+            .checked_add(settings.agent_not_before_s)
+            .ok_or_else(|| PkiError::Settings("agent_not_before_s out of range".into()))?;
+        let agent_validity = time::validity(agent_nb, settings.agent_validity_s)?;
+        // The CA and the non-agent signer must outlive anything a scenario does, so that
+        // only the agent's own validity can expire. The CA starts a day before the
+        // earliest instant of interest (clock skew when openssl checks exports).
+        let ca_nb = epoch.min(agent_nb).saturating_sub(86_400);
+        let agent_na =
+            agent_nb.saturating_add(i64::try_from(settings.agent_validity_s).unwrap_or(i64::MAX));
+        let ca_na = ca_nb
+            .saturating_add(20 * YEAR_S as i64)
+            .max(agent_na.saturating_add(YEAR_S as i64));
+        let ca_span = u64::try_from(ca_na - ca_nb).unwrap_or(u64::MAX);
+        let ca_validity = time::validity(ca_nb, ca_span)?;
+
+        let ca_name = super::asn1::cn_name("Contoso Issuing CA")?;
+        let ca_spki = infra.ca.spki()?;
+        let ca_ski = key_identifier(&ca_spki);
+        let ca_cert = cert::sign(
+            CertSpec {
+                serial: cert::infra_serial(1)?,
+                subject: ca_name.clone(),
+                validity: ca_validity,
+                extensions: cert::ca_extensions(&ca_spki)?,
+                spki: ca_spki,
+            },
+            &ca_name,
+            &infra.ca,
+        )?;
+        let issue_signer =
+            |key: KeyPair, serial: u8, cn: &str, validity, ekus| -> Result<Signer, PkiError> {
+                let spki = key.spki()?;
+                let cert = cert::sign(
+                    CertSpec {
+                        serial: cert::infra_serial(serial)?,
+                        subject: super::asn1::cn_name(cn)?,
+                        validity,
+                        extensions: cert::signer_extensions(&spki, &ca_ski, ekus)?,
+                        spki,
+                    },
+                    &ca_name,
+                    &infra.ca,
+                )?;
+                Ok(Signer { key, cert })
+            };
+        let agent = issue_signer(
+            infra.agent,
+            2,
+            "ADFS Enrollment Agent",
+            agent_validity,
+            vec![oids::ENROLLMENT_AGENT],
+        )?;
+        let non_agent = issue_signer(
+            infra.non_agent,
+            3,
+            "ADFS Service (no agent EKU)",
+            ca_validity,
+            vec![oids::ID_KP_CLIENT_AUTH],
+        )?;
+
+        let total = user_keys.len();
+        let done = AtomicUsize::new(0);
+        progress(0, total);
+        let users: Vec<UserMaterial> = user_keys
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let i = i as u32;
+                // Pooled keys are parsed here, in parallel, right before their only use.
+                let key = match key {
+                    UserKey::Parsed(k) => k,
+                    UserKey::Pooled(p) => p.key_pair()?,
+                };
+                let request_der =
+                    request::build(&key, &settings.user_cn(i), &settings.user_upn(i))?;
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                Ok(UserMaterial {
+                    spki_der: key.spki_der().to_vec(),
+                    request_der,
+                })
+            })
+            .collect::<Result<_, PkiError>>()?;
+
+        Ok(PkiMaterial {
+            ca_verifier: infra.ca.verifier()?,
+            ca_key: infra.ca,
+            ca_cert,
+            ca_name,
+            ca_ski,
+            agent,
+            non_agent,
+            attacker: infra.attacker,
+            attacker_requests: (0..users.len()).map(|_| OnceLock::new()).collect(),
+            users,
+            settings,
+        })
+    }
+
+    /// The settings this material was built from.
+    pub fn settings(&self) -> &PkiSettings {
+        &self.settings
+    }
+
+    /// Number of users (valid user indices are `0..users()`).
+    pub fn users(&self) -> usize {
+        self.users.len()
+    }
+
+    /// The CA certificate, DER.
+    pub fn ca_cert_der(&self) -> Vec<u8> {
+        self.ca_cert
+            .to_der()
+            .expect("a certificate we built re-encodes")
+    }
+
+    /// The CA certificate, PEM.
+    pub fn ca_cert_pem(&self) -> String {
+        self.ca_cert
+            .to_pem(LineEnding::LF)
+            .expect("a certificate we built re-encodes")
+    }
+
+    /// The enrollment agent certificate, PEM.
+    pub fn agent_cert_pem(&self) -> String {
+        self.agent
+            .cert
+            .to_pem(LineEnding::LF)
+            .expect("a certificate we built re-encodes")
+    }
+
+    /// The non-agent signer certificate, PEM.
+    pub fn non_agent_cert_pem(&self) -> String {
+        self.non_agent
+            .cert
+            .to_pem(LineEnding::LF)
+            .expect("a certificate we built re-encodes")
+    }
+
+    /// User `user`'s public key (SPKI DER): what DRS registers and what the client
+    /// expects in its certificate. Panics if `user` is out of range.
+    pub fn user_spki_der(&self, user: u32) -> &[u8] {
+        &self.user(user).spki_der
+    }
+
+    /// User `user`'s PKCS#10 request, signed with its own key. Panics if out of range.
+    pub fn request_der(&self, user: u32) -> &[u8] {
+        &self.user(user).request_der
+    }
+
+    /// A PKCS#10 request for user `user` (same subject and UPN) carrying the attacker's
+    /// key, validly self-signed: only the registered-key check can stop it.
+    pub fn attacker_request_der(&self, user: u32) -> &[u8] {
+        self.attacker_requests[self.index(user)].get_or_init(|| {
+            request::build(
+                &self.attacker,
+                &self.settings.user_cn(user),
+                &self.settings.user_upn(user),
+            )
+            .expect("signing with a loaded key and encoding a request we build cannot fail")
+        })
+    }
+
+    fn index(&self, user: u32) -> usize {
+        let i = user as usize;
+        assert!(
+            i < self.users.len(),
+            "user {user} out of range: PKI material was built for {} users",
+            self.users.len()
+        );
+        i
+    }
+
+    fn user(&self, user: u32) -> &UserMaterial {
+        &self.users[self.index(user)]
+    }
+
+    pub(crate) fn ca_name(&self) -> &Name {
+        &self.ca_name
+    }
+
+    pub(crate) fn ca_key(&self) -> &KeyPair {
+        &self.ca_key
+    }
+
+    pub(crate) fn ca_ski(&self) -> &[u8] {
+        &self.ca_ski
+    }
+
+    pub(crate) fn ca_verifier(&self) -> &Verifier {
+        &self.ca_verifier
+    }
+
+    /// Whether `user` is a valid index (the RA answers "not registered" otherwise).
+    pub(crate) fn has_user(&self, user: u32) -> bool {
+        (user as usize) < self.users.len()
+    }
+}

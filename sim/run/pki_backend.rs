@@ -1,0 +1,83 @@
+//! Builds what the model's PKI port needs for each variant: the real material (keys from
+//! the pool, CA, agent, per-user requests; built once and shared by every replication and
+//! every variant with the same PKI settings), or the off mode.
+
+use crate::model::pki_port::PkiPort;
+use crate::pki::{KeyAlg, OffPki, PkiMaterial, PkiSettings, RealPki};
+use crate::scenario::calendar::parse_epoch;
+use crate::scenario::schema::{ClientKey, PkiMode};
+use crate::scenario::Spec;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The agent certificate is issued this long before time 0 (AD FS holds a valid one when
+/// the rollout starts).
+const AGENT_ISSUED_BEFORE_S: i64 = 30 * 86_400;
+
+/// The PKI settings a scenario's `[pki]` table describes.
+pub fn settings_of(spec: &Spec) -> anyhow::Result<PkiSettings> {
+    let p = &spec.pki;
+    let epoch_unix = parse_epoch(&p.epoch).map_err(anyhow::Error::msg)?;
+    Ok(PkiSettings {
+        client_key: match p.client_key {
+            ClientKey::Rsa2048 => KeyAlg::Rsa2048,
+            ClientKey::EcdsaP256 => KeyAlg::EcdsaP256,
+        },
+        key_cache: (!p.key_cache.is_empty()).then(|| PathBuf::from(&p.key_cache)),
+        epoch_unix,
+        cert_validity_s: p.cert_validity.0 / 1_000_000,
+        agent_not_before_s: -AGENT_ISSUED_BEFORE_S,
+        agent_validity_s: (p.agent_expires.0 / 1_000_000) + AGENT_ISSUED_BEFORE_S as u64,
+        upn_domain: "contoso.com".into(),
+    })
+}
+
+/// One variant's PKI: real material shared by `Arc`, or off.
+pub enum Backend {
+    /// Real cryptography.
+    Real(Arc<PkiMaterial>),
+    /// `pki.mode = "off"`.
+    Off(PkiSettings),
+}
+
+impl Backend {
+    /// A fresh port for one simulation run.
+    pub fn port(&self, users: u32) -> Box<dyn PkiPort + Send> {
+        match self {
+            Backend::Real(m) => Box::new(RealPki::new(Arc::clone(m))),
+            Backend::Off(s) => Box::new(OffPki::new(s, users as usize)),
+        }
+    }
+}
+
+/// The backends of `specs`, in order. Variants with equal settings share one material, so
+/// real keys and requests are built once per run. `progress(done, total)` follows key
+/// generation and request signing.
+pub fn backends(
+    specs: &[&Spec],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> anyhow::Result<Vec<Backend>> {
+    let mut built: Vec<(PkiSettings, Arc<PkiMaterial>)> = Vec::new();
+    let mut out = Vec::new();
+    for spec in specs {
+        let settings = settings_of(spec)?;
+        if spec.pki.mode == PkiMode::Off {
+            out.push(Backend::Off(settings));
+            continue;
+        }
+        let material = match built.iter().find(|(s, _)| *s == settings) {
+            Some((_, m)) => Arc::clone(m),
+            None => {
+                let m = Arc::new(PkiMaterial::new(
+                    settings.clone(),
+                    spec.users as usize,
+                    progress,
+                )?);
+                built.push((settings, Arc::clone(&m)));
+                m
+            }
+        };
+        out.push(Backend::Real(material));
+    }
+    Ok(out)
+}

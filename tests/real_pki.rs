@@ -1,0 +1,157 @@
+//! Real cryptography end to end through the command line: a run in real mode, attacks
+//! refused by the real checks, the same decisions as the off mode, `pki export` and
+//! `calibrate`. Keys go to a temporary key cache.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bin(cache: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
+    c.env("WHFB_SIM_KEY_CACHE", cache);
+    c
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("keys");
+    let run = |mode: &str, out: &str| {
+        let out = tmp.path().join(out);
+        ok(bin(&cache)
+            .args(["run", "--users", "60", "--quiet", "--out"])
+            .arg(&out)
+            .args(["--set", &format!("pki.mode={mode}")])
+            .args([
+                "--set",
+                "attacks.mismatched_key=0.25",
+                "--set",
+                "attacks.non_agent_signer=0.25",
+            ])
+            .output()
+            .unwrap());
+        out
+    };
+    let real = run("real", "real");
+    let s = summary(&real);
+    assert_eq!(s["pki_mode"], "real");
+    for v in s["variants"].as_array().unwrap() {
+        let by = &v["rejected_by"];
+        assert!(by["key_mismatch"].as_u64().unwrap() > 0, "{v}");
+        assert!(by["signer_not_agent"].as_u64().unwrap() > 0, "{v}");
+        assert_eq!(
+            v["outcomes"]["rejected"].as_u64().unwrap(),
+            by["key_mismatch"].as_u64().unwrap() + by["signer_not_agent"].as_u64().unwrap()
+        );
+        assert!(v["outcomes"]["usable"].as_u64().unwrap() > 0);
+    }
+    // The off mode makes the same decisions on identities: same users.csv.
+    let off = run("off", "off");
+    assert_eq!(
+        std::fs::read(real.join("users.csv")).unwrap(),
+        std::fs::read(off.join("users.csv")).unwrap()
+    );
+    assert_eq!(summary(&off)["pki_mode"], "off");
+    // The pool made one key per user and reuses it: a second run generates nothing new.
+    let size = |p: &Path| -> u64 {
+        walk(p)
+            .iter()
+            .map(|f| std::fs::metadata(f).unwrap().len())
+            .sum()
+    };
+    let before = size(&cache);
+    run("real", "again");
+    assert_eq!(size(&cache), before);
+    assert_eq!(
+        std::fs::read(real.join("users.csv")).unwrap(),
+        std::fs::read(tmp.path().join("again/users.csv")).unwrap()
+    );
+}
+
+fn walk(p: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_expired_agent_certificate_stops_enrollment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // The agent certificate expires on Monday at 06:00, before anyone signs in.
+    ok(bin(&tmp.path().join("keys"))
+        .args(["run", "--users", "20", "--quiet", "--out"])
+        .arg(&out)
+        .args(["--set", "pki.agent_expires=6h"])
+        .output()
+        .unwrap());
+    let s = summary(&out);
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["outcomes"]["usable"], 0, "{v}");
+        assert_eq!(
+            v["rejected_by"]["agent_expired"].as_u64().unwrap(),
+            v["outcomes"]["rejected"].as_u64().unwrap()
+        );
+        assert!(v["outcomes"]["rejected"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn pki_export_writes_the_artifacts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pki");
+    let msg = ok(bin(&tmp.path().join("keys"))
+        .args(["pki", "export", "--users", "3", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap());
+    assert!(msg.contains("wrote 3 users"), "{msg}");
+    for f in [
+        "ca.pem",
+        "ra.pem",
+        "user0/request.csr.pem",
+        "user0/request.p7b",
+        "user2/cert.pem",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let bad = bin(tmp.path())
+        .args(["pki", "export", "--users", "0", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn calibrate_prints_scenario_lines_that_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = ok(bin(tmp.path())
+        .args(["calibrate", "--samples", "2"])
+        .output()
+        .unwrap());
+    let toml = &text[text.find("[pki.timing]").expect("a [pki.timing] table")..];
+    let f = tmp.path().join("t.toml");
+    std::fs::write(&f, toml).unwrap();
+    ok(bin(tmp.path()).arg("check").arg(&f).output().unwrap());
+    let bad = bin(tmp.path())
+        .args(["calibrate", "--client-key", "dsa"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
