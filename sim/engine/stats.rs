@@ -128,6 +128,10 @@ pub struct Series {
     level: f64,
     area: Vec<f64>,
     max: Vec<f64>,
+    /// The bucket `last_t` falls in, and where it ends (0 until the first change): most
+    /// changes land in the same bucket as the previous one and need no division.
+    cur: usize,
+    cur_end: SimTime,
 }
 
 impl Series {
@@ -139,6 +143,8 @@ impl Series {
             level: 0.0,
             area: Vec::new(),
             max: Vec::new(),
+            cur: 0,
+            cur_end: 0,
         }
     }
 
@@ -162,12 +168,30 @@ impl Series {
     }
 
     /// The level becomes `level` at `t`.
+    #[inline]
     pub fn set(&mut self, t: SimTime, level: f64) {
+        if t >= self.last_t && t < self.cur_end {
+            // Same bucket as the last change: the same sums as `advance`, in the same
+            // order, without its loop and division. The old level is already counted in
+            // this bucket's maximum.
+            let i = self.cur;
+            if t > self.last_t {
+                self.area[i] += self.level * (t - self.last_t) as f64;
+                self.last_t = t;
+            }
+            self.level = level;
+            self.max[i] = self.max[i].max(level);
+            return;
+        }
         self.advance(t);
         self.level = level;
         let i = (t / self.width) as usize;
         self.bucket(i);
         self.max[i] = self.max[i].max(level);
+        if self.last_t == t {
+            self.cur = i;
+            self.cur_end = (i as SimTime + 1) * self.width;
+        }
     }
 
     /// Closes the series at `t` and returns (bucket start s, mean, max) rows.

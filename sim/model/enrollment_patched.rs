@@ -6,8 +6,11 @@
 //! the client verifies and installs the certificate. An unpatched server takes the same
 //! path but refuses a key that is not in AD yet (see `enrollment_unpatched`).
 //!
-//! Every crypto check is a call to the PKI port, made when its step completes, and the
-//! model acts on the answer it gets.
+//! Every crypto check is a call to the PKI port: started when the simulated server starts
+//! on the request (with every input fixed then: the request, the signer, the CA's serial
+//! and the simulated instant the step completes), read when the step completes, and the
+//! model acts on the answer it reads. How the port computes it (at once, or on other
+//! threads while the simulation goes on) cannot change the answer.
 
 use super::done::{Outcome, ResourceReport};
 use super::events::Event;
@@ -59,12 +62,13 @@ impl Farm {
 
     /// The server the balancer sends the next request to, `None` when all are down.
     fn pick(&mut self) -> Option<usize> {
-        let up: Vec<usize> = (0..self.servers.len())
-            .filter(|&i| self.servers[i].down == 0)
-            .collect();
-        if up.is_empty() {
+        // Runs for every request: iterators over the servers rather than a list of the
+        // ones up, so that nothing is allocated.
+        let up = self.servers.iter().filter(|s| s.down == 0).count();
+        if up == 0 {
             return None;
         }
+        let mut up_servers = (0..self.servers.len()).filter(|&i| self.servers[i].down == 0);
         Some(match self.policy {
             Balancing::RoundRobin => {
                 let n = self.servers.len();
@@ -75,10 +79,12 @@ impl Farm {
                 self.next = (i + 1) % n;
                 i
             }
-            Balancing::Random => up[self.rng.random_range(0..up.len())],
-            Balancing::LeastBusy => *up
-                .iter()
-                .min_by_key(|&&i| {
+            Balancing::Random => {
+                let k = self.rng.random_range(0..up);
+                up_servers.nth(k).expect("k < servers up")
+            }
+            Balancing::LeastBusy => up_servers
+                .min_by_key(|&i| {
                     self.servers[i].res.busy() as usize + self.servers[i].res.queue_len()
                 })
                 .expect("at least one server is up"),
@@ -144,11 +150,7 @@ impl Model<'_> {
         let user = self.user(u);
         user.enrolling = true;
         user.enroll_attempts += 1;
-        user.request = Some(Box::new(InFlight {
-            request,
-            envelope: None,
-            issued: None,
-        }));
+        user.request = Some(InFlight::Sent(request));
         let n = user.enroll_attempts;
         self.trace.log(now, u, "enrollment", None, || {
             format!("Certificate enrollment: request {n} sent to the AD FS registration authority")
@@ -233,32 +235,37 @@ impl Model<'_> {
         }
         let spec = self.spec;
         let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
-        self.q.schedule_in(t, Event::RaSigned { user: u, server });
-    }
-
-    /// The RA checks the request and signs the envelope; then the CA is called.
-    pub(super) fn on_ra_signed(&mut self, u: u32, server: u16) {
-        let now = self.now();
-        let spec = self.spec;
-        let s = server as usize;
+        // The RA starts on the request now: who signs the envelope is decided now (a
+        // draw on the user's own attack stream, the only one on it during the RA step).
         let signer =
             if self.streams[u as usize].attack.random::<f64>() < spec.attacks.non_agent_signer {
                 EnvelopeSigner::NonAgent
             } else {
                 EnvelopeSigner::EnrollmentAgent
             };
-        let Some(pending) = self.users[u as usize].request.take() else {
-            unreachable!("a request travels with every enrollment");
+        let Some(InFlight::Sent(request)) = self.users[u as usize].request.take() else {
+            unreachable!("a sent request travels with every enrollment reaching the RA");
         };
-        match self.pki.ra_process(u, &pending.request, signer, now) {
+        let done_at = self.now() + t;
+        let answer = self.pki.start_ra(u, request, signer, done_at);
+        self.user(u).request = Some(InFlight::Ra(answer));
+        self.q.schedule_in(t, Event::RaSigned { user: u, server });
+    }
+
+    /// The RA has checked the request and signed the envelope; then the CA is called.
+    pub(super) fn on_ra_signed(&mut self, u: u32, server: u16) {
+        let now = self.now();
+        let s = server as usize;
+        let Some(InFlight::Ra(answer)) = self.users[u as usize].request.take() else {
+            unreachable!("the RA works on every request it signs");
+        };
+        match answer.join() {
             Err(reason) => {
                 self.adfs_release(s);
                 self.reject(u, reason);
             }
             Ok(envelope) => {
-                let mut pending = pending;
-                pending.envelope = Some(envelope);
-                self.user(u).request = Some(pending);
+                self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
                     self.adfs_release(s);
                     self.enrollment_failed(u, "the RA cannot reach the CA");
@@ -271,9 +278,20 @@ impl Model<'_> {
         }
     }
 
+    /// A CA worker starts on the request: the serial and the issuing instant are fixed
+    /// now, and the CA's work starts with them.
     fn ca_serve(&mut self, u: u32, server: u16) {
         let spec = self.spec;
         let t = self.net_draw(u, &spec.ca.issue) + spec.pki.timing.ca_check_issue.0;
+        // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
+        // the order the CA starts on requests.
+        let serial = (self.ca.serials.random::<u64>() >> 1).max(1);
+        let Some(InFlight::Queued(envelope)) = self.users[u as usize].request.take() else {
+            unreachable!("an envelope waits for every request the CA starts on");
+        };
+        let done_at = self.now() + t;
+        let answer = self.pki.start_ca(u, envelope, serial, done_at);
+        self.user(u).request = Some(InFlight::Ca(answer));
         self.q.schedule_in(t, Event::CaDone { user: u, server });
     }
 
@@ -287,32 +305,26 @@ impl Model<'_> {
     /// The CA checks the envelope and issues; the RA returns the certificate to the client.
     pub(super) fn on_ca_done(&mut self, u: u32, server: u16) {
         let now = self.now();
-        // Serial numbers are positive 63-bit values from the CA's own stream.
-        let serial = (self.ca.serials.random::<u64>() >> 1).max(1);
         if let Some((next, next_server)) = self.ca.res.release(now) {
             self.ca_serve(next, next_server);
         }
         self.adfs_release(server as usize);
-        let Some(mut pending) = self.users[u as usize].request.take() else {
-            unreachable!("a request travels with every enrollment");
+        let Some(InFlight::Ca(answer)) = self.users[u as usize].request.take() else {
+            unreachable!("the CA works on every request it finishes");
         };
-        let envelope = pending
-            .envelope
-            .take()
-            .expect("the RA signed an envelope before the CA");
-        match self.pki.ca_issue(u, &envelope, serial, now) {
+        match answer.join() {
             Err(reason) => self.reject(u, reason),
             Ok(issued) => {
-                pending.issued = Some(issued);
-                let user = self.user(u);
-                user.request = Some(pending);
-                first(&mut user.milestones.cert_issued, now);
+                let serial = issued.serial;
+                first(&mut self.user(u).milestones.cert_issued, now);
                 self.trace.log(now, u, "certificate_issued", None, || {
                     format!("The CA issued the certificate (serial {serial:x})")
                 });
                 let spec = self.spec;
                 let t = self.net_draw(u, &spec.enrollment.client_install)
                     + self.spec.pki.timing.client_verify.0;
+                let answer = self.pki.start_install(u, issued, now + t);
+                self.user(u).request = Some(InFlight::Installing(answer));
                 self.q.schedule_in(t, Event::Installed(u));
             }
         }
@@ -321,11 +333,10 @@ impl Model<'_> {
     /// The client verifies the certificate and installs it: the PIN is usable on-prem.
     pub(super) fn on_installed(&mut self, u: u32) {
         let now = self.now();
-        let Some(pending) = self.users[u as usize].request.take() else {
-            unreachable!("a request travels with every enrollment");
+        let Some(InFlight::Installing(answer)) = self.users[u as usize].request.take() else {
+            unreachable!("the client verifies every certificate it installs");
         };
-        let issued = pending.issued.expect("the CA issued before install");
-        match self.pki.client_install(u, &issued, now) {
+        match answer.join() {
             Err(reason) => self.reject(u, reason),
             Ok(()) => {
                 self.trace.log(now, u, "usable", None, || {

@@ -110,8 +110,58 @@ pub struct Issued {
     pub serial: u64,
 }
 
+/// The RA's answer: the envelope for the CA, or why the request was refused.
+pub type RaAnswer = Result<Envelope, Refusal>;
+/// The CA's answer: the issued certificate, or why the envelope was refused.
+pub type CaAnswer = Result<Issued, Refusal>;
+/// The client's answer: installed, or why the certificate was refused.
+pub type InstallAnswer = Result<(), Refusal>;
+
+/// An answer of the PKI that may still be being computed. The model asks for it when a
+/// server starts working on a request and reads it with [`Pending::join`] when the
+/// simulated work ends; the port decides where the computing happens. Every input is
+/// fixed when the work starts, so the answer does not depend on when it is computed.
+pub enum Pending<T> {
+    /// Already known (the off mode, or a port that computes at once).
+    Ready(T),
+    /// Being computed by the port; joining may compute it on the spot if nobody has
+    /// started it yet. Dropping it abandons the work (a request still in service when
+    /// the horizon comes).
+    Later(Box<dyn Join<T>>),
+}
+
+/// The port's side of a [`Pending::Later`] answer.
+pub trait Join<T>: Send {
+    /// The answer, once computed.
+    fn join(self: Box<Self>) -> T;
+}
+
+impl<T> Pending<T> {
+    /// The answer. Returns at once when it is ready; otherwise it is computed here or
+    /// waited for.
+    pub fn join(self) -> T {
+        match self {
+            Pending::Ready(v) => v,
+            Pending::Later(j) => j.join(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Pending<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Pending::Ready(_) => "Pending::Ready",
+            Pending::Later(_) => "Pending::Later",
+        })
+    }
+}
+
 /// What the model asks of the PKI. Users are numbered `0..users`; times are simulated
 /// microseconds since the scenario's time origin (the PKI maps them to calendar time).
+///
+/// The model uses the `start_*` forms: each is called when the simulated server starts
+/// on the request, with `now_us` the simulated instant the step completes, and joined at
+/// that instant. Their default answers at once with the synchronous method.
 pub trait PkiPort {
     /// `true` when real cryptography runs behind this port.
     fn is_real(&self) -> bool;
@@ -144,4 +194,31 @@ pub trait PkiPort {
 
     /// The client verifies the issued certificate against the CA and its own key.
     fn client_install(&mut self, user: u32, issued: &Issued, now_us: u64) -> Result<(), Refusal>;
+
+    /// [`PkiPort::ra_process`], started now and read later.
+    fn start_ra(
+        &mut self,
+        user: u32,
+        request: Request,
+        signer: EnvelopeSigner,
+        now_us: u64,
+    ) -> Pending<RaAnswer> {
+        Pending::Ready(self.ra_process(user, &request, signer, now_us))
+    }
+
+    /// [`PkiPort::ca_issue`], started now and read later.
+    fn start_ca(
+        &mut self,
+        user: u32,
+        envelope: Envelope,
+        serial: u64,
+        now_us: u64,
+    ) -> Pending<CaAnswer> {
+        Pending::Ready(self.ca_issue(user, &envelope, serial, now_us))
+    }
+
+    /// [`PkiPort::client_install`], started now and read later.
+    fn start_install(&mut self, user: u32, issued: Issued, now_us: u64) -> Pending<InstallAnswer> {
+        Pending::Ready(self.client_install(user, &issued, now_us))
+    }
 }

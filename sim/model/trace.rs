@@ -43,11 +43,13 @@ impl Trace {
     }
 
     /// Whether `user` is traced.
+    #[inline]
     pub fn wants(&self, user: u32) -> bool {
         self.all || self.wanted.get(user as usize).copied().unwrap_or(false)
     }
 
     /// Records an event; `message` is only built when the user is traced.
+    #[inline]
     pub fn log(
         &mut self,
         t: SimTime,

@@ -2,7 +2,7 @@
 //! they are in the flow.
 
 use super::done::{KeySource, Milestones, Outcome};
-use super::pki_port::{Envelope, Issued, Refusal, Request};
+use super::pki_port::{CaAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request};
 use crate::engine::{SimRng, SimTime};
 
 /// The device's join state for certificate trust (DOMAIN §3).
@@ -46,15 +46,20 @@ pub struct Streams {
     pub attack: SimRng,
 }
 
-/// An enrollment on its way: the client's request, then the RA's envelope, then the CA's
-/// certificate (DER in real mode).
-pub struct InFlight {
-    /// The client's PKCS#10 request.
-    pub request: Request,
-    /// The RA's envelope, once signed.
-    pub envelope: Option<Envelope>,
-    /// The issued certificate, once the CA answered.
-    pub issued: Option<Issued>,
+/// An enrollment on its way, one state per step, so what travels with the user is only
+/// what the next step reads (kept inline in [`User`]: no allocation per request).
+#[derive(Debug)]
+pub enum InFlight {
+    /// The client's PKCS#10 request, on its way to the RA.
+    Sent(Request),
+    /// The RA checks the request and signs the envelope.
+    Ra(Pending<RaAnswer>),
+    /// The RA's envelope, waiting for a CA worker.
+    Queued(Envelope),
+    /// The CA checks the envelope and issues.
+    Ca(Pending<CaAnswer>),
+    /// The client verifies the certificate.
+    Installing(Pending<InstallAnswer>),
 }
 
 /// Where a user is and what happened to them.
@@ -87,8 +92,8 @@ pub struct User {
     pub retry_generation: u32,
     /// The key is in on-prem AD.
     pub key_in_ad: bool,
-    /// The enrollment in flight: what it has gathered so far.
-    pub request: Option<Box<InFlight>>,
+    /// The enrollment in flight: what its next step needs.
+    pub request: Option<InFlight>,
     /// Final outcome once reached.
     pub outcome: Option<Outcome>,
     /// The refusal for `rejected`.

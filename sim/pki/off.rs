@@ -5,8 +5,6 @@
 //!
 //! [`RealPki`]: super::RealPki
 
-use std::collections::HashMap;
-
 use crate::model::pki_port::{
     Envelope, EnvelopeSigner, Issued, PkiPort, Refusal, Request, RequestKey,
 };
@@ -20,8 +18,8 @@ pub struct OffPki {
     users: usize,
     registered: Vec<bool>,
     /// Serial and issuance instant of each user's latest certificate, for the client's
-    /// validity check.
-    issued: HashMap<u32, (u64, u64)>,
+    /// validity check; indexed by user (a lookup per enrollment, no hashing).
+    issued: Vec<Option<(u64, u64)>>,
 }
 
 impl OffPki {
@@ -32,7 +30,7 @@ impl OffPki {
             settings: settings.clone(),
             users,
             registered: vec![false; users],
-            issued: HashMap::new(),
+            issued: vec![None; users],
         }
     }
 }
@@ -101,7 +99,9 @@ impl PkiPort for OffPki {
             }
             EnvelopeSigner::NonAgent => return Err(Refusal::SignerNotAgent),
         }
-        self.issued.insert(user, (serial, now_us));
+        if let Some(slot) = self.issued.get_mut(user as usize) {
+            *slot = Some((serial, now_us));
+        }
         Ok(Issued {
             der: Vec::new(),
             serial,
@@ -109,8 +109,8 @@ impl PkiPort for OffPki {
     }
 
     fn client_install(&mut self, user: u32, issued: &Issued, now_us: u64) -> Result<(), Refusal> {
-        match self.issued.get(&user) {
-            Some(&(serial, at))
+        match self.issued.get(user as usize).copied().flatten() {
+            Some((serial, at))
                 if serial == issued.serial && self.settings.cert_valid_at(at, now_us) =>
             {
                 Ok(())
