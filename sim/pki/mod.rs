@@ -38,6 +38,13 @@ pub use off::OffPki;
 pub use pool::{KeyPool, KeySet, PooledKey};
 pub use real::RealPki;
 
+/// Builds and signs user `user`'s PKCS#10 request with `key`, exactly as the material
+/// does for every user before a run: what the crypto-floor bench times as the client's
+/// share of an enrollment.
+pub fn sign_request(settings: &PkiSettings, key: &KeyPair, user: u32) -> Result<Vec<u8>, PkiError> {
+    request::build(key, &settings.user_cn(user), &settings.user_upn(user))
+}
+
 /// Progress callback `(done, total)`: lets the CLI draw a progress bar while the library
 /// itself never prints. Called from worker threads, hence `Sync`.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);

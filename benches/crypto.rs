@@ -1,0 +1,115 @@
+//! (c) The crypto floor against the whole real-mode pipeline, one thread.
+//!
+//! - `crypto_ops/*`: each per-user operation alone (aws-lc-rs, RSA-2048, SHA-256).
+//! - `crypto_floor/per_user`: the four operations of one user's enrollment (request sign,
+//!   RA check + sign, CA check + issue, client verify) back to back for 300 users: the
+//!   least a run can cost per user.
+//! - `pipeline/per_user`: a whole real run of a one-variant scenario (every AD FS server
+//!   patched) with the same 300 users on one thread: keys read from a warm pool and
+//!   parsed, requests signed, the simulation with every RA, CA and client check.
+//!
+//! Both report users/s; DESIGN §6 asks the pipeline for ≥ 80 % of the floor.
+
+mod common;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use whfb_sim::model::pki_port::EnvelopeSigner;
+use whfb_sim::model::Outcome;
+use whfb_sim::pki::material::InfraKeys;
+use whfb_sim::pki::{
+    ca, client, no_progress, ra, sign_request, KeyAlg, KeyPool, KeySet, PkiMaterial, PkiSettings,
+};
+use whfb_sim::run::{run_scenario, RunOptions};
+use whfb_sim::scenario::Scenario;
+
+const USERS: usize = 300;
+
+fn bench(c: &mut Criterion) {
+    let dir = common::warm_pool(USERS);
+    let pool = KeyPool::open(Some(dir.path())).expect("pool");
+    let keys = pool
+        .load_parsed(KeySet::Users, KeyAlg::Rsa2048, USERS)
+        .expect("keys");
+    let settings = PkiSettings {
+        key_cache: Some(dir.path().to_path_buf()),
+        ..PkiSettings::default()
+    };
+    let material = PkiMaterial::from_keys(
+        settings.clone(),
+        InfraKeys::from_pool(&pool, KeyAlg::Rsa2048).expect("infrastructure keys"),
+        pool.load_parsed(KeySet::Users, KeyAlg::Rsa2048, USERS)
+            .expect("keys"),
+        &no_progress,
+    )
+    .expect("material");
+    let agent = EnvelopeSigner::EnrollmentAgent;
+
+    // The artefacts of user 0, for the single-operation benches.
+    let req = sign_request(&settings, &keys[0], 0).expect("request");
+    let env = ra::process(&material, 0, true, &req, agent).expect("RA");
+    let cert = ca::issue(&material, 0, &env, 1, 0).expect("CA");
+    let mut g = c.benchmark_group("crypto_ops");
+    g.bench_function("request_sign", |b| {
+        b.iter(|| black_box(sign_request(&settings, &keys[0], 0).expect("sign")))
+    });
+    g.bench_function("ra_check_sign", |b| {
+        b.iter(|| black_box(ra::process(&material, 0, true, &req, agent).expect("RA")))
+    });
+    g.bench_function("ca_check_issue", |b| {
+        b.iter(|| black_box(ca::issue(&material, 0, &env, 1, 0).expect("CA")))
+    });
+    g.bench_function("client_verify", |b| {
+        b.iter(|| client::install(&material, 0, black_box(&cert), 1, 0).expect("install"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("crypto_floor");
+    g.throughput(Throughput::Elements(USERS as u64));
+    g.bench_function("per_user", |b| {
+        b.iter(|| {
+            for (i, key) in keys.iter().enumerate() {
+                let u = i as u32;
+                let serial = u64::from(u) + 1;
+                let req = sign_request(&settings, key, u).expect("sign");
+                let env = ra::process(&material, u, true, &req, agent).expect("RA");
+                let cert = ca::issue(&material, u, &env, serial, 0).expect("CA");
+                client::install(&material, u, &cert, serial, 0).expect("install");
+            }
+        })
+    });
+    g.finish();
+
+    let toml = format!(
+        "name = \"pipeline\"\nusers = {USERS}\nseed = 7\n[adfs]\npatched = 2\n[pki]\nmode = \"real\"\nkey_cache = \"{}\"\n",
+        dir.path().display()
+    );
+    let scenario = Scenario::load_str(&toml, "pipeline.toml", "pipeline", &[]).expect("scenario");
+    let opts = RunOptions {
+        threads: Some(1),
+        ..RunOptions::default()
+    };
+    let run = || run_scenario(&scenario, &opts, &|_, _, _| {}).expect("run");
+    let probe = run();
+    let out = &probe.variants[0].replications[0];
+    let enrolled = out
+        .users
+        .iter()
+        .filter(|u| u.outcome == Outcome::Usable)
+        .count();
+    eprintln!(
+        "pipeline: {} variant(s), {enrolled} of {USERS} users enrolled and usable, {} events",
+        probe.variants.len(),
+        out.events
+    );
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(USERS as u64));
+    g.bench_function("per_user", |b| b.iter(|| black_box(run().users)));
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::quick(5);
+    targets = bench
+}
+criterion_main!(benches);
