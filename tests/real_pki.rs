@@ -76,6 +76,77 @@ fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
     );
 }
 
+/// DESIGN §2: the same bytes whatever the number of threads, in real mode too, where the
+/// RA's, the CA's and the client's checks run on worker threads while the event loop goes
+/// on. Two cases: the default scenario (two variants × two replications running side by
+/// side) with attacks refused on those threads, and one variant alone whose requests
+/// arrive in a one-minute wave, so many checks are in flight at once and idle workers
+/// compute them.
+#[test]
+fn real_mode_gives_identical_bytes_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("keys");
+    let wave = tmp.path().join("wave.toml");
+    std::fs::write(
+        &wave,
+        "name = \"wave\"\nusers = 80\nseed = 5\n\
+         [signin]\nwaves = [{ start = \"8h\", end = \"8h1m\", share = 1.0 }]\n\
+         [adfs]\npatched = 2\n",
+    )
+    .unwrap();
+    let run = |scenario: Option<&Path>, threads: &str, extra: &[&str]| {
+        let out = tmp.path().join(format!(
+            "{}-{threads}",
+            scenario.map_or("default".into(), |p| p
+                .display()
+                .to_string()
+                .replace('/', "_"))
+        ));
+        let mut c = bin(&cache);
+        c.arg("run");
+        if let Some(p) = scenario {
+            c.arg(p);
+        }
+        ok(c.args(["--quiet", "--threads", threads, "--out"])
+            .arg(&out)
+            .args(["--set", "pki.mode=real"])
+            .args(extra)
+            .output()
+            .unwrap());
+        out
+    };
+    let default_args = [
+        "--users",
+        "60",
+        "--replications",
+        "2",
+        "--set",
+        "attacks.mismatched_key=0.1",
+        "--set",
+        "attacks.non_agent_signer=0.1",
+    ];
+    for (scenario, extra) in [(None, &default_args[..]), (Some(wave.as_path()), &[][..])] {
+        let one = run(scenario, "1", extra);
+        let s = summary(&one);
+        assert_eq!(s["pki_mode"], "real");
+        for threads in ["2", "4"] {
+            let many = run(scenario, threads, extra);
+            for f in ["summary.json", "users.csv"] {
+                assert_eq!(
+                    std::fs::read(one.join(f)).unwrap(),
+                    std::fs::read(many.join(f)).unwrap(),
+                    "{f} differs between 1 and {threads} threads ({scenario:?})"
+                );
+            }
+        }
+        assert!(s["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["outcomes"]["usable"].as_u64().unwrap() > 0));
+    }
+}
+
 fn walk(p: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(p).unwrap() {

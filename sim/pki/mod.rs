@@ -20,6 +20,7 @@ pub mod client;
 mod envelope;
 pub mod export;
 mod fsutil;
+mod jobs;
 pub mod keys;
 pub mod material;
 pub mod off;

@@ -3,14 +3,19 @@
 use std::sync::Arc;
 
 use crate::model::pki_port::{
-    Envelope, EnvelopeSigner, Issued, PkiPort, Refusal, Request, RequestKey,
+    CaAnswer, Envelope, EnvelopeSigner, InstallAnswer, Issued, Pending, PkiPort, RaAnswer, Refusal,
+    Request, RequestKey,
 };
 
 use super::material::PkiMaterial;
-use super::{ca, client, ra};
+use super::{ca, client, jobs, ra};
 
 /// One simulation run's view of the real PKI: the shared material plus this run's DRS
 /// registrations. Cheap to create (one per run); the material is shared by `Arc`.
+///
+/// The `start_*` forms hand the RA's, the CA's and the client's checks to the current
+/// rayon pool when it has more than one thread (see `jobs`), so they are computed while
+/// the event loop goes on; [`RealPki::inline`] computes them at once instead.
 ///
 /// User indices must be below `material.users()`: `register_key` and `client_request`
 /// panic otherwise (a model bug), while the checks answer with a refusal.
@@ -18,15 +23,28 @@ use super::{ca, client, ra};
 pub struct RealPki {
     material: Arc<PkiMaterial>,
     registered: Vec<bool>,
+    offload: bool,
+    jobs: jobs::Jobs,
 }
 
 impl RealPki {
-    /// A run with no key registered yet.
+    /// A run with no key registered yet; server-side checks run on the rayon pool.
     pub fn new(material: Arc<PkiMaterial>) -> Self {
         let registered = vec![false; material.users()];
         RealPki {
             material,
             registered,
+            offload: true,
+            jobs: jobs::Jobs::default(),
+        }
+    }
+
+    /// The same, with every check computed at once on the event loop's thread (for
+    /// measuring what the offloading brings).
+    pub fn inline(material: Arc<PkiMaterial>) -> Self {
+        RealPki {
+            offload: false,
+            ..RealPki::new(material)
         }
     }
 
@@ -98,5 +116,53 @@ impl PkiPort for RealPki {
 
     fn client_install(&mut self, user: u32, issued: &Issued, now_us: u64) -> Result<(), Refusal> {
         client::install(&self.material, user, &issued.der, issued.serial, now_us)
+    }
+
+    fn start_ra(
+        &mut self,
+        user: u32,
+        request: Request,
+        signer: EnvelopeSigner,
+        now_us: u64,
+    ) -> Pending<RaAnswer> {
+        if !self.offload {
+            return Pending::Ready(self.ra_process(user, &request, signer, now_us));
+        }
+        let material = Arc::clone(&self.material);
+        // DRS registration is read now, when the RA starts on the request.
+        let registered = self.is_registered(user);
+        self.jobs.start(move || {
+            let der = ra::process(&material, user, registered, &request.der, signer)?;
+            Ok(Envelope {
+                der,
+                signer: Some(signer),
+            })
+        })
+    }
+
+    fn start_ca(
+        &mut self,
+        user: u32,
+        envelope: Envelope,
+        serial: u64,
+        now_us: u64,
+    ) -> Pending<CaAnswer> {
+        if !self.offload {
+            return Pending::Ready(self.ca_issue(user, &envelope, serial, now_us));
+        }
+        let material = Arc::clone(&self.material);
+        self.jobs.start(move || {
+            let der = ca::issue(&material, user, &envelope.der, serial, now_us)?;
+            Ok(Issued { der, serial })
+        })
+    }
+
+    fn start_install(&mut self, user: u32, issued: Issued, now_us: u64) -> Pending<InstallAnswer> {
+        if !self.offload {
+            return Pending::Ready(self.client_install(user, &issued, now_us));
+        }
+        let material = Arc::clone(&self.material);
+        self.jobs
+            .start(move || client::install(&material, user, &issued.der, issued.serial, now_us))
     }
 }
