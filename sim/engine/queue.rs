@@ -45,8 +45,6 @@ pub struct EventQueue<E> {
     /// Bit `i - 1` set when `buckets[i]` is non-empty: finds the next bucket in one step
     /// (a `u64`, not a `u128` with bit 0 wasted: 128-bit shifts cost a branch each).
     occupied: u64,
-    /// Kept empty, with its allocation, to swap with the bucket being split.
-    spare: Vec<Entry<E>>,
     len: usize,
     popped: u64,
 }
@@ -75,7 +73,6 @@ impl<E> EventQueue<E> {
             head: 0,
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: 0,
-            spare: Vec::new(),
             len: 0,
             popped: 0,
         }
@@ -135,7 +132,7 @@ impl<E> EventQueue<E> {
             return false;
         }
         self.last = min;
-        let mut split = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
+        let mut split = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
         for e in split.drain(..) {
             if e.at == min {
@@ -147,7 +144,13 @@ impl<E> EventQueue<E> {
                 self.occupied |= 1 << (nb - 1);
             }
         }
-        self.spare = split;
+        // The bucket keeps its allocation for the next events that land in it, unless it
+        // is large next to what is pending: a bucket that once held every user's first
+        // sign-in would otherwise pin that memory for the whole run while its events
+        // move to lower buckets (which grow their own).
+        if split.capacity() <= (self.len / 4).max(4096) {
+            self.buckets[b] = split;
+        }
         if self.current.len() > 1 {
             self.current
                 .sort_unstable_by_key(|e| e.as_ref().map_or(u64::MAX, |e| e.seq));
