@@ -48,7 +48,21 @@ fn bench(c: &mut Criterion) {
     let req = sign_request(&settings, &keys[0], 0).expect("request");
     let env = ra::process(&material, 0, true, &req, agent).expect("RA");
     let cert = ca::issue(&material, 0, &env, 1, 0).expect("CA");
+    let pooled = pool
+        .load(KeySet::Users, KeyAlg::Rsa2048, 1, &no_progress)
+        .expect("pooled key");
     let mut g = c.benchmark_group("crypto_ops");
+    // What a run does once per user before signing: parse the pooled private key.
+    g.bench_function("key_parse", |b| {
+        b.iter(|| black_box(pooled[0].key_pair().expect("parse")))
+    });
+    // A key's first signature also builds aws-lc's per-key Montgomery contexts.
+    g.bench_function("key_parse_and_first_sign", |b| {
+        b.iter(|| {
+            let key = pooled[0].key_pair().expect("parse");
+            black_box(sign_request(&settings, &key, 0).expect("sign"))
+        })
+    });
     g.bench_function("request_sign", |b| {
         b.iter(|| black_box(sign_request(&settings, &keys[0], 0).expect("sign")))
     });

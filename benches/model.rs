@@ -1,19 +1,33 @@
 //! (b) The provisioning model with crypto off, one thread: events/s of `Model::run` on
 //! the default scenario's two variants at 20,000 users (set-up, the users' profiles and
-//! random streams, included: it is part of every run).
+//! random streams, included: it is part of every run). `WHFB_SIM_BENCH_USERS=1000,1000000`
+//! measures other population sizes instead.
 
 mod common;
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput,
+};
 use whfb_sim::model::{Model, TraceFilter};
 use whfb_sim::pki::OffPki;
 use whfb_sim::scenario::Scenario;
 
 fn bench(c: &mut Criterion) {
-    const USERS: u32 = 20_000;
-    let scenario = Scenario::load_default(&[format!("users={USERS}"), "pki.mode=off".to_string()])
-        .expect("default scenario");
+    let sizes: Vec<u32> = std::env::var("WHFB_SIM_BENCH_USERS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![20_000]);
     let mut g = c.benchmark_group("model_off");
+    for users in sizes {
+        run_size(&mut g, users);
+    }
+    g.finish();
+}
+
+fn run_size(g: &mut BenchmarkGroup<'_, WallTime>, users: u32) {
+    let scenario = Scenario::load_default(&[format!("users={users}"), "pki.mode=off".into()])
+        .expect("default scenario");
     for v in &scenario.variants {
         let spec = &v.spec;
         let run = || {
@@ -21,13 +35,12 @@ fn bench(c: &mut Criterion) {
             Model::new(spec, 0, &mut pki, &TraceFilter::Off).run()
         };
         let events = run().events;
-        eprintln!("{} at {USERS} users: {events} events per run", v.name);
+        eprintln!("{} at {users} users: {events} events per run", v.name);
         g.throughput(Throughput::Elements(events));
-        g.bench_function(format!("{}_{USERS}_users", v.name), |b| {
+        g.bench_function(format!("{}_{users}_users", v.name), |b| {
             b.iter(|| black_box(run().events))
         });
     }
-    g.finish();
 }
 
 criterion_group! {
