@@ -21,6 +21,7 @@ use x509_cert::Certificate;
 use super::cert::{self, CertSpec};
 use super::keys::{key_identifier, KeyAlg, KeyPair, Verifier};
 use super::pool::{KeyPool, KeySet, PooledKey};
+use super::request_cache::RequestCache;
 use super::{oids, request, time, PkiError, Progress};
 
 /// Seconds in a (365-day) year, for the default validity periods.
@@ -150,10 +151,16 @@ impl InfraKeys {
     }
 }
 
-/// A user key as handed to the builder: already parsed, or still encoded from the pool.
+/// A user key as handed to the builder: already parsed, still encoded from the pool, or
+/// from the pool with its request already signed (see `request_cache`).
 enum UserKey {
     Parsed(KeyPair),
     Pooled(PooledKey),
+    Signed {
+        alg: KeyAlg,
+        spki_der: Vec<u8>,
+        request_der: Vec<u8>,
+    },
 }
 
 impl UserKey {
@@ -161,6 +168,7 @@ impl UserKey {
         match self {
             UserKey::Parsed(k) => k.alg(),
             UserKey::Pooled(p) => p.alg(),
+            UserKey::Signed { alg, .. } => *alg,
         }
     }
 }
@@ -222,10 +230,33 @@ impl PkiMaterial {
             progress(d, t + users);
         })?;
         let offset = keys_total.load(Ordering::Relaxed);
-        let user_keys = user_keys.into_iter().map(UserKey::Pooled).collect();
-        Self::assemble(settings, infra, user_keys, &|d, t| {
+        // Requests signed by an earlier run with the same keys are reused as they are:
+        // byte for byte what signing again would give (RSA), without parsing the keys.
+        let cache = RequestCache::open(&pool, settings.client_key, &settings.upn_domain);
+        let spkis: Vec<&[u8]> = user_keys.iter().map(PooledKey::spki_der).collect();
+        let (stored, old) = cache.load(&spkis);
+        let fresh: Vec<bool> = stored.iter().map(Option::is_none).collect();
+        let user_keys = user_keys
+            .into_iter()
+            .zip(stored)
+            .map(|(key, stored)| match stored {
+                Some(request_der) => UserKey::Signed {
+                    alg: key.alg(),
+                    spki_der: key.spki_der().to_vec(),
+                    request_der,
+                },
+                None => UserKey::Pooled(key),
+            })
+            .collect();
+        let material = Self::assemble(settings, infra, user_keys, &|d, t| {
             progress(offset + d, offset + t)
-        })
+        })?;
+        if fresh.iter().any(|f| *f) {
+            let spkis: Vec<&[u8]> = material.users.iter().map(|u| &u.spki_der[..]).collect();
+            let requests: Vec<&[u8]> = material.users.iter().map(|u| &u.request_der[..]).collect();
+            cache.store(&spkis, &requests, &fresh, &old);
+        }
+        Ok(material)
     }
 
     /// Builds the material from keys the caller provides (no disk access): user `i` gets
@@ -328,6 +359,17 @@ impl PkiMaterial {
                 let i = i as u32;
                 // Pooled keys are parsed here, in parallel, right before their only use.
                 let key = match key {
+                    UserKey::Signed {
+                        spki_der,
+                        request_der,
+                        ..
+                    } => {
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                        return Ok(UserMaterial {
+                            spki_der,
+                            request_der,
+                        });
+                    }
                     UserKey::Parsed(k) => k,
                     UserKey::Pooled(p) => p.key_pair()?,
                 };

@@ -7,7 +7,9 @@
 //! it. [`RealPki`] runs those checks; [`OffPki`] makes the same decisions on identities
 //! only, for sweeps too large for real crypto.
 //!
-//! Layout: `keys` (key pairs, signatures), `pool` (the key cache), `material` (the CA,
+//! Layout: `keys` (key pairs, signatures), `pool` (the key cache), `request_cache` (the
+//! users' signed requests kept beside it), `jobs` (server-side checks computed on worker
+//! threads while the event loop goes on), `material` (the CA,
 //! agent and per-user requests built once per run), `request` / `envelope` / `cert`
 //! (the three ASN.1 artefacts), `ra` / `ca` / `client` (the three checkers), `real` /
 //! `off` (the two ports), `export` and `calibrate` (CLI helpers).
@@ -29,6 +31,7 @@ pub mod pool;
 pub mod ra;
 pub mod real;
 mod request;
+mod request_cache;
 pub mod time;
 
 pub use calibrate::Calibration;
