@@ -7,13 +7,13 @@
 # Usage: benches/scaling.sh [BIN] (default target/release/whfb-sim)
 # Real mode reads keys from $WHFB_SIM_KEY_CACHE (a pool without enough keys generates the
 # missing ones first, ~70 ms of CPU each: run once to warm it, then measure).
-# OFF_SIZES / REAL_SIZES / REAL_THREADS override the lists.
+# OFF_SIZES / REAL_SIZES / REAL_THREADS override the lists (empty: none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/whfb-sim}
-OFF_SIZES=${OFF_SIZES:-"1000 10000 100000 1000000"}
-REAL_SIZES=${REAL_SIZES:-"1000 2000 5000 10000 20000"}
-REAL_THREADS=${REAL_THREADS:-"1 2"}
+OFF_SIZES=${OFF_SIZES-"1000 10000 100000 1000000"}
+REAL_SIZES=${REAL_SIZES-"1000 2000 5000 10000 20000"}
+REAL_THREADS=${REAL_THREADS-"1 2"}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
