@@ -141,7 +141,9 @@ impl Model<'_> {
     pub(super) fn enrollment_begin(&mut self, u: u32) {
         let now = self.now();
         let spec = self.spec;
-        let key = if self.streams[u as usize].attack.random::<f64>() < spec.attacks.mismatched_key {
+        let key = if self.users[u as usize].streams.attack.random::<f64>()
+            < spec.attacks.mismatched_key
+        {
             RequestKey::Attacker
         } else {
             RequestKey::Own
@@ -237,12 +239,13 @@ impl Model<'_> {
         let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
         // The RA starts on the request now: who signs the envelope is decided now (a
         // draw on the user's own attack stream, the only one on it during the RA step).
-        let signer =
-            if self.streams[u as usize].attack.random::<f64>() < spec.attacks.non_agent_signer {
-                EnvelopeSigner::NonAgent
-            } else {
-                EnvelopeSigner::EnrollmentAgent
-            };
+        let signer = if self.users[u as usize].streams.attack.random::<f64>()
+            < spec.attacks.non_agent_signer
+        {
+            EnvelopeSigner::NonAgent
+        } else {
+            EnvelopeSigner::EnrollmentAgent
+        };
         let Some(InFlight::Sent(request)) = self.users[u as usize].request.take() else {
             unreachable!("a sent request travels with every enrollment reaching the RA");
         };

@@ -105,7 +105,7 @@ impl Model<'_> {
             self.end_ui(u);
             return;
         }
-        if self.streams[u as usize].net.random::<f64>() < spec.drs.p_throttle {
+        if self.users[u as usize].streams.net.random::<f64>() < spec.drs.p_throttle {
             self.trace.log(now, u, "key_registration", None, || {
                 "DRS throttled the request: try after 300 seconds".into()
             });

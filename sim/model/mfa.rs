@@ -29,7 +29,7 @@ impl Model<'_> {
     /// One MFA attempt: succeeds after the user's response time, fails, or times out.
     pub(super) fn mfa_attempt(&mut self, u: u32) {
         let m = &self.spec.mfa;
-        let r: f64 = self.streams[u as usize].ui.random();
+        let r: f64 = self.users[u as usize].streams.ui.random();
         let response = self.ui_draw(u, &m.response);
         let (ok, after) = if r < m.p_fail {
             (false, response.min(m.timeout.0))

@@ -32,7 +32,7 @@ use crate::engine::{Dist, EventQueue, SimTime, StreamFactory};
 use crate::scenario::Spec;
 use events::Event;
 use pki_port::PkiPort;
-use user::{Streams, User};
+use user::User;
 
 /// Stream kinds: each entity kind gets its own family of random streams.
 pub(crate) mod stream {
@@ -59,7 +59,6 @@ pub struct Model<'a> {
     spec: &'a Spec,
     q: EventQueue<Event>,
     users: Vec<User>,
-    streams: Vec<Streams>,
     farm: enrollment_patched::Farm,
     ca: enrollment_patched::CaState,
     drs: key_registration::DrsState,
@@ -84,7 +83,6 @@ impl<'a> Model<'a> {
             spec,
             q: EventQueue::with_capacity(n as usize * 2),
             users: Vec::with_capacity(n as usize),
-            streams: Vec::with_capacity(n as usize),
             farm: enrollment_patched::Farm::new(spec, &streams, bucket),
             ca: enrollment_patched::CaState::new(spec, &streams, bucket),
             drs: key_registration::DrsState::new(bucket),
@@ -146,12 +144,12 @@ impl<'a> Model<'a> {
 
     /// Draws from `dist` on the user's UI stream.
     fn ui_draw(&mut self, u: u32, dist: &Dist) -> SimTime {
-        dist.sample(&mut self.streams[u as usize].ui)
+        dist.sample(&mut self.users[u as usize].streams.ui)
     }
 
     /// Draws from `dist` on the user's network stream.
     fn net_draw(&mut self, u: u32, dist: &Dist) -> SimTime {
-        dist.sample(&mut self.streams[u as usize].net)
+        dist.sample(&mut self.users[u as usize].streams.net)
     }
 
     fn user(&mut self, u: u32) -> &mut User {

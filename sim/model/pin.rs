@@ -11,7 +11,7 @@ impl Model<'_> {
     pub(super) fn pin_begin(&mut self, u: u32) {
         let spec = self.spec;
         let t = self.ui_draw(u, &spec.pin.entry);
-        let accepted = self.streams[u as usize].ui.random::<f64>() >= self.spec.pin.p_reject;
+        let accepted = self.users[u as usize].streams.ui.random::<f64>() >= self.spec.pin.p_reject;
         self.q
             .schedule_in(t, Event::PinEntered { user: u, accepted });
     }

@@ -42,13 +42,13 @@ impl Model<'_> {
                 Tpm::None
             };
             let pregen = p.random::<f64>() < spec.key.pregen_share;
-            self.users.push(User::new(ready, tpm, pregen));
-            self.streams.push(Streams {
+            let streams = Streams {
                 ui: f.stream(stream::UI, id),
                 session: f.stream(stream::SESSION, id),
                 net: f.stream(stream::NET, id),
                 attack: f.stream(stream::ATTACK, id),
-            });
+            };
+            self.users.push(User::new(ready, tpm, pregen, streams));
             self.q.schedule_at(arrival, Event::SignIn(u));
         }
     }
@@ -88,7 +88,7 @@ impl Model<'_> {
             .spec
             .signin
             .session
-            .sample(&mut self.streams[u as usize].session);
+            .sample(&mut self.users[u as usize].streams.session);
         let session = self.user(u).session;
         self.q.schedule_in(d, Event::SignOut { user: u, session });
     }
@@ -107,7 +107,7 @@ impl Model<'_> {
             .spec
             .signin
             .away
-            .sample(&mut self.streams[u as usize].session);
+            .sample(&mut self.users[u as usize].streams.session);
         self.q.schedule_in(away.max(1), Event::SignIn(u));
     }
 }
