@@ -1,6 +1,7 @@
 //! The end of the flow: outcomes, milestone times, and what a run hands back.
 
 use super::pki_port::Refusal;
+use super::Model;
 use crate::engine::resource::ResourceStats;
 use crate::engine::SimTime;
 
@@ -175,10 +176,29 @@ pub struct RunOutput {
     pub sync_cycles: Vec<SyncCycle>,
     /// Events processed.
     pub events: u64,
-    /// Simulated time at which the run stopped.
+    /// Simulated time at which the run stopped: the last user's outcome, or the horizon.
     pub end: SimTime,
-    /// `true` when events were still pending at the horizon.
+    /// `true` when users were still on the way at the horizon (they are `pending`).
     pub hit_horizon: bool,
     /// Traced events, in time order.
     pub trace: Vec<TraceRecord>,
+}
+
+impl Model<'_> {
+    /// Records a user's final outcome (the first one counts); nothing more is simulated for
+    /// them.
+    pub(super) fn finish(&mut self, u: u32, outcome: Outcome) {
+        let now = self.now();
+        let user = &mut self.users[u as usize];
+        if user.outcome.is_some() {
+            return;
+        }
+        user.outcome = Some(outcome);
+        user.enrolling = false;
+        user.request = None;
+        if outcome == Outcome::Usable {
+            user.milestones.usable = Some(now);
+        }
+        self.unfinished -= 1;
+    }
 }

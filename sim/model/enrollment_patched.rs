@@ -349,18 +349,4 @@ impl Model<'_> {
         self.finish(u, Outcome::Rejected);
         self.end_ui(u);
     }
-
-    /// Records a final outcome.
-    pub(super) fn finish(&mut self, u: u32, outcome: Outcome) {
-        let now = self.now();
-        let user = self.user(u);
-        if user.outcome.is_none() {
-            user.outcome = Some(outcome);
-            user.enrolling = false;
-            user.request = None;
-            if outcome == Outcome::Usable {
-                user.milestones.usable = Some(now);
-            }
-        }
-    }
 }
