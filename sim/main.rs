@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use whfb_sim::commands::{self, Failure, RunArgs};
+use whfb_sim::commands::{self, Failure, RunArgs, ValidateArgs};
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +61,19 @@ enum Command {
     },
     /// Prints the embedded default scenario (a commented TOML to copy).
     Scenario,
+    /// Checks the simulator against queueing theory and the documented behaviour; exits 1
+    /// if any check fails.
+    Validate {
+        /// About a tenth of the samples (seconds instead of tens of seconds).
+        #[arg(long)]
+        quick: bool,
+        /// Root seed of every check [default: 20260105, at which every check passes].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -103,6 +116,15 @@ fn main() -> ExitCode {
             print!("{}", commands::default_scenario_text());
             Ok(())
         }
+        Command::Validate {
+            quick,
+            seed,
+            threads,
+        } => commands::validate(&ValidateArgs {
+            quick,
+            seed,
+            threads,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
