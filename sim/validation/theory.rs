@@ -44,8 +44,8 @@ pub fn mmc_wait_tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
     erlang_c(c, lambda / mu) * (-(c as f64 * mu - lambda) * t).exp()
 }
 
-/// Mean wait in queue of M/G/1 by Pollaczek–Khinchine: Wq = λ E[S²] / (2 (1 − ρ)),
-/// ρ = λ E[S].
+/// Mean wait in queue of M/G/1 by Pollaczek–Khinchine: `Wq = λ E(S²) / (2 (1 − ρ))`,
+/// `ρ = λ E(S)`.
 pub fn mg1_mean_wait(lambda: f64, es: f64, es2: f64) -> f64 {
     let rho = lambda * es;
     assert!(rho < 1.0, "needs rho < 1");
@@ -53,7 +53,7 @@ pub fn mg1_mean_wait(lambda: f64, es: f64, es2: f64) -> f64 {
 }
 
 /// Mean wait in queue of M/D/1 (service always 1/μ): Wq = ρ / (2μ(1 − ρ)), the P-K
-/// formula with E[S²] = 1/μ².
+/// formula with E(S²) = 1/μ².
 pub fn md1_mean_wait(lambda: f64, mu: f64) -> f64 {
     let rho = lambda / mu;
     rho / (2.0 * mu * (1.0 - rho))
@@ -68,7 +68,7 @@ pub fn md1_mean_wait(lambda: f64, mu: f64) -> f64 {
 /// - before the cut-off (u < I) rides this cycle: wait = I + E − u;
 /// - after it (u ≥ I) misses it and waits a whole extra cycle: wait = P + I + E − u.
 ///
-/// E[wait] = (1/P) [∫₀^I (I + E − u) du + ∫_I^P (P + I + E − u) du] = P/2 + E.
+/// `E(wait) = (1/P) (∫₀^I (I + E − u) du + ∫_I^P (P + I + E − u) du) = P/2 + E`.
 ///
 /// The cut-off position cancels out: it shifts which cycle a key rides, not how long a
 /// uniformly placed key waits on average. With zero-length cycles (I = E = 0) this is
