@@ -5,6 +5,7 @@ use crate::model::TraceFilter;
 use crate::report;
 use crate::run::{run_scenario, RunOptions, Stage};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
+use crate::validation;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -239,4 +240,61 @@ pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
     }
     let c = crate::pki::calibrate::measure(samples, alg).map_err(|e| Failure::Other(e.into()))?;
     Ok(c.to_string())
+}
+
+/// Options of `whfb-sim validate`.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateArgs {
+    /// `--quick`: the same checks with about a tenth of the samples.
+    pub quick: bool,
+    /// `--seed`; default [`validation::DEFAULT_SEED`].
+    pub seed: Option<u64>,
+    /// `--threads`; default all cores.
+    pub threads: Option<usize>,
+}
+
+/// `whfb-sim validate`: runs every check, prints the table, and fails (exit 1) when a
+/// check fails.
+pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+    if args.threads == Some(0) {
+        return Err(Failure::Usage("--threads must be at least 1".into()));
+    }
+    let size = if args.quick {
+        validation::Size::quick()
+    } else {
+        validation::Size::full()
+    };
+    let cfg = validation::Config {
+        seed: args.seed.unwrap_or(validation::DEFAULT_SEED),
+        size,
+    };
+    let started = std::time::Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .map_err(anyhow::Error::from)?;
+    let checks = pool.install(|| validation::run_all(&cfg));
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "whfb-sim validate — seed {}, {} size ({} replications, {} queue customers after {} warm-up, {} draws, {} users), {} threads",
+        cfg.seed,
+        if args.quick { "quick" } else { "full" },
+        size.replications,
+        size.customers,
+        size.warmup,
+        size.draws,
+        size.users,
+        pool.current_num_threads()
+    );
+    println!();
+    print!("{}", validation::table(&checks));
+    println!("wall time {wall:.1} s");
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    if failed > 0 {
+        print!("\n{}", validation::failure_notes(&checks));
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{failed} validation check(s) failed"
+        )));
+    }
+    Ok(())
 }

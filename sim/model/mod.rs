@@ -101,12 +101,13 @@ impl<'a> Model<'a> {
         m
     }
 
-    /// Runs until every user has an outcome or the horizon comes, and hands back the
-    /// results. Stopping at the last outcome keeps utilisation and queue averages over
-    /// the rollout itself rather than over idle days of sync cycles.
+    /// Runs until every user has an outcome and every registered key has reached AD, or
+    /// the horizon comes, and hands back the results. Stopping when the rollout is over
+    /// keeps utilisation and queue averages over the rollout rather than over idle days
+    /// of sync cycles, and leaves no queue half-counted.
     pub fn run(mut self) -> RunOutput {
         let horizon = self.spec.horizon.0;
-        while self.unfinished > 0 {
+        while self.unfinished > 0 || !self.sync.drained() {
             let Some((_, ev)) = self.q.pop_until(horizon) else {
                 break;
             };

@@ -82,7 +82,7 @@ pub struct TimeStats {
 pub struct ResourceSummary {
     /// Mean share of servers busy; null for DRS (latency only, no servers modelled).
     pub utilization: Option<f64>,
-    /// Time-averaged queue (DRS: calls in flight; AAD Connect: objects waiting to sync).
+    /// Time-averaged queue (DRS: calls in flight; AAD Connect: keys waiting to sync).
     pub mean_queue: f64,
     /// Largest queue.
     pub max_queue: f64,
