@@ -209,7 +209,7 @@ impl Model<'_> {
     /// Export to AD done: carried keys are in AD, carried devices written back.
     pub(super) fn on_sync_end(&mut self, cycle: u32) {
         let now = self.now();
-        if !self.sync.running.as_ref().is_some_and(|r| r.id == cycle) {
+        if self.sync.running.as_ref().is_none_or(|r| r.id != cycle) {
             return;
         }
         let Some(run) = self.sync.running.take() else {
