@@ -115,6 +115,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
+    let trace_on = trace != TraceFilter::Off;
     let out_dir = args
         .out
         .clone()
@@ -134,7 +135,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let written = report::write_outputs(&result, scenario.base.horizon.secs(), &out_dir)?;
+    let info = report::RunInfo::new(&scenario, trace_on);
+    let written = report::write_outputs(&result, &info, &out_dir)?;
     if !args.quiet {
         let crypto = if result.pki_real {
             "real"
