@@ -74,8 +74,8 @@ pub struct TimeStats {
     pub p99: Option<f64>,
     /// Maximum.
     pub max: Option<f64>,
-    /// 95 % confidence interval of the mean across replications (Student t); null with
-    /// one replication.
+    /// 95 % confidence interval of the mean across replications (Student t, cut at 0);
+    /// null with one replication.
     pub ci95: Option<[f64; 2]>,
     /// The same interval for each statistic (mean, p50, ..., max); empty with one
     /// replication.
@@ -179,8 +179,10 @@ pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64
         for (i, name) in STATS.iter().enumerate() {
             let xs: Vec<f64> = rep_stats.iter().map(|s| s[i]).collect();
             point[i] = xs.iter().sum::<f64>() / xs.len() as f64;
-            if let Some(ci) = ci95(&xs) {
-                by_stat.insert(*name, ci);
+            // A time is never negative: with few, spread-out replications the t interval
+            // can reach below zero, and is cut there.
+            if let Some([lo, hi]) = ci95(&xs) {
+                by_stat.insert(*name, [lo.max(0.0), hi]);
             }
         }
     }

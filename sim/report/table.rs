@@ -6,10 +6,17 @@ use crate::engine::time::from_secs;
 use crate::scenario::duration::format_duration;
 use std::fmt::Write;
 
-/// A duration cell; `—` when there is no value.
+/// A duration cell; `—` when there is no value. Fractions of a second only show on
+/// spans under ten seconds, where they matter.
 pub fn dur(x: Option<f64>) -> String {
-    x.map(|s| format_duration(from_secs(s)))
-        .unwrap_or_else(|| "—".into())
+    x.map(|s| {
+        if s <= 0.0 {
+            "0s".to_string()
+        } else {
+            format_duration(from_secs(if s >= 10.0 { s.round() } else { s }))
+        }
+    })
+    .unwrap_or_else(|| "—".into())
 }
 
 fn pct(n: u64, total: u64) -> String {

@@ -1,6 +1,8 @@
 //! Running a scenario: every variant × replication, on a rayon pool, with results merged
 //! in a fixed order so the outputs do not depend on the number of threads.
 
+pub mod sweep;
+
 use crate::model::{Model, RunOutput, TraceFilter};
 use crate::pki::OffPki;
 use crate::scenario::schema::PkiMode;

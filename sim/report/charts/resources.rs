@@ -181,7 +181,6 @@ impl ResourcesChart {
 }
 
 impl ResourcesChart {
-    #[allow(clippy::too_many_arguments)]
     fn panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,

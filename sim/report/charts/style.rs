@@ -242,9 +242,13 @@ impl TimeAxis {
             if ticks.len() > 11 {
                 ticks = pick(&LOG_TICKS_COARSE);
             }
+            // A little room below and above, so a line at a round value does not sit
+            // on the frame.
+            let (a, b) = (start.log10(), end.log10());
+            let pad = 0.03 * (b - a);
             TimeAxis {
                 log: true,
-                range: start.log10()..end.log10(),
+                range: (a - pad)..(b + pad),
                 ticks: ticks.iter().map(|t| t.log10()).collect(),
             }
         } else {
