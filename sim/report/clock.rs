@@ -58,8 +58,13 @@ pub fn short_duration(secs: f64) -> String {
         let m = (s + 30) / 60;
         two(m / 60, "h", m % 60, "m")
     } else {
-        let h = (s + 1_800) / 3_600;
-        two(h / 24, "d", h % 24, "h")
+        let m = (s + 30) / 60;
+        let (d, h, m) = (m / 1_440, (m % 1_440) / 60, m % 60);
+        match (h, m) {
+            (0, 0) => format!("{d}d"),
+            (h, 0) => format!("{d}d{h}h"),
+            (h, m) => format!("{d}d{h}h{m}m"),
+        }
     }
 }
 
@@ -103,6 +108,7 @@ mod tests {
         assert_eq!(short_duration(5_400.0), "1h30m");
         assert_eq!(short_duration(3.0 * 86_400.0), "3d");
         assert_eq!(short_duration(1.5 * 86_400.0), "1d12h");
+        assert_eq!(short_duration(86_400.0 + 10.5 * 3_600.0), "1d10h30m");
         assert_eq!(prose_duration(720.0), "12 min");
         assert_eq!(prose_duration(3.5 * 3600.0), "3.5 h");
     }

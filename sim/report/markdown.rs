@@ -143,7 +143,7 @@ pub fn findings(
         .variants
         .iter()
         .filter(|v| v.outcomes.get("pending").copied().unwrap_or(0) > 0)
-        .map(|v| format!("{} in {}", v.outcomes["pending"], v.name))
+        .map(|v| format!("{} {} users", v.name, v.outcomes["pending"]))
         .collect();
     if pending.is_empty() {
         out.push(format!(
@@ -151,7 +151,7 @@ pub fn findings(
         ));
     } else {
         out.push(format!(
-            "Still pending at the {horizon} horizon: {} users{}; they are not in the percentiles, so the real tail is longer than the table shows.",
+            "Still pending at the {horizon} horizon: {}{}; they are not in the percentiles, so the real tail is longer than the table shows.",
             pending.join(", "),
             if s.replications > 1 { " (summed over replications)" } else { "" }
         ));
@@ -187,7 +187,13 @@ pub fn findings(
                 ));
             }
         }
-        if let Some((name, peak)) = busiest_hour(vr, caps.get(vi)) {
+        let busiest = busiest_hour(vr, caps.get(vi));
+        if busiest.as_ref().is_some_and(|(_, peak)| *peak < 0.01) {
+            out.push(format!(
+                "In {}, no AD FS server or CA was more than 1 % busy in any hour: capacity is not what users wait for.",
+                vs.name
+            ));
+        } else if let Some((name, peak)) = busiest {
             let r = &vs.resources[&name];
             out.push(format!(
                 "{}'s busiest server resource is {name}: {:.1} % of its workers busy in its busiest hour ({:.1} % over the whole run), longest queue {:.0}.",

@@ -205,6 +205,8 @@ impl WaitingChart {
             .light_line_style(WHITE)
             .x_label_formatter(&|t| ax.label(*t))
             .y_label_formatter(&|v| format!("{v:.0}"))
+            // Small counts: one tick per user, so no two ticks round to the same label.
+            .y_labels((ymax.floor() as usize + 1).clamp(2, 10))
             .y_desc("users waiting")
             .label_style(tick_font())
             .axis_desc_style(axis_font())
@@ -258,13 +260,13 @@ impl Chart for WaitingChart {
         let dh = day_part.dim_in_pixel().1;
         let (top, bottom) = day_part.split_vertically(dh.saturating_sub(strip_h));
         let ax = &self.day_axis;
-        self.curves(
-            &top,
-            "first 24 hours from the first sign-in",
-            ax,
-            &self.day_grid,
-            |l| &l.day,
-        )?;
+        let r = ax.range();
+        let caption = if r.end - r.start >= 86_400.0 - 1.0 {
+            "the first 24 hours from the first sign-in"
+        } else {
+            "from the first sign-in until the last user got a certificate (or the horizon)"
+        };
+        self.curves(&top, caption, ax, &self.day_grid, |l| &l.day)?;
 
         // The sync strip: one row per variant, a bar per cycle.
         let n = self.lines.len();
