@@ -181,16 +181,14 @@ const LOG_TICKS: [f64; 26] = [
 ];
 
 /// Coarser ticks when the range is wide, so labels never crowd.
-const LOG_TICKS_COARSE: [f64; 15] = [
+const LOG_TICKS_COARSE: [f64; 13] = [
     0.1,
     1.0,
     10.0,
     60.0,
-    300.0,
-    1_800.0,
+    600.0,
     3_600.0,
     14_400.0,
-    43_200.0,
     86_400.0,
     259_200.0,
     604_800.0,
