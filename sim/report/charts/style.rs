@@ -151,7 +151,7 @@ pub fn empty_panel<DB: DrawingBackend>(
 }
 
 /// Nice durations for ticks on a logarithmic time axis, seconds.
-const LOG_TICKS: [f64; 26] = [
+const LOG_TICKS: [f64; 25] = [
     0.1,
     0.2,
     0.5,
@@ -169,7 +169,6 @@ const LOG_TICKS: [f64; 26] = [
     7_200.0,
     14_400.0,
     28_800.0,
-    43_200.0,
     86_400.0,
     172_800.0,
     345_600.0,
