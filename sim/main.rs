@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use whfb_sim::commands::{self, Failure, RunArgs, ValidateArgs};
+use whfb_sim::commands::{self, Failure, RunArgs, SweepArgs, ValidateArgs};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,37 @@ enum Command {
         /// Writes events.csv for these users only, e.g. 1,5,9.
         #[arg(long, value_delimiter = ',')]
         trace_users: Vec<u32>,
+    },
+    /// Runs every combination of swept values (the file's [sweep] table and --param) ×
+    /// variant × replication, and writes sweep.csv, summary.json, charts and report.md.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// A swept key and its values, e.g. --param aad_connect.interval=30m,1h,2h
+        /// (repeatable; replaces the file's values for that key).
+        #[arg(long = "param", value_name = "KEY=V1,V2,...")]
+        params: Vec<String>,
+        /// Output folder [default: reports/<scenario-name>-sweep/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed of every random stream.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Number of users.
+        #[arg(long)]
+        users: Option<u32>,
+        /// Independent replications per point.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Overrides a scenario key at every point (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar and no table.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Validates a scenario file.
     Check {
@@ -147,6 +178,27 @@ fn main() -> ExitCode {
             quiet,
             trace,
             trace_users,
+        }),
+        Command::Sweep {
+            scenario,
+            params,
+            out,
+            seed,
+            users,
+            replications,
+            threads,
+            sets,
+            quiet,
+        } => commands::sweep(&SweepArgs {
+            scenario,
+            params,
+            out,
+            seed,
+            users,
+            replications,
+            threads,
+            sets,
+            quiet,
         }),
         Command::Check { scenario, sets } => {
             commands::check(&scenario, &sets).map(|m| println!("{m}"))

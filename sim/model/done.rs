@@ -88,6 +88,9 @@ pub struct Milestones {
     pub key_registered: Option<SimTime>,
     /// Key synced to on-prem AD.
     pub key_in_ad: Option<SimTime>,
+    /// The most recent enrollment request sent (for a usable user: the one that
+    /// succeeded), so reports can split retry waits from AD FS and CA time.
+    pub request_sent: Option<SimTime>,
     /// Certificate issued by the CA.
     pub cert_issued: Option<SimTime>,
     /// Certificate installed: the PIN is usable on-prem.

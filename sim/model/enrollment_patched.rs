@@ -144,6 +144,7 @@ impl Model<'_> {
         let user = self.user(u);
         user.enrolling = true;
         user.enroll_attempts += 1;
+        user.milestones.request_sent = Some(now);
         user.request = Some(Box::new(InFlight {
             request,
             envelope: None,
