@@ -343,7 +343,7 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     }
 
     let _ = writeln!(md, "## Shared resources\n");
-    let _ = writeln!(md, "Utilisation is the mean share of workers busy (Azure AD Connect: share of time a cycle runs). DRS has no servers in the model: its queue is the calls in flight and its wait the latency. Azure AD Connect's queue is the changed objects waiting for a cycle and its wait is key registered → key in AD. Figures are means over replications; max queue is the largest seen.\n");
+    let _ = writeln!(md, "Utilisation is the mean share of workers busy (Azure AD Connect: share of time a cycle runs). DRS has no servers in the model: its queue is the calls in flight and its wait the latency. Azure AD Connect's queue is the registered keys waiting for a cycle to carry them to AD and its wait is key registered → key in AD. Figures are means over replications; max queue is the largest seen.\n");
     md.push_str(&resource_table(s));
     let _ = writeln!(md);
     let cycles: Vec<String> = s

@@ -38,7 +38,7 @@ fn describe(name: &str) -> (&'static str, &'static str) {
         ("calls in flight (latency only)", "")
     } else if name == "aad_connect" {
         (
-            "changed objects waiting to be synced",
+            "keys waiting to be synced to AD",
             "time a sync cycle runs (%)",
         )
     } else {
