@@ -5,6 +5,7 @@ use crate::model::TraceFilter;
 use crate::report;
 use crate::run::{run_scenario, RunOptions, Stage};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
+use crate::validation;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -63,6 +64,50 @@ pub struct RunArgs {
     pub trace_users: Vec<u32>,
 }
 
+/// Options of `whfb-sim sweep`.
+#[derive(Debug, Clone, Default)]
+pub struct SweepArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// `--param KEY=V1,V2,...`, in order.
+    pub params: Vec<String>,
+    /// Output folder; default `reports/<scenario-name>-sweep/`.
+    pub out: Option<PathBuf>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--users`.
+    pub users: Option<u32>,
+    /// `--replications`.
+    pub replications: Option<u32>,
+    /// `--threads`.
+    pub threads: Option<usize>,
+    /// `--set KEY=VALUE`, in order.
+    pub sets: Vec<String>,
+    /// `--quiet`: no progress bar, no table.
+    pub quiet: bool,
+}
+
+/// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
+fn flag_sets(
+    seed: Option<u64>,
+    users: Option<u32>,
+    replications: Option<u32>,
+    sets: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = seed {
+        out.push(format!("seed={s}"));
+    }
+    if let Some(u) = users {
+        out.push(format!("users={u}"));
+    }
+    if let Some(r) = replications {
+        out.push(format!("replications={r}"));
+    }
+    out.extend(sets.iter().cloned());
+    out
+}
+
 /// Loads the scenario named on the command line (or the default) with the flag overrides.
 pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, Failure> {
     Ok(match file {
@@ -111,17 +156,7 @@ impl StageBar {
 
 /// `whfb-sim run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let mut sets = Vec::new();
-    if let Some(s) = args.seed {
-        sets.push(format!("seed={s}"));
-    }
-    if let Some(u) = args.users {
-        sets.push(format!("users={u}"));
-    }
-    if let Some(r) = args.replications {
-        sets.push(format!("replications={r}"));
-    }
-    sets.extend(args.sets.iter().cloned());
+    let sets = flag_sets(args.seed, args.users, args.replications, &args.sets);
     let scenario = load_scenario(args.scenario.as_deref(), &sets)?;
     if args.threads == Some(0) {
         return Err(Failure::Usage("--threads must be at least 1".into()));
@@ -139,6 +174,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
+    let trace_on = trace != TraceFilter::Off;
     let out_dir = args
         .out
         .clone()
@@ -146,13 +182,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let opts = RunOptions {
         threads: args.threads,
         trace,
+        materials: None,
     };
     let bar = StageBar::new(args.quiet);
     let result = run_scenario(&scenario, &opts, &|stage, done, total| {
         bar.tick(stage, done, total)
     })?;
     bar.finish();
-    let written = report::write_outputs(&result, scenario.base.horizon.secs(), &out_dir)?;
+    let info = report::RunInfo::new(&scenario, trace_on);
+    let written = report::write_outputs(&result, &info, &out_dir)?;
     if !args.quiet {
         let crypto = if result.pki_real {
             "real"
@@ -163,6 +201,37 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             "{}",
             report::table::comparison_table(&written.summary, crypto)
         );
+        println!("outputs: {}", out_dir.display());
+    }
+    Ok(())
+}
+
+/// `whfb-sim sweep`: every combination of the swept values × variant × replication.
+pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
+    use crate::run::sweep::{plan_sweep, run_sweep};
+    let sets = flag_sets(args.seed, args.users, args.replications, &args.sets);
+    let scenario = load_scenario(Some(&args.scenario), &sets)?;
+    if args.threads == Some(0) {
+        return Err(Failure::Usage("--threads must be at least 1".into()));
+    }
+    let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", scenario.name())));
+    let bar = StageBar::new(args.quiet);
+    let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
+    let points = run_sweep(
+        &plan,
+        args.threads,
+        &|stage, done, total| bar.tick(stage, done, total),
+        &reduce,
+    )?;
+    bar.finish();
+    let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
+    if !args.quiet {
+        print!("{}", sweep_table(&plan, &points, &written.summary));
         println!("outputs: {}", out_dir.display());
     }
     Ok(())
@@ -239,4 +308,61 @@ pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
     }
     let c = crate::pki::calibrate::measure(samples, alg).map_err(|e| Failure::Other(e.into()))?;
     Ok(c.to_string())
+}
+
+/// Options of `whfb-sim validate`.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateArgs {
+    /// `--quick`: the same checks with about a tenth of the samples.
+    pub quick: bool,
+    /// `--seed`; default [`validation::DEFAULT_SEED`].
+    pub seed: Option<u64>,
+    /// `--threads`; default all cores.
+    pub threads: Option<usize>,
+}
+
+/// `whfb-sim validate`: runs every check, prints the table, and fails (exit 1) when a
+/// check fails.
+pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+    if args.threads == Some(0) {
+        return Err(Failure::Usage("--threads must be at least 1".into()));
+    }
+    let size = if args.quick {
+        validation::Size::quick()
+    } else {
+        validation::Size::full()
+    };
+    let cfg = validation::Config {
+        seed: args.seed.unwrap_or(validation::DEFAULT_SEED),
+        size,
+    };
+    let started = std::time::Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .map_err(anyhow::Error::from)?;
+    let checks = pool.install(|| validation::run_all(&cfg));
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "whfb-sim validate — seed {}, {} size ({} replications, {} queue customers after {} warm-up, {} draws, {} users), {} threads",
+        cfg.seed,
+        if args.quick { "quick" } else { "full" },
+        size.replications,
+        size.customers,
+        size.warmup,
+        size.draws,
+        size.users,
+        pool.current_num_threads()
+    );
+    println!();
+    print!("{}", validation::table(&checks));
+    println!("wall time {wall:.1} s");
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    if failed > 0 {
+        print!("\n{}", validation::failure_notes(&checks));
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{failed} validation check(s) failed"
+        )));
+    }
+    Ok(())
 }

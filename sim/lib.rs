@@ -4,8 +4,9 @@
 //! Layers, from the bottom: [`engine`] (domain-free DES core), [`scenario`] (the file
 //! format and its validation), [`model`] (the provisioning flow, one module per step),
 //! [`pki`] (real keys, requests, RA, CA), [`run`] (replications, variants, parallelism)
-//! and [`report`] (summary, CSV, charts). The `whfb-sim` binary only parses the command
-//! line and calls into these.
+//! and [`report`] (summary, CSV, charts); [`validation`] checks the simulator against
+//! queueing theory and the documented behaviour. The `whfb-sim` binary only parses the
+//! command line and calls into these.
 
 pub mod commands;
 pub mod engine;
@@ -14,3 +15,4 @@ pub mod pki;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod validation;

@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use whfb_sim::commands::{self, Failure, RunArgs};
+use whfb_sim::commands::{self, Failure, RunArgs, SweepArgs, ValidateArgs};
 
 #[derive(Parser)]
 #[command(
@@ -26,8 +26,8 @@ enum Command {
         /// Output folder [default: reports/<scenario-name>/].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Seed of every random stream.
-        #[arg(long)]
+        /// Seed of every random stream (0 to 2^63-1: a TOML integer).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
         seed: Option<u64>,
         /// Number of users.
         #[arg(long)]
@@ -51,6 +51,37 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         trace_users: Vec<u32>,
     },
+    /// Runs every combination of swept values (the file's [sweep] table and --param) ×
+    /// variant × replication, and writes sweep.csv, summary.json, charts and report.md.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// A swept key and its values, e.g. --param aad_connect.interval=30m,1h,2h
+        /// (repeatable; replaces the file's values for that key).
+        #[arg(long = "param", value_name = "KEY=V1,V2,...")]
+        params: Vec<String>,
+        /// Output folder [default: reports/<scenario-name>-sweep/].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed of every random stream.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Number of users.
+        #[arg(long)]
+        users: Option<u32>,
+        /// Independent replications per point.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Overrides a scenario key at every point (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar and no table.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Validates a scenario file.
     Check {
         /// Scenario file (TOML).
@@ -61,6 +92,20 @@ enum Command {
     },
     /// Prints the embedded default scenario (a commented TOML to copy).
     Scenario,
+    /// Checks the simulator against queueing theory and the documented behaviour; exits 1
+    /// if any check fails.
+    Validate {
+        /// About a tenth of the samples: wider intervals, a run of a second or two.
+        #[arg(long)]
+        quick: bool,
+        /// Root seed of every check (the default is one at which every check passes; at
+        /// another, about one interval check in twenty fails by chance).
+        #[arg(long, default_value_t = whfb_sim::validation::DEFAULT_SEED)]
+        seed: u64,
+        /// Worker threads [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// PKI tools.
     Pki {
         #[command(subcommand)]
@@ -134,6 +179,27 @@ fn main() -> ExitCode {
             trace,
             trace_users,
         }),
+        Command::Sweep {
+            scenario,
+            params,
+            out,
+            seed,
+            users,
+            replications,
+            threads,
+            sets,
+            quiet,
+        } => commands::sweep(&SweepArgs {
+            scenario,
+            params,
+            out,
+            seed,
+            users,
+            replications,
+            threads,
+            sets,
+            quiet,
+        }),
         Command::Check { scenario, sets } => {
             commands::check(&scenario, &sets).map(|m| println!("{m}"))
         }
@@ -156,6 +222,15 @@ fn main() -> ExitCode {
             print!("{}", commands::default_scenario_text());
             Ok(())
         }
+        Command::Validate {
+            quick,
+            seed,
+            threads,
+        } => commands::validate(&ValidateArgs {
+            quick,
+            seed: Some(seed),
+            threads,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

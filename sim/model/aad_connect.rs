@@ -41,6 +41,9 @@ struct Running {
 pub struct SyncState {
     rng: SimRng,
     pending: Vec<(SyncObject, SimTime)>,
+    /// Keys registered and not yet in AD (pending or carried by the running cycle): the
+    /// reported queue, kept as a count so that it costs nothing per change.
+    keys_waiting: u64,
     running: Option<Running>,
     /// Another cycle is due as soon as the running one ends.
     start_when_done: bool,
@@ -63,6 +66,7 @@ impl SyncState {
         SyncState {
             rng: f.stream(stream::SYNC, 0),
             pending: Vec::new(),
+            keys_waiting: 0,
             running: None,
             start_when_done: false,
             stopped: 0,
@@ -77,8 +81,13 @@ impl SyncState {
         }
     }
 
+    /// `true` when no changed object waits for a cycle (nor rides in a running one).
+    pub fn drained(&self) -> bool {
+        self.pending.is_empty() && self.running.as_ref().is_none_or(|r| r.carried.is_empty())
+    }
+
     fn set_waiting(&mut self, now: SimTime) {
-        let n = (self.pending.len() + self.running.as_ref().map_or(0, |r| r.carried.len())) as f64;
+        let n = self.keys_waiting as f64;
         self.waiting.set(now, n);
         self.waiting_series.set(now, n);
     }
@@ -90,8 +99,9 @@ impl SyncState {
     }
 
     /// Figures for the report: utilisation = share of time a cycle runs; the queue is the
-    /// changed objects waiting for a cycle to export them; the wait is registration → key
-    /// in AD, over synced keys.
+    /// keys waiting for a cycle to export them; the wait is registration → key in AD, over
+    /// synced keys. Queue and wait count the same objects (device and computer objects
+    /// ride the same cycles but are in neither), so Little's law L = λW holds on them.
     pub fn report(&mut self, end: SimTime) -> ResourceReport {
         let stats = ResourceStats {
             utilization: self.busy.mean_until(end),
@@ -141,6 +151,9 @@ impl Model<'_> {
     pub(super) fn sync_enqueue(&mut self, obj: SyncObject) {
         let now = self.now();
         self.sync.pending.push((obj, now));
+        if matches!(obj, SyncObject::Key(_)) {
+            self.sync.keys_waiting += 1;
+        }
         self.sync.set_waiting(now);
     }
 
@@ -196,7 +209,7 @@ impl Model<'_> {
     /// Export to AD done: carried keys are in AD, carried devices written back.
     pub(super) fn on_sync_end(&mut self, cycle: u32) {
         let now = self.now();
-        if !self.sync.running.as_ref().is_some_and(|r| r.id == cycle) {
+        if self.sync.running.as_ref().is_none_or(|r| r.id != cycle) {
             return;
         }
         let Some(run) = self.sync.running.take() else {
@@ -232,6 +245,7 @@ impl Model<'_> {
             manual: run.manual,
             aborted: false,
         });
+        self.sync.keys_waiting -= keys as u64;
         self.sync.set_busy(now, false);
         self.sync.set_waiting(now);
         if std::mem::take(&mut self.sync.start_when_done) {

@@ -1,6 +1,7 @@
 //! The end of the flow: outcomes, milestone times, and what a run hands back.
 
 use super::pki_port::Refusal;
+use super::Model;
 use crate::engine::resource::ResourceStats;
 use crate::engine::SimTime;
 
@@ -87,6 +88,9 @@ pub struct Milestones {
     pub key_registered: Option<SimTime>,
     /// Key synced to on-prem AD.
     pub key_in_ad: Option<SimTime>,
+    /// The most recent enrollment request sent (for a usable user: the one that
+    /// succeeded), so reports can split retry waits from AD FS and CA time.
+    pub request_sent: Option<SimTime>,
     /// Certificate issued by the CA.
     pub cert_issued: Option<SimTime>,
     /// Certificate installed: the PIN is usable on-prem.
@@ -175,10 +179,29 @@ pub struct RunOutput {
     pub sync_cycles: Vec<SyncCycle>,
     /// Events processed.
     pub events: u64,
-    /// Simulated time at which the run stopped.
+    /// Simulated time at which the run stopped: the last user's outcome, or the horizon.
     pub end: SimTime,
-    /// `true` when events were still pending at the horizon.
+    /// `true` when users were still on the way at the horizon (they are `pending`).
     pub hit_horizon: bool,
     /// Traced events, in time order.
     pub trace: Vec<TraceRecord>,
+}
+
+impl Model<'_> {
+    /// Records a user's final outcome (the first one counts); nothing more is simulated for
+    /// them.
+    pub(super) fn finish(&mut self, u: u32, outcome: Outcome) {
+        let now = self.now();
+        let user = &mut self.users[u as usize];
+        if user.outcome.is_some() {
+            return;
+        }
+        user.outcome = Some(outcome);
+        user.enrolling = false;
+        user.request = None;
+        if outcome == Outcome::Usable {
+            user.milestones.usable = Some(now);
+        }
+        self.unfinished -= 1;
+    }
 }

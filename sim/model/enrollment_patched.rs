@@ -152,6 +152,7 @@ impl Model<'_> {
         let user = self.user(u);
         user.enrolling = true;
         user.enroll_attempts += 1;
+        user.milestones.request_sent = Some(now);
         user.request = Some(InFlight::Sent(request));
         let n = user.enroll_attempts;
         self.trace.log(now, u, "enrollment", None, || {
@@ -362,19 +363,5 @@ impl Model<'_> {
         user.rejected_by = Some(reason);
         self.finish(u, Outcome::Rejected);
         self.end_ui(u);
-    }
-
-    /// Records a final outcome.
-    pub(super) fn finish(&mut self, u: u32, outcome: Outcome) {
-        let now = self.now();
-        let user = self.user(u);
-        if user.outcome.is_none() {
-            user.outcome = Some(outcome);
-            user.enrolling = false;
-            user.request = None;
-            if outcome == Outcome::Usable {
-                user.milestones.usable = Some(now);
-            }
-        }
     }
 }

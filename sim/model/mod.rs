@@ -65,6 +65,8 @@ pub struct Model<'a> {
     sync: aad_connect::SyncState,
     pki: &'a mut dyn PkiPort,
     trace: trace::Trace,
+    /// Users without an outcome yet: the run ends when none is left.
+    unfinished: u32,
 }
 
 impl<'a> Model<'a> {
@@ -89,6 +91,7 @@ impl<'a> Model<'a> {
             sync: aad_connect::SyncState::new(&streams, bucket),
             pki,
             trace: trace::Trace::new(trace, n),
+            unfinished: n,
         };
         m.init_users(&streams);
         m.init_sync();
@@ -96,13 +99,19 @@ impl<'a> Model<'a> {
         m
     }
 
-    /// Runs to the horizon (or until nothing is left to happen) and hands back the results.
+    /// Runs until every user has an outcome and every registered key has reached AD, or
+    /// the horizon comes, and hands back the results. Stopping when the rollout is over
+    /// keeps utilisation and queue averages over the rollout rather than over idle days
+    /// of sync cycles, and leaves no queue half-counted.
     pub fn run(mut self) -> RunOutput {
         let horizon = self.spec.horizon.0;
-        while let Some((_, ev)) = self.q.pop_until(horizon) {
+        while self.unfinished > 0 || !self.sync.drained() {
+            let Some((_, ev)) = self.q.pop_until(horizon) else {
+                break;
+            };
             self.dispatch(ev);
         }
-        let hit_horizon = !self.q.is_empty();
+        let hit_horizon = self.unfinished > 0;
         let end = if hit_horizon { horizon } else { self.q.now() };
         self.finish_run(end, hit_horizon)
     }

@@ -1,13 +1,65 @@
-//! Outputs of a run: `summary.json`, `users.csv`, the comparison table; all files written
-//! atomically.
+//! Outputs of a run and of a sweep: `summary.json`, `users.csv`, `resources.csv`,
+//! `sync_cycles.csv`, `events.csv` (when traced), the charts and `report.md`, plus the
+//! comparison table printed on the terminal. Every file is written atomically.
 
 pub mod atomic;
+pub mod charts;
+pub mod clock;
+pub mod events_csv;
+pub mod markdown;
+pub mod resources_csv;
+pub mod stages;
 pub mod summary;
+pub mod sweep;
+pub mod sync_cycles_csv;
 pub mod table;
 pub mod users_csv;
 
 use crate::run::ScenarioResult;
+use crate::scenario::Scenario;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// What the reports need to know about the scenario besides the results.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// Simulated horizon, seconds.
+    pub horizon_s: f64,
+    /// The scenario's one-line description.
+    pub description: String,
+    /// Where the scenario came from (file name or the embedded default).
+    pub source: String,
+    /// Whether events.csv was asked for (`--trace` / `--trace-users`).
+    pub trace: bool,
+    /// Per variant: configured servers of each resource (`adfs-N`: workers per server,
+    /// `ca`: CA workers, `aad_connect`: 1), for utilisation over time.
+    pub capacities: Vec<BTreeMap<String, u32>>,
+}
+
+impl RunInfo {
+    /// The information of `scenario`; `trace` says whether events.csv is wanted.
+    pub fn new(scenario: &Scenario, trace: bool) -> RunInfo {
+        RunInfo {
+            horizon_s: scenario.base.horizon.secs(),
+            description: scenario.base.description.clone(),
+            source: scenario.source().to_string(),
+            trace,
+            capacities: scenario
+                .variants
+                .iter()
+                .map(|v| {
+                    let s = &v.spec;
+                    let mut m: BTreeMap<String, u32> = (1..=s.adfs.servers)
+                        .map(|i| (format!("adfs-{i}"), s.adfs.workers))
+                        .collect();
+                    m.insert("ca".into(), s.ca.workers);
+                    m.insert("aad_connect".into(), 1);
+                    m
+                })
+                .collect(),
+        }
+    }
+}
 
 /// What was written.
 #[derive(Debug, Clone)]
@@ -21,10 +73,10 @@ pub struct Written {
 /// Writes every output of `result` into `out_dir`.
 pub fn write_outputs(
     result: &ScenarioResult,
-    horizon_s: f64,
+    info: &RunInfo,
     out_dir: &Path,
 ) -> anyhow::Result<Written> {
-    let summary = summary::summarize(result, horizon_s);
+    let summary = summary::summarize(result, info.horizon_s);
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
         let p = out_dir.join(name);
@@ -36,5 +88,22 @@ pub fn write_outputs(
     json.push(b'\n');
     put("summary.json", json)?;
     put("users.csv", users_csv::users_csv(result)?)?;
+    put(
+        "resources.csv",
+        resources_csv::resources_csv(result, &info.capacities)?,
+    )?;
+    put("sync_cycles.csv", sync_cycles_csv::sync_cycles_csv(result)?)?;
+    if info.trace {
+        put("events.csv", events_csv::events_csv(result)?)?;
+    }
+    put(
+        "report.md",
+        markdown::run_report(result, &summary, info).into_bytes(),
+    )?;
+    files.extend(charts::write_run_charts(
+        result,
+        &info.capacities,
+        &out_dir.join("charts"),
+    )?);
     Ok(Written { summary, files })
 }

@@ -53,6 +53,11 @@ pub struct VariantSummary {
 }
 
 /// Distribution figures of a time, seconds.
+///
+/// With one replication every figure is computed over that replication's users. With
+/// several, each figure is the mean over replications of that replication's figure (e.g.
+/// the mean of the per-replication p95s), so it sits at the centre of its 95 % interval;
+/// `n` still counts every observation.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct TimeStats {
     /// Observations pooled over replications.
@@ -69,12 +74,30 @@ pub struct TimeStats {
     pub p99: Option<f64>,
     /// Maximum.
     pub max: Option<f64>,
-    /// 95 % confidence interval of the mean across replications (Student t); null with
-    /// one replication.
+    /// 95 % confidence interval of the mean across replications (Student t, cut at 0);
+    /// null with one replication.
     pub ci95: Option<[f64; 2]>,
     /// The same interval for each statistic (mean, p50, ..., max); empty with one
     /// replication.
     pub ci95_by_stat: BTreeMap<&'static str, [f64; 2]>,
+    /// How many replications the intervals rest on (replications with at least one
+    /// observation); 0 when there is no interval.
+    pub ci_replications: u32,
+}
+
+impl TimeStats {
+    /// The figure named `stat` (`mean`, `p50`, `p90`, `p95`, `p99`, `max`).
+    pub fn get(&self, stat: &str) -> Option<f64> {
+        match stat {
+            "mean" => self.mean,
+            "p50" => self.p50,
+            "p90" => self.p90,
+            "p95" => self.p95,
+            "p99" => self.p99,
+            "max" => self.max,
+            _ => None,
+        }
+    }
 }
 
 /// A resource's figures.
@@ -82,7 +105,7 @@ pub struct TimeStats {
 pub struct ResourceSummary {
     /// Mean share of servers busy; null for DRS (latency only, no servers modelled).
     pub utilization: Option<f64>,
-    /// Time-averaged queue (DRS: calls in flight; AAD Connect: objects waiting to sync).
+    /// Time-averaged queue (DRS: calls in flight; AAD Connect: keys waiting to sync).
     pub mean_queue: f64,
     /// Largest queue.
     pub max_queue: f64,
@@ -92,7 +115,8 @@ pub struct ResourceSummary {
     pub arrivals: u64,
 }
 
-const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
+/// The statistics of a [`TimeStats`], in report order.
+pub const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
 
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
@@ -146,26 +170,38 @@ pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64
     let Some(all) = stats_of(&pooled) else {
         return TimeStats::default();
     };
+    // A replication where nobody got there has no percentile to average; the interval
+    // rests on the others and says how many.
     let rep_stats: Vec<[f64; 6]> = per_rep.iter().filter_map(|v| stats_of(v)).collect();
     let mut by_stat = BTreeMap::new();
-    if reps.len() > 1 && rep_stats.len() == reps.len() {
+    let mut point = all;
+    if reps.len() > 1 && rep_stats.len() > 1 {
         for (i, name) in STATS.iter().enumerate() {
             let xs: Vec<f64> = rep_stats.iter().map(|s| s[i]).collect();
-            if let Some(ci) = ci95(&xs) {
-                by_stat.insert(*name, ci);
+            point[i] = xs.iter().sum::<f64>() / xs.len() as f64;
+            // A time is never negative: with few, spread-out replications the t interval
+            // can reach below zero, and is cut there.
+            if let Some([lo, hi]) = ci95(&xs) {
+                by_stat.insert(*name, [lo.max(0.0), hi]);
             }
         }
     }
+    let ci_replications = if by_stat.is_empty() {
+        0
+    } else {
+        rep_stats.len() as u32
+    };
     TimeStats {
         n: pooled.len() as u64,
-        mean: Some(round(all[0])),
-        p50: Some(round(all[1])),
-        p90: Some(round(all[2])),
-        p95: Some(round(all[3])),
-        p99: Some(round(all[4])),
-        max: Some(round(all[5])),
+        mean: Some(round(point[0])),
+        p50: Some(round(point[1])),
+        p90: Some(round(point[2])),
+        p95: Some(round(point[3])),
+        p99: Some(round(point[4])),
+        max: Some(round(point[5])),
         ci95: by_stat.get("mean").copied(),
         ci95_by_stat: by_stat,
+        ci_replications,
     }
 }
 
@@ -270,5 +306,68 @@ mod tests {
             "{ci:?}"
         );
         assert_eq!(ci95(&[1.0]), None);
+    }
+
+    fn rep(times: &[u64]) -> RunOutput {
+        use crate::engine::time::SECOND;
+        use crate::model::done::{KeySource, Milestones};
+        RunOutput {
+            users: times
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| UserRecord {
+                    id: i as u32,
+                    outcome: Outcome::Usable,
+                    rejected_by: None,
+                    milestones: Milestones {
+                        signin: Some(0),
+                        usable: Some(t * SECOND),
+                        ..Milestones::default()
+                    },
+                    key_source: KeySource::Software,
+                    signins: 1,
+                    enroll_attempts: 1,
+                    device_ready_at_start: true,
+                })
+                .collect(),
+            resources: Vec::new(),
+            sync_cycles: Vec::new(),
+            events: 0,
+            end: 0,
+            hit_horizon: false,
+            trace: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_figure_sits_inside_its_interval_across_replications() {
+        let reps = [
+            rep(&[10, 20, 30, 400]),
+            rep(&[12, 25, 31, 90]),
+            rep(&[9, 18, 35, 200]),
+        ];
+        let t = time_stats(&reps, time_to_usable);
+        assert_eq!(t.n, 12);
+        assert_eq!(t.ci_replications, 3);
+        for st in STATS {
+            let v = t.get(st).unwrap();
+            let [lo, hi] = t.ci95_by_stat[st];
+            assert!(lo <= v && v <= hi, "{st}: {v} not in [{lo}, {hi}]");
+        }
+        // The max is the mean of the per-replication maxima, not the largest of all.
+        assert!((t.max.unwrap() - 230.0).abs() < 1e-9, "{t:?}");
+        assert_eq!(t.ci95, t.ci95_by_stat.get("mean").copied());
+    }
+
+    #[test]
+    fn one_replication_has_no_interval() {
+        let t = time_stats(&[rep(&[10, 20, 30])], time_to_usable);
+        assert_eq!(t.ci95, None);
+        assert!(t.ci95_by_stat.is_empty());
+        assert_eq!(t.ci_replications, 0);
+        assert_eq!(t.p50, Some(20.0));
+        // A replication where nobody got there leaves the interval to the others.
+        let t = time_stats(&[rep(&[10, 20]), rep(&[]), rep(&[12, 22])], time_to_usable);
+        assert_eq!(t.ci_replications, 2);
     }
 }

@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 19] = [
+pub const HEADER: [&str; 20] = [
     "variant",
     "replication",
     "user",
@@ -24,6 +24,7 @@ pub const HEADER: [&str; 19] = [
     "key_ready_s",
     "key_registered_s",
     "key_in_ad_s",
+    "request_sent_s",
     "cert_issued_s",
     "usable_s",
     "time_to_usable_s",
@@ -62,6 +63,7 @@ pub fn users_csv(result: &ScenarioResult) -> anyhow::Result<Vec<u8>> {
                     &secs(m.key_ready),
                     &secs(m.key_registered),
                     &secs(m.key_in_ad),
+                    &secs(m.request_sent),
                     &secs(m.cert_issued),
                     &secs(m.usable),
                     &time_to_usable(u)

@@ -2,6 +2,7 @@
 //! in a fixed order so the outputs do not depend on the number of threads.
 
 pub mod pki_backend;
+pub mod sweep;
 
 use crate::model::{Model, RunOutput, TraceFilter};
 use crate::scenario::schema::PkiMode;
@@ -16,6 +17,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Which users to trace into `events.csv`.
     pub trace: TraceFilter,
+    /// Real PKI material to reuse (sweeps share it across points); a fresh cache if `None`.
+    pub materials: Option<std::sync::Arc<pki_backend::MaterialCache>>,
 }
 
 /// One variant's runs.
@@ -86,7 +89,8 @@ pub fn run_scenario(
         out
     };
     let work = || -> anyhow::Result<Vec<RunOutput>> {
-        let backends = pki_backend::backends(&specs, &|d, t| progress(Stage::Pki, d, t))?;
+        let cache = opts.materials.clone().unwrap_or_default();
+        let backends = pki_backend::backends(&specs, &cache, &|d, t| progress(Stage::Pki, d, t))?;
         Ok(jobs.par_iter().map(|j| simulate(&backends, j)).collect())
     };
     let outputs: Vec<RunOutput> = match opts.threads {

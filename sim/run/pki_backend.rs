@@ -8,7 +8,7 @@ use crate::scenario::calendar::parse_epoch;
 use crate::scenario::schema::{ClientKey, PkiMode};
 use crate::scenario::Spec;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The agent certificate is issued this long before time 0 (AD FS holds a valid one when
 /// the rollout starts).
@@ -50,34 +50,67 @@ impl Backend {
     }
 }
 
-/// The backends of `specs`, in order. Variants with equal settings share one material, so
-/// real keys and requests are built once per run. `progress(done, total)` follows key
-/// generation and request signing.
+/// Real PKI material built so far, by (settings, users): variants, replications and sweep
+/// points with the same PKI settings and population share one.
+#[derive(Default)]
+pub struct MaterialCache {
+    built: Mutex<Vec<(PkiSettings, u32, Arc<PkiMaterial>)>>,
+}
+
+impl std::fmt::Debug for MaterialCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.built.lock().map(|b| b.len()).unwrap_or(0);
+        write!(f, "MaterialCache({n} built)")
+    }
+}
+
+impl MaterialCache {
+    /// The material for `spec` (built now if no equal one exists), `None` in off mode.
+    /// `progress(done, total)` follows key generation and request signing.
+    pub fn material_for(
+        &self,
+        spec: &Spec,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> anyhow::Result<Option<Arc<PkiMaterial>>> {
+        if spec.pki.mode == PkiMode::Off {
+            return Ok(None);
+        }
+        let settings = settings_of(spec)?;
+        // Held while building: a second caller wanting the same material waits for it
+        // instead of generating the same keys again.
+        let mut built = self
+            .built
+            .lock()
+            .map_err(|_| anyhow::anyhow!("a PKI build panicked"))?;
+        if let Some((_, _, m)) = built
+            .iter()
+            .find(|(s, u, _)| *s == settings && *u == spec.users)
+        {
+            return Ok(Some(Arc::clone(m)));
+        }
+        let m = Arc::new(PkiMaterial::new(
+            settings.clone(),
+            spec.users as usize,
+            progress,
+        )?);
+        built.push((settings, spec.users, Arc::clone(&m)));
+        Ok(Some(m))
+    }
+}
+
+/// The backends of `specs`, in order, taking real material from `cache`.
 pub fn backends(
     specs: &[&Spec],
+    cache: &MaterialCache,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> anyhow::Result<Vec<Backend>> {
-    let mut built: Vec<(PkiSettings, Arc<PkiMaterial>)> = Vec::new();
-    let mut out = Vec::new();
-    for spec in specs {
-        let settings = settings_of(spec)?;
-        if spec.pki.mode == PkiMode::Off {
-            out.push(Backend::Off(settings));
-            continue;
-        }
-        let material = match built.iter().find(|(s, _)| *s == settings) {
-            Some((_, m)) => Arc::clone(m),
-            None => {
-                let m = Arc::new(PkiMaterial::new(
-                    settings.clone(),
-                    spec.users as usize,
-                    progress,
-                )?);
-                built.push((settings, Arc::clone(&m)));
-                m
-            }
-        };
-        out.push(Backend::Real(material));
-    }
-    Ok(out)
+    specs
+        .iter()
+        .map(|spec| {
+            Ok(match cache.material_for(spec, progress)? {
+                Some(m) => Backend::Real(m),
+                None => Backend::Off(settings_of(spec)?),
+            })
+        })
+        .collect()
 }

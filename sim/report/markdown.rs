@@ -1,0 +1,393 @@
+//! `report.md`: a run's report, readable on its own: what was simulated (and whether real
+//! cryptography ran), a few sentences drawn from the numbers, the comparison table, where
+//! the time goes, the shared resources, and the charts.
+
+use super::charts::RUN_CHARTS;
+use super::clock::{prose_duration, short_duration};
+use super::stages::{mean_stages, mean_stages_within, STAGES};
+use super::summary::{time_to_usable, Summary, VariantSummary};
+use super::table::{markdown, markdown_table, notes, replications_note};
+use super::RunInfo;
+use crate::run::{ScenarioResult, VariantResult};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// What report.md says about cryptography.
+pub fn crypto_sentence(pki_mode: &str) -> &'static str {
+    if pki_mode == "real" {
+        "**real** — every user had a real key pair; every PKCS#10 request, RA envelope (CMS) and certificate was built and every signature checked, and a failed check changed the outcome."
+    } else {
+        "**OFF** (`pki.mode = \"off\"`) — no keys, requests, signatures or certificates were made. The security checks were decided on identities instead of verified signatures, and crypto steps took their configured simulated durations. Timings are as valid as with real crypto; the PKI itself was not exercised."
+    }
+}
+
+/// The time by which `share` of *all* users (not only the usable ones) were usable,
+/// pooled over replications; `None` when fewer than that became usable.
+pub fn time_for_share(v: &VariantResult, share: f64) -> Option<f64> {
+    let mut t: Vec<f64> = v
+        .replications
+        .iter()
+        .flat_map(|r| r.users.iter().filter_map(time_to_usable))
+        .collect();
+    let total: usize = v.replications.iter().map(|r| r.users.len()).sum();
+    let k = (share * total as f64).ceil() as usize;
+    if k == 0 || k > t.len() {
+        return None;
+    }
+    t.sort_unstable_by(f64::total_cmp);
+    Some(t[k - 1])
+}
+
+fn usable_share(v: &VariantSummary) -> f64 {
+    let total: u64 = v.outcomes.values().sum();
+    if total == 0 {
+        0.0
+    } else {
+        100.0 * v.outcomes.get("usable").copied().unwrap_or(0) as f64 / total as f64
+    }
+}
+
+/// The AD FS server or CA with the highest utilisation in any clock hour (mean over
+/// replications), and that utilisation (0–1).
+fn busiest_hour(v: &VariantResult, caps: Option<&BTreeMap<String, u32>>) -> Option<(String, f64)> {
+    let caps = caps?;
+    let mut best: Option<(String, f64)> = None;
+    let reps = v.replications.len().max(1) as f64;
+    let mut hourly: BTreeMap<(String, u64), f64> = BTreeMap::new();
+    for r in &v.replications {
+        for res in r
+            .resources
+            .iter()
+            .filter(|x| x.name.starts_with("adfs") || x.name == "ca")
+        {
+            let Some(&cap) = caps.get(&res.name).filter(|c| **c > 0) else {
+                continue;
+            };
+            let mut per_hour: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+            for row in &res.series {
+                let e = per_hour.entry((row[0] / 3_600.0) as u64).or_default();
+                e.0 += row[1] / cap as f64;
+                e.1 += 1.0;
+            }
+            for (h, (sum, n)) in per_hour {
+                *hourly.entry((res.name.clone(), h)).or_default() += sum / n / reps;
+            }
+        }
+    }
+    for ((name, _), u) in hourly {
+        if best.as_ref().is_none_or(|b| u > b.1) {
+            best = Some((name, u));
+        }
+    }
+    best
+}
+
+/// The sentences of "What the numbers say"; `caps[v]` are variant `v`'s configured
+/// servers per resource.
+pub fn findings(
+    result: &ScenarioResult,
+    s: &Summary,
+    caps: &[BTreeMap<String, u32>],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let pooled = if s.replications > 1 {
+        format!(" (pooled over {} replications)", s.replications)
+    } else {
+        String::new()
+    };
+    let horizon = short_duration(s.horizon_s);
+    for (vr, vs) in result.variants.iter().zip(&s.variants) {
+        let median = vs.time_to_usable_s.p50.map(prose_duration);
+        let sentence = match (time_for_share(vr, 0.95), median) {
+            (Some(t95), Some(m)) => format!(
+                "**{}** makes 95 % of all users usable within **{}** of their first sign-in{pooled}; the median usable user waits {m}.",
+                vs.name,
+                prose_duration(t95)
+            ),
+            (None, Some(m)) => format!(
+                "**{}** makes only {:.1} % of users usable before the {horizon} horizon, so it never reaches 95 %; the median usable user waits {m}.",
+                vs.name,
+                usable_share(vs)
+            ),
+            _ => format!("**{}**: no user became usable before the {horizon} horizon.", vs.name),
+        };
+        out.push(sentence);
+    }
+    if s.variants.len() > 1 {
+        let base = &s.variants[0];
+        for v in &s.variants[1..] {
+            if let (Some(a), Some(b)) = (base.time_to_usable_s.p50, v.time_to_usable_s.p50) {
+                let (a95, b95) = (base.time_to_usable_s.p95, v.time_to_usable_s.p95);
+                let ratio = if b > 0.0 && a > 0.0 {
+                    if a >= b {
+                        format!(" ({:.0}× faster at the median)", a / b)
+                    } else {
+                        format!(" ({:.0}× slower at the median)", b / a)
+                    }
+                } else {
+                    String::new()
+                };
+                out.push(format!(
+                    "Against {}: {}'s median time to usable is {} vs {}{ratio}, its p95 {} vs {}.",
+                    base.name,
+                    v.name,
+                    prose_duration(b),
+                    prose_duration(a),
+                    b95.map(prose_duration).unwrap_or_else(|| "—".into()),
+                    a95.map(prose_duration).unwrap_or_else(|| "—".into()),
+                ));
+            }
+        }
+    }
+    let pending: Vec<String> = s
+        .variants
+        .iter()
+        .filter(|v| v.outcomes.get("pending").copied().unwrap_or(0) > 0)
+        .map(|v| format!("{} {} users", v.name, v.outcomes["pending"]))
+        .collect();
+    if pending.is_empty() {
+        out.push(format!(
+            "No user was left pending at the {horizon} horizon."
+        ));
+    } else {
+        out.push(format!(
+            "Still pending at the {horizon} horizon: {}{}; they are not in the percentiles, so the real tail is longer than the table shows.",
+            pending.join(", "),
+            if s.replications > 1 { " (summed over replications)" } else { "" }
+        ));
+    }
+    for v in &s.variants {
+        let other: Vec<String> = ["gave_up", "no_tpm", "rejected"]
+            .iter()
+            .filter_map(|k| {
+                let n = v.outcomes.get(k).copied().unwrap_or(0);
+                (n > 0).then(|| format!("{n} {k}"))
+            })
+            .collect();
+        if !other.is_empty() {
+            out.push(format!("{} also has {}.", v.name, other.join(", ")));
+        }
+    }
+    for (vi, (vr, vs)) in result.variants.iter().zip(&s.variants).enumerate() {
+        if let Some((st, _)) = mean_stages(&vr.replications) {
+            let total: f64 = st.iter().sum();
+            if let Some((i, x)) = st
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .filter(|(_, x)| **x > 0.0)
+            {
+                out.push(format!(
+                    "In {}, the largest share of the mean time to usable ({}) goes to *{}*: {}, {:.0} %.",
+                    vs.name,
+                    prose_duration(total),
+                    STAGES[i].1,
+                    prose_duration(*x),
+                    100.0 * x / total.max(1e-9)
+                ));
+            }
+        }
+        let busiest = busiest_hour(vr, caps.get(vi));
+        if busiest.as_ref().is_some_and(|(_, peak)| *peak < 0.01) {
+            out.push(format!(
+                "In {}, no AD FS server or CA was more than 1 % busy in any hour: capacity is not what users wait for.",
+                vs.name
+            ));
+        } else if let Some((name, peak)) = busiest {
+            let r = &vs.resources[&name];
+            out.push(format!(
+                "{}'s busiest server resource is {name}: {:.1} % of its workers busy in its busiest hour ({:.1} % over the whole run), longest queue {:.0}.",
+                vs.name,
+                100.0 * peak,
+                100.0 * r.utilization.unwrap_or(0.0),
+                r.max_queue
+            ));
+        }
+    }
+    out
+}
+
+fn stage_table(result: &ScenarioResult) -> Option<String> {
+    let mut means: Vec<Option<([f64; 8], u64)>> = Vec::new();
+    let mut headers = vec!["stage (mean per usable user)".to_string()];
+    for v in &result.variants {
+        means.push(mean_stages(&v.replications));
+        means.push(mean_stages_within(&v.replications, 0.9));
+        headers.push(format!("{}: all", v.name));
+        headers.push(format!("{}: fastest 90 %", v.name));
+    }
+    if means.iter().all(|m| m.is_none()) {
+        return None;
+    }
+    let mut rows: Vec<Vec<String>> = STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, label))| {
+            std::iter::once(label.to_string())
+                .chain(means.iter().map(|m| match m {
+                    Some((st, _)) => {
+                        let total: f64 = st.iter().sum();
+                        format!(
+                            "{} ({:.0} %)",
+                            short_duration(st[i]),
+                            100.0 * st[i] / total.max(1e-9)
+                        )
+                    }
+                    None => "—".into(),
+                }))
+                .collect()
+        })
+        .collect();
+    rows.push(
+        std::iter::once("**total = mean time to usable**".to_string())
+            .chain(means.iter().map(|m| match m {
+                Some((st, n)) => format!("**{}** (n = {n})", short_duration(st.iter().sum())),
+                None => "—".into(),
+            }))
+            .collect(),
+    );
+    Some(markdown(&headers, &rows))
+}
+
+fn resource_table(s: &Summary) -> String {
+    let headers: Vec<String> = [
+        "variant",
+        "resource",
+        "utilisation",
+        "mean queue",
+        "max queue",
+        "mean wait",
+        "requests",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    let mut rows = Vec::new();
+    for v in &s.variants {
+        for (name, r) in &v.resources {
+            rows.push(vec![
+                v.name.clone(),
+                name.clone(),
+                r.utilization
+                    .map(|u| format!("{:.1} %", 100.0 * u))
+                    .unwrap_or_else(|| "— (latency only)".into()),
+                format!("{:.2}", r.mean_queue),
+                format!("{:.0}", r.max_queue),
+                short_duration(r.mean_wait_s),
+                r.arrivals.to_string(),
+            ]);
+        }
+    }
+    markdown(&headers, &rows)
+}
+
+/// The whole report.md of a run.
+pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# {} — Windows Hello for Business provisioning report\n",
+        s.scenario
+    );
+    if !info.description.is_empty() {
+        let _ = writeln!(md, "{}\n", info.description);
+    }
+    let variants: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+    let _ = writeln!(md, "| | |\n|:---|:---|");
+    let _ = writeln!(md, "| scenario | `{}` from `{}` |", s.scenario, info.source);
+    let _ = writeln!(md, "| variants | {} |", variants.join(", "));
+    let _ = writeln!(md, "| users | {} per replication |", s.users);
+    let _ = writeln!(md, "| seed | {} |", s.seed);
+    let _ = writeln!(md, "| replications | {} |", replications_note(s));
+    let _ = writeln!(
+        md,
+        "| horizon | {} from Monday 00:00 (when the policy applies) |",
+        short_duration(s.horizon_s)
+    );
+    let _ = writeln!(md, "| cryptography | {} |\n", crypto_sentence(s.pki_mode));
+
+    let _ = writeln!(md, "## What the numbers say\n");
+    for f in findings(result, s, &info.capacities) {
+        let _ = writeln!(md, "- {f}");
+    }
+    let _ = writeln!(md);
+
+    let _ = writeln!(md, "## Time to usable\n");
+    let _ = writeln!(
+        md,
+        "From each user's first sign-in after the policy applies to the certificate installed (the PIN works on-prem), over the users that became usable. {}.\n",
+        if s.replications > 1 {
+            format!(
+                "Each figure is the mean over {} replications, with its 95 % confidence interval in brackets",
+                s.replications
+            )
+        } else {
+            "One replication, so no confidence intervals".to_string()
+        }
+    );
+    md.push_str(&markdown_table(s));
+    let n = notes(s);
+    if !n.is_empty() {
+        let _ = writeln!(md);
+        for l in n.lines() {
+            let _ = writeln!(md, "- {}", l.trim_start_matches("note: "));
+        }
+    }
+    let _ = writeln!(md);
+
+    if let Some(t) = stage_table(result) {
+        let _ = writeln!(md, "## Where the time goes\n");
+        let _ = writeln!(md, "Mean time per stage of all users who became usable, and of the 90 % of them who got there fastest (the typical path, without the tail of users who went home or whose device was not ready); the stages add up to the mean time to usable. *Waiting for sync* is key registered → key in on-prem AD, counted only when enrollment had to wait for it; *waiting for retry* runs until the enrollment request that succeeded.\n");
+        md.push_str(&t);
+        let _ = writeln!(md);
+    }
+
+    let _ = writeln!(md, "## Shared resources\n");
+    let _ = writeln!(md, "Utilisation is the mean share of workers busy (Azure AD Connect: share of time a cycle runs). DRS has no servers in the model: its queue is the calls in flight and its wait the latency. Azure AD Connect's queue is the registered keys waiting for a cycle to carry them to AD and its wait is key registered → key in AD. Figures are means over replications; max queue is the largest seen.\n");
+    md.push_str(&resource_table(s));
+    let _ = writeln!(md);
+    let cycles: Vec<String> = s
+        .variants
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {}",
+                v.name,
+                v.sync_cycles as f64 / s.replications.max(1) as f64
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "Azure AD Connect sync cycles completed per replication: {}.\n",
+        cycles.join(", ")
+    );
+
+    let _ = writeln!(md, "## Charts\n");
+    let _ = writeln!(
+        md,
+        "Each chart is in `charts/` as SVG (linked here) and PNG.\n"
+    );
+    for (stem, title) in RUN_CHARTS {
+        let _ = writeln!(md, "### {title}\n\n![{title}](charts/{stem}.svg)\n");
+    }
+
+    let _ = writeln!(md, "## Files\n");
+    let _ = writeln!(md, "- `summary.json` — the figures above, machine-readable");
+    let _ = writeln!(
+        md,
+        "- `users.csv` — one row per user, variant and replication: outcome and every milestone (seconds from Monday 00:00)"
+    );
+    let _ = writeln!(
+        md,
+        "- `resources.csv` — each resource's queue and utilisation per time bucket"
+    );
+    let _ = writeln!(md, "- `sync_cycles.csv` — the Azure AD Connect cycle log");
+    if info.trace {
+        let _ = writeln!(
+            md,
+            "- `events.csv` — the traced users' event logs (Windows event ids 358, 360, 300 where they exist)"
+        );
+    }
+    md
+}

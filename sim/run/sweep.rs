@@ -1,0 +1,400 @@
+//! Sweeps: every combination of the swept values (the file's `[sweep]` table, with
+//! `--param KEY=V1,V2,...` replacing or adding keys) × every variant × every replication.
+//! Each combination is the scenario with one more layer of overrides, validated like a
+//! `--set`; points run in parallel on rayon and come back in plan order, so the outputs
+//! do not depend on the number of threads.
+
+use super::pki_backend::MaterialCache;
+use super::{run_scenario, Progress, RunOptions, ScenarioResult, Stage};
+use crate::model::TraceFilter;
+use crate::scenario::keypath::{KeyPath, Seg};
+use crate::scenario::overrides::parse_value;
+use crate::scenario::{Override, Scenario, ScenarioError, SweepParam};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use toml::Value;
+
+/// Where a swept key's values came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AxisOrigin {
+    /// The scenario file's `[sweep]` table.
+    File(String),
+    /// A `--param` flag.
+    Flag,
+}
+
+/// One swept key and its values, in order.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    /// Dotted key.
+    pub key: String,
+    /// The values.
+    pub values: Vec<Value>,
+    /// Each value as written (`30m`, `4`, `"round_robin"` without quotes), for tables and
+    /// chart labels.
+    pub labels: Vec<String>,
+    /// Where the values came from.
+    pub origin: AxisOrigin,
+}
+
+/// One combination of swept values.
+#[derive(Debug, Clone)]
+pub struct SweepPoint {
+    /// For each axis, the index of its value at this point.
+    pub index: Vec<usize>,
+    /// The scenario with the point's values applied (validated).
+    pub scenario: Scenario,
+}
+
+/// Every point of a sweep, first axis outermost.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    /// The swept keys, in order (the file's first, then new `--param` keys).
+    pub axes: Vec<Axis>,
+    /// The points, in order.
+    pub points: Vec<SweepPoint>,
+}
+
+impl SweepPlan {
+    /// `key=value, key=value` of a point, for messages.
+    pub fn describe(&self, index: &[usize]) -> String {
+        self.axes
+            .iter()
+            .zip(index)
+            .map(|(a, &i)| format!("{}={}", a.key, a.labels[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Simulations in all: points × variants × replications.
+    pub fn simulations(&self) -> usize {
+        self.points
+            .iter()
+            .map(|p| p.scenario.variants.len() * p.scenario.base.replications as usize)
+            .sum()
+    }
+}
+
+/// A value as a person wrote it: strings without quotes, everything else as TOML.
+pub fn value_label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Splits `a,b,[c,d],{e = 1, f = 2},"g,h"` at the commas that are not inside brackets,
+/// braces or quotes.
+fn split_values(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => {
+                quote = None;
+                cur.push(c);
+            }
+            (Some(_), c) => cur.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                cur.push(c);
+            }
+            (None, ']' | '}') => {
+                depth -= 1;
+                cur.push(c);
+            }
+            (None, ',') if depth == 0 => out.push(std::mem::take(&mut cur)),
+            (None, c) => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter().map(|v| v.trim().to_string()).collect()
+}
+
+/// Parses `--param KEY=V1,V2,...`. Each value is read like a `--set` value (TOML, or a
+/// plain string such as `3h`); a bracketed TOML array gives the values too.
+pub fn parse_param(text: &str) -> Result<SweepParam, String> {
+    let Some((key, rest)) = text.split_once('=') else {
+        return Err(format!(
+            "--param `{text}` is not KEY=V1,V2,... (e.g. --param aad_connect.interval=30m,1h,2h)"
+        ));
+    };
+    let key = key.trim();
+    let path = KeyPath::parse(key).map_err(|m| format!("--param {key}: {m}"))?;
+    if path.0.first() == Some(&Seg::Key("variants".into())) {
+        return Err(format!(
+            "--param {key}: swept keys apply to every variant; do not start them with `variants.`"
+        ));
+    }
+    let rest = rest.trim();
+    let values: Vec<Value> = match parse_value(rest) {
+        Value::Array(a) if rest.starts_with('[') => a,
+        _ => {
+            let parts = split_values(rest);
+            if parts.iter().any(|p| p.is_empty()) {
+                return Err(if parts.len() == 1 {
+                    format!("--param {key}: no values; give them as {key}=V1,V2,...")
+                } else {
+                    format!("--param {key}: an empty value in `{rest}`; separate values with single commas")
+                });
+            }
+            parts.iter().map(|p| parse_value(p)).collect()
+        }
+    };
+    if values.is_empty() {
+        return Err(format!(
+            "--param {key}: no values; give them as {key}=V1,V2,..."
+        ));
+    }
+    Ok(SweepParam {
+        key: key.to_string(),
+        values,
+    })
+}
+
+/// Says what is wrong with a swept value, naming the key and where it came from.
+fn value_error(axis: &Axis, label: &str, e: &ScenarioError) -> String {
+    let whence = match &axis.origin {
+        AxisOrigin::Flag => format!("--param {}", axis.key),
+        AxisOrigin::File(f) => format!("{f}: [sweep] key `{}`", axis.key),
+    };
+    let inner = match &e.key {
+        Some(k) if k != &axis.key => format!("key `{k}`: {}", e.message),
+        _ => e.message.clone(),
+    };
+    format!("{whence}: value `{label}` is not valid: {inner}")
+}
+
+/// The override that puts `value` at `key`.
+fn override_for(key: &str, value: &Value) -> Result<Override, String> {
+    let path = KeyPath::parse(key)?;
+    Ok(Override {
+        text: format!("{key}={}", value_label(value)),
+        path,
+        value: value.clone(),
+    })
+}
+
+/// Builds the plan: the file's `[sweep]` keys with `--param` ones replacing or adding,
+/// each value checked on its own (so an error names the key and the value), then every
+/// combination validated.
+pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, String> {
+    let mut axes: Vec<Axis> = scenario
+        .sweep
+        .iter()
+        .map(|p| Axis {
+            key: p.key.clone(),
+            labels: p.values.iter().map(value_label).collect(),
+            values: p.values.clone(),
+            origin: AxisOrigin::File(scenario.source().to_string()),
+        })
+        .collect();
+    for text in params {
+        let p = parse_param(text)?;
+        let axis = Axis {
+            key: p.key.clone(),
+            labels: p.values.iter().map(value_label).collect(),
+            values: p.values,
+            origin: AxisOrigin::Flag,
+        };
+        match axes.iter_mut().find(|a| a.key == axis.key) {
+            Some(a) => *a = axis,
+            None => axes.push(axis),
+        }
+    }
+    if axes.is_empty() {
+        return Err(format!(
+            "{}: nothing to sweep; add a [sweep] table (e.g. \"aad_connect.interval\" = [\"30m\", \"1h\"]) or --param KEY=V1,V2,...",
+            scenario.source()
+        ));
+    }
+    for a in &axes {
+        for (v, label) in a.values.iter().zip(&a.labels) {
+            let o = override_for(&a.key, v).map_err(|m| format!("{}: {m}", a.key))?;
+            scenario
+                .with_overrides(&[o])
+                .map_err(|e| value_error(a, label, &e))?;
+        }
+    }
+    let mut index = vec![0usize; axes.len()];
+    let mut points = Vec::new();
+    loop {
+        let overrides = axes
+            .iter()
+            .zip(&index)
+            .map(|(a, &i)| override_for(&a.key, &a.values[i]))
+            .collect::<Result<Vec<_>, _>>()?;
+        let point = scenario.with_overrides(&overrides).map_err(|e| {
+            let plan = SweepPlan {
+                axes: axes.clone(),
+                points: Vec::new(),
+            };
+            format!(
+                "sweep point {} is not valid: {}",
+                plan.describe(&index),
+                match &e.key {
+                    Some(k) => format!("key `{k}`: {}", e.message),
+                    None => e.message.clone(),
+                }
+            )
+        })?;
+        points.push(SweepPoint {
+            index: index.clone(),
+            scenario: point,
+        });
+        // Odometer, last axis fastest.
+        let mut k = axes.len();
+        loop {
+            if k == 0 {
+                return Ok(SweepPlan { axes, points });
+            }
+            k -= 1;
+            index[k] += 1;
+            if index[k] < axes[k].values.len() {
+                break;
+            }
+            index[k] = 0;
+        }
+    }
+}
+
+/// Runs every point of `plan` on `threads` worker threads (all cores when `None`) and
+/// hands each point's result to `reduce` as soon as it is done, so only the reduced
+/// results are kept. `progress` gets (simulations done, simulations in all).
+pub fn run_sweep<T: Send>(
+    plan: &SweepPlan,
+    threads: Option<usize>,
+    progress: Progress<'_>,
+    reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
+) -> anyhow::Result<Vec<T>> {
+    let total = plan.simulations();
+    let done = AtomicUsize::new(0);
+    let tick = |stage: Stage, _: usize, _: usize| {
+        if stage == Stage::Simulations {
+            progress(
+                Stage::Simulations,
+                done.fetch_add(1, Ordering::Relaxed) + 1,
+                total,
+            );
+        }
+    };
+    // Points run in the sweep's pool; each point's own variants × replications run in the
+    // same pool (run_scenario uses the current pool when given no thread count).
+    let materials = std::sync::Arc::new(MaterialCache::default());
+    let opts = RunOptions {
+        threads: None,
+        trace: TraceFilter::Off,
+        materials: Some(std::sync::Arc::clone(&materials)),
+    };
+    let work = || -> anyhow::Result<Vec<T>> {
+        // Real keys and requests are built once per distinct PKI settings and population,
+        // before the points run, rather than once per point.
+        for p in &plan.points {
+            for v in &p.scenario.variants {
+                materials.material_for(&v.spec, &|d, t| progress(Stage::Pki, d, t))?;
+            }
+        }
+        plan.points
+            .par_iter()
+            .map(|p| {
+                let r = run_scenario(&p.scenario, &opts, &tick)?;
+                reduce(p, r)
+            })
+            .collect()
+    };
+    match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()?
+            .install(work),
+        None => work(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(extra: &str) -> Scenario {
+        let text = format!(
+            "users = 50\npki.mode = \"off\"\n[variants.pre-kb]\nadfs.patched = 0\n[variants.post-kb]\nadfs.patched = 2\n{extra}"
+        );
+        Scenario::load_str(&text, "t.toml", "t", &[]).unwrap()
+    }
+
+    #[test]
+    fn splits_values_at_top_level_commas() {
+        assert_eq!(split_values("30m, 1h,2h"), vec!["30m", "1h", "2h"]);
+        assert_eq!(
+            split_values("{ dist = \"fixed\", value = \"1s\" },\"a,b\""),
+            vec!["{ dist = \"fixed\", value = \"1s\" }", "\"a,b\""]
+        );
+        let p = parse_param("aad_connect.interval=[\"30m\", \"1h\"]").unwrap();
+        assert_eq!(p.values.len(), 2);
+    }
+
+    #[test]
+    fn bad_params_name_the_key() {
+        for (text, want) in [
+            ("adfs.servers", "not KEY=V1"),
+            ("adfs.servers=", "no values"),
+            ("adfs.servers=1,,2", "empty value"),
+            ("variants.pre-kb.adfs.patched=1,2", "every variant"),
+        ] {
+            let e = parse_param(text).unwrap_err();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+        let s = scenario("");
+        let e = plan_sweep(&s, &["adfs.nosuch=1,2".into()]).unwrap_err();
+        assert!(
+            e.contains("adfs.nosuch") && e.contains("unknown key"),
+            "{e}"
+        );
+        let e = plan_sweep(&s, &["ca.workers=2,0".into()]).unwrap_err();
+        assert!(e.contains("--param ca.workers") && e.contains("`0`"), "{e}");
+        let e = plan_sweep(&s, &[]).unwrap_err();
+        assert!(e.contains("nothing to sweep"), "{e}");
+        // post-kb patches 2 servers: one server is not valid for it.
+        let e = plan_sweep(&s, &["adfs.servers=2,1".into()]).unwrap_err();
+        assert!(e.contains("`1`") && e.contains("adfs.patched"), "{e}");
+        // Each value is fine alone, one combination is not.
+        let plain =
+            Scenario::load_str("users = 50\npki.mode = \"off\"\n", "t.toml", "t", &[]).unwrap();
+        let e = plan_sweep(
+            &plain,
+            &["adfs.servers=1,2".into(), "adfs.patched=0,2".into()],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("sweep point adfs.servers=1, adfs.patched=2") && e.contains("adfs.patched"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn params_replace_file_values_and_combine_in_order() {
+        let s = scenario(
+            "[sweep]\n\"aad_connect.interval\" = [\"30m\", \"1h\"]\n\"ca.workers\" = [1, 2]\n",
+        );
+        let plan =
+            plan_sweep(&s, &["ca.workers=2,4,8".into(), "adfs.workers=4,16".into()]).unwrap();
+        let keys: Vec<&str> = plan.axes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["aad_connect.interval", "ca.workers", "adfs.workers"]);
+        assert_eq!(plan.points.len(), 2 * 3 * 2);
+        assert_eq!(plan.points[1].index, vec![0, 0, 1]);
+        assert_eq!(
+            plan.describe(&plan.points[1].index),
+            "aad_connect.interval=30m, ca.workers=2, adfs.workers=16"
+        );
+        let last = &plan.points.last().unwrap().scenario;
+        assert_eq!(last.variants[0].spec.ca.workers, 8);
+        assert_eq!(last.variants[1].spec.aad_connect.interval.0, 3_600_000_000);
+        assert_eq!(plan.simulations(), 12 * 2);
+    }
+}

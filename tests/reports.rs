@@ -1,0 +1,406 @@
+//! The outputs of `whfb-sim run`, checked through the built binary: every file and chart
+//! is written, charts are real SVG and PNG, report.md says what it rests on, confidence
+//! intervals appear with replications, and the event log matches users.csv.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn whfb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn run_ok(args: &[&str]) -> Output {
+    let out = whfb(args);
+    assert!(
+        out.status.success(),
+        "whfb-sim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Checks an SVG is a whole document and a PNG decodes; returns the PNG's size.
+pub fn check_chart(dir: &Path, stem: &str) -> (u32, u32) {
+    let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+    assert!(
+        svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{stem}.svg"
+    );
+    assert!(svg.contains("<text"), "{stem}.svg has no text");
+    let bytes = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{stem}.png signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert!(w >= 600 && h >= 400, "{stem}.png is {w}x{h}");
+    // A full decode checks every chunk's CRC and the compressed data.
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (w, h));
+    // Not a blank canvas: some pixels are dark (text, axes, lines).
+    assert!(
+        buf[..info.buffer_size()]
+            .chunks(3)
+            .filter(|p| p[0] < 100)
+            .count()
+            > 500,
+        "{stem}.png looks empty"
+    );
+    (w, h)
+}
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn default_run_writes_every_output_and_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(&[
+        "run",
+        "--users",
+        "300",
+        "--set",
+        "pki.mode=off",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    for f in [
+        "summary.json",
+        "users.csv",
+        "resources.csv",
+        "sync_cycles.csv",
+        "report.md",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    assert!(
+        !out.join("events.csv").exists(),
+        "events.csv without --trace"
+    );
+    for stem in ["cdf", "histogram", "stages", "waiting", "resources"] {
+        check_chart(&out.join("charts"), stem);
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for want in [
+        "**OFF**",
+        "pki.mode = \"off\"",
+        "no confidence intervals",
+        "| variant | usable |",
+        "](charts/cdf.svg)",
+        "](charts/resources.svg)",
+        "## Where the time goes",
+        "95 % of all users usable within",
+    ] {
+        assert!(md.contains(want), "report.md lacks {want:?}");
+    }
+    // No file left half-written.
+    let leftovers: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .chain(std::fs::read_dir(out.join("charts")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn resource_series_and_sync_log_are_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(&[
+        "run",
+        "--users",
+        "200",
+        "--set",
+        "pki.mode=off",
+        "--set",
+        "horizon=3d",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (header, rows) = csv_rows(&out.join("resources.csv"));
+    assert_eq!(
+        header,
+        [
+            "variant",
+            "replication",
+            "resource",
+            "bucket_start_s",
+            "mean_busy",
+            "max_busy",
+            "mean_queue",
+            "max_queue",
+            "utilization"
+        ]
+    );
+    // The run ends when the last user has an outcome and the last key is in AD: the last
+    // milestone in users.csv.
+    let (_, users) = csv_rows(&out.join("users.csv"));
+    let end = users
+        .iter()
+        .filter(|u| u["variant"] == "pre-kb")
+        .flat_map(|u| {
+            u.iter()
+                .filter(|(k, _)| k.ends_with("_s") && *k != "time_to_usable_s")
+                .filter_map(|(_, v)| v.parse::<f64>().ok())
+        })
+        .fold(0.0, f64::max);
+    assert!(end > 3600.0, "{end}");
+    for res in ["adfs-1", "adfs-2", "ca", "drs", "aad_connect"] {
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|r| r["resource"] == res && r["variant"] == "pre-kb")
+            .collect();
+        // 5-minute buckets up to the end of the run.
+        assert_eq!(mine.len(), (end / 300.0).ceil() as usize, "{res}");
+        for r in &mine {
+            let u = &r["utilization"];
+            if res == "drs" {
+                assert!(u.is_empty(), "DRS has no servers: {r:?}");
+            } else {
+                let u: f64 = u.parse().unwrap();
+                assert!((0.0..=1.0).contains(&u), "{r:?}");
+            }
+        }
+    }
+    let (header, cycles) = csv_rows(&out.join("sync_cycles.csv"));
+    assert_eq!(
+        &header[..11],
+        [
+            "variant",
+            "replication",
+            "cycle",
+            "start_s",
+            "cutoff_s",
+            "end_s",
+            "start_clock",
+            "keys",
+            "devices",
+            "manual",
+            "aborted"
+        ]
+    );
+    let pre: Vec<_> = cycles.iter().filter(|c| c["variant"] == "pre-kb").collect();
+    // A 30-minute interval over the run (plus at most one cycle an overrun pushed back).
+    let expected = (end / 1800.0) as usize;
+    assert!(
+        (expected - 1..=expected + 1).contains(&pre.len()),
+        "{} cycles for {end} s",
+        pre.len()
+    );
+    let keys: u64 = pre.iter().map(|c| c["keys"].parse::<u64>().unwrap()).sum();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        keys,
+        summary["variants"][0]["resources"]["aad_connect"]["arrivals"]
+            .as_u64()
+            .unwrap(),
+        "keys carried = keys synced"
+    );
+    for c in &pre {
+        let (s, e): (f64, f64) = (c["start_s"].parse().unwrap(), c["end_s"].parse().unwrap());
+        let cut: f64 = c["cutoff_s"].parse().unwrap();
+        assert!(s <= cut && cut <= e, "{c:?}");
+    }
+}
+
+#[test]
+fn replications_give_every_figure_an_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let o = run_ok(&[
+        "run",
+        "--users",
+        "200",
+        "--replications",
+        "3",
+        "--set",
+        "pki.mode=off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("3 replications"), "{table}");
+    assert!(table.contains("95% CI"), "{table}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["replications"], 3);
+    for v in s["variants"].as_array().unwrap() {
+        let t = &v["time_to_usable_s"];
+        assert_eq!(t["ci_replications"], 3);
+        assert_eq!(t["ci95"], t["ci95_by_stat"]["mean"]);
+        for stat in ["mean", "p50", "p90", "p95", "p99", "max"] {
+            let x = t[stat].as_f64().unwrap();
+            let ci = t["ci95_by_stat"][stat].as_array().unwrap();
+            let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+            assert!(lo <= x && x <= hi, "{stat}: {x} outside [{lo}, {hi}]");
+        }
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("mean over 3 replications"), "report.md");
+    assert!(
+        md.contains(" [") && md.contains("–"),
+        "intervals in the markdown table"
+    );
+}
+
+#[test]
+fn one_replication_has_no_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let o = run_ok(&[
+        "run",
+        "--users",
+        "100",
+        "--set",
+        "pki.mode=off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("no confidence intervals"), "{table}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let t = &s["variants"][0]["time_to_usable_s"];
+    assert!(t["ci95"].is_null());
+    assert_eq!(t["ci_replications"], 0);
+}
+
+#[test]
+fn traced_users_events_are_ordered_and_match_users_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    run_ok(&[
+        "run",
+        "--users",
+        "200",
+        "--set",
+        "pki.mode=off",
+        "--trace-users",
+        "1,5,9",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (header, events) = csv_rows(&out.join("events.csv"));
+    assert_eq!(
+        header,
+        [
+            "variant",
+            "replication",
+            "time_s",
+            "clock",
+            "user",
+            "step",
+            "event_id",
+            "message"
+        ]
+    );
+    let (_, users) = csv_rows(&out.join("users.csv"));
+    let mut seen = 0;
+    for variant in ["pre-kb", "post-kb"] {
+        for id in ["1", "5", "9"] {
+            let mine: Vec<_> = events
+                .iter()
+                .filter(|e| e["variant"] == variant && e["user"] == id)
+                .collect();
+            assert!(!mine.is_empty(), "{variant} user {id} has no events");
+            let times: Vec<f64> = mine.iter().map(|e| e["time_s"].parse().unwrap()).collect();
+            assert!(
+                times.windows(2).all(|w| w[0] <= w[1]),
+                "{variant} {id}: {times:?}"
+            );
+            let row = users
+                .iter()
+                .find(|u| u["variant"] == variant && u["user"] == id)
+                .unwrap();
+            let first = |step: &str| {
+                mine.iter()
+                    .find(|e| e["step"] == step)
+                    .map(|e| e["time_s"].clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(first("sign_in"), row["signin_s"], "{variant} {id}");
+            assert_eq!(
+                first("key_registered"),
+                row["key_registered_s"],
+                "{variant} {id}"
+            );
+            assert_eq!(first("usable"), row["usable_s"], "{variant} {id}");
+            assert_eq!(
+                first("certificate_issued"),
+                row["cert_issued_s"],
+                "{variant} {id}"
+            );
+            for e in &mine {
+                if e["step"] == "key_registered" {
+                    assert_eq!(e["event_id"], "300");
+                }
+                // `Mon 08:14:03`: a weekday, then the clock time of time_s.
+                let t: f64 = e["time_s"].parse().unwrap();
+                let s = t as u64;
+                let clock = format!(
+                    "{:02}:{:02}:{:02}",
+                    (s % 86_400) / 3_600,
+                    (s % 3_600) / 60,
+                    s % 60
+                );
+                assert!(e["clock"].ends_with(&clock), "{e:?}");
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 6);
+    assert!(
+        events
+            .iter()
+            .all(|e| ["1", "5", "9"].contains(&e["user"].as_str())),
+        "only the traced users"
+    );
+    assert!(
+        events.iter().any(|e| e["event_id"] == "358"),
+        "provisioning launch events"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("`events.csv`"));
+}
+
+#[test]
+fn unknown_trace_user_is_a_usage_error() {
+    let o = whfb(&[
+        "run",
+        "--users",
+        "10",
+        "--set",
+        "pki.mode=off",
+        "--trace-users",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--trace-users"));
+}
