@@ -39,52 +39,74 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Options of `whfb-sim run`.
-#[derive(Debug, Clone, Default)]
-pub struct RunArgs {
-    /// Scenario file; `None` runs the embedded default.
-    pub scenario: Option<PathBuf>,
-    /// Output folder; default `reports/<scenario-name>/`.
+/// Flags `run` and `sweep` share (parsed by clap in the binary).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Output folder [default: reports/<scenario-name>/, for a sweep reports/<name>-sweep/].
+    #[arg(long)]
     pub out: Option<PathBuf>,
-    /// `--seed`.
+    /// Seed of every random stream (0 to 2^63-1: a TOML integer).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// `--users`.
+    /// Number of users.
+    #[arg(long)]
     pub users: Option<u32>,
-    /// `--replications`.
+    /// Independent replications (per point, for a sweep).
+    #[arg(long)]
     pub replications: Option<u32>,
-    /// `--threads`.
+    /// Worker threads [default: all cores].
+    #[arg(long)]
     pub threads: Option<usize>,
-    /// `--set KEY=VALUE`, in order.
+    /// Overrides a scenario key, e.g. --set aad_connect.interval=3h (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// `--quiet`: no progress bar, no table.
+    /// No progress bar and no table.
+    #[arg(long)]
     pub quiet: bool,
-    /// `--trace`: every user into events.csv.
+}
+
+impl CommonArgs {
+    /// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
+    fn all_sets(&self) -> Vec<String> {
+        flag_sets(self.seed, self.users, self.replications, &self.sets)
+    }
+
+    fn threads(&self) -> Result<Option<usize>, Failure> {
+        if self.threads == Some(0) {
+            return Err(Failure::Usage("--threads must be at least 1".into()));
+        }
+        Ok(self.threads)
+    }
+}
+
+/// Options of `whfb-sim run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML); the embedded default when left out.
+    pub scenario: Option<PathBuf>,
+    /// Flags shared with `sweep`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Writes events.csv with every user's event log.
+    #[arg(long)]
     pub trace: bool,
-    /// `--trace-users 1,5,9`.
+    /// Writes events.csv for these users only, e.g. 1,5,9.
+    #[arg(long, value_delimiter = ',')]
     pub trace_users: Vec<u32>,
 }
 
 /// Options of `whfb-sim sweep`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct SweepArgs {
-    /// Scenario file.
+    /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// `--param KEY=V1,V2,...`, in order.
+    /// A swept key and its values, e.g. --param aad_connect.interval=30m,1h,2h
+    /// (repeatable; replaces the file's values for that key).
+    #[arg(long = "param", value_name = "KEY=V1,V2,...")]
     pub params: Vec<String>,
-    /// Output folder; default `reports/<scenario-name>-sweep/`.
-    pub out: Option<PathBuf>,
-    /// `--seed`.
-    pub seed: Option<u64>,
-    /// `--users`.
-    pub users: Option<u32>,
-    /// `--replications`.
-    pub replications: Option<u32>,
-    /// `--threads`.
-    pub threads: Option<usize>,
-    /// `--set KEY=VALUE`, in order.
-    pub sets: Vec<String>,
-    /// `--quiet`: no progress bar, no table.
-    pub quiet: bool,
+    /// Flags shared with `run`.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
@@ -156,11 +178,9 @@ impl StageBar {
 
 /// `whfb-sim run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let sets = flag_sets(args.seed, args.users, args.replications, &args.sets);
-    let scenario = load_scenario(args.scenario.as_deref(), &sets)?;
-    if args.threads == Some(0) {
-        return Err(Failure::Usage("--threads must be at least 1".into()));
-    }
+    let common = &args.common;
+    let scenario = load_scenario(args.scenario.as_deref(), &common.all_sets())?;
+    let threads = common.threads()?;
     let trace = if args.trace {
         TraceFilter::All
     } else if !args.trace_users.is_empty() {
@@ -175,23 +195,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         TraceFilter::Off
     };
     let trace_on = trace != TraceFilter::Off;
-    let out_dir = args
+    let out_dir = common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(scenario.name()));
     let opts = RunOptions {
-        threads: args.threads,
+        threads,
         trace,
         materials: None,
     };
-    let bar = StageBar::new(args.quiet);
+    let bar = StageBar::new(common.quiet);
     let result = run_scenario(&scenario, &opts, &|stage, done, total| {
         bar.tick(stage, done, total)
     })?;
     bar.finish();
     let info = report::RunInfo::new(&scenario, trace_on);
     let written = report::write_outputs(&result, &info, &out_dir)?;
-    if !args.quiet {
+    if !common.quiet {
         let crypto = if result.pki_real {
             "real"
         } else {
@@ -210,27 +230,25 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
     use crate::run::sweep::{plan_sweep, run_sweep};
-    let sets = flag_sets(args.seed, args.users, args.replications, &args.sets);
-    let scenario = load_scenario(Some(&args.scenario), &sets)?;
-    if args.threads == Some(0) {
-        return Err(Failure::Usage("--threads must be at least 1".into()));
-    }
+    let common = &args.common;
+    let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
+    let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
-    let out_dir = args
+    let out_dir = common
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", scenario.name())));
-    let bar = StageBar::new(args.quiet);
+    let bar = StageBar::new(common.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(
         &plan,
-        args.threads,
+        threads,
         &|stage, done, total| bar.tick(stage, done, total),
         &reduce,
     )?;
     bar.finish();
     let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
-    if !args.quiet {
+    if !common.quiet {
         print!("{}", sweep_table(&plan, &points, &written.summary));
         println!("outputs: {}", out_dir.display());
     }

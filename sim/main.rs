@@ -20,68 +20,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a scenario (the embedded default when no file is given) and writes its reports.
-    Run {
-        /// Scenario file (TOML).
-        scenario: Option<PathBuf>,
-        /// Output folder [default: reports/<scenario-name>/].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Seed of every random stream (0 to 2^63-1: a TOML integer).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-        seed: Option<u64>,
-        /// Number of users.
-        #[arg(long)]
-        users: Option<u32>,
-        /// Independent replications.
-        #[arg(long)]
-        replications: Option<u32>,
-        /// Worker threads [default: all cores].
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Overrides a scenario key, e.g. --set aad_connect.interval=3h (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// No progress bar and no table.
-        #[arg(long)]
-        quiet: bool,
-        /// Writes events.csv with every user's event log.
-        #[arg(long)]
-        trace: bool,
-        /// Writes events.csv for these users only, e.g. 1,5,9.
-        #[arg(long, value_delimiter = ',')]
-        trace_users: Vec<u32>,
-    },
+    Run(RunArgs),
     /// Runs every combination of swept values (the file's [sweep] table and --param) ×
     /// variant × replication, and writes sweep.csv, summary.json, charts and report.md.
-    Sweep {
-        /// Scenario file (TOML).
-        scenario: PathBuf,
-        /// A swept key and its values, e.g. --param aad_connect.interval=30m,1h,2h
-        /// (repeatable; replaces the file's values for that key).
-        #[arg(long = "param", value_name = "KEY=V1,V2,...")]
-        params: Vec<String>,
-        /// Output folder [default: reports/<scenario-name>-sweep/].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Seed of every random stream.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Number of users.
-        #[arg(long)]
-        users: Option<u32>,
-        /// Independent replications per point.
-        #[arg(long)]
-        replications: Option<u32>,
-        /// Worker threads [default: all cores].
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Overrides a scenario key at every point (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// No progress bar and no table.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Sweep(SweepArgs),
     /// Validates a scenario file.
     Check {
         /// Scenario file (TOML).
@@ -156,50 +98,8 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run {
-            scenario,
-            out,
-            seed,
-            users,
-            replications,
-            threads,
-            sets,
-            quiet,
-            trace,
-            trace_users,
-        } => commands::run(&RunArgs {
-            scenario,
-            out,
-            seed,
-            users,
-            replications,
-            threads,
-            sets,
-            quiet,
-            trace,
-            trace_users,
-        }),
-        Command::Sweep {
-            scenario,
-            params,
-            out,
-            seed,
-            users,
-            replications,
-            threads,
-            sets,
-            quiet,
-        } => commands::sweep(&SweepArgs {
-            scenario,
-            params,
-            out,
-            seed,
-            users,
-            replications,
-            threads,
-            sets,
-            quiet,
-        }),
+        Command::Run(args) => commands::run(&args),
+        Command::Sweep(args) => commands::sweep(&args),
         Command::Check { scenario, sets } => {
             commands::check(&scenario, &sets).map(|m| println!("{m}"))
         }
