@@ -143,18 +143,9 @@ impl Chart for CdfChart {
             chart
                 .draw_series(LineSeries::new(pts, color.stroke_width(width)))?
                 .label(format!("{} ({:.1} % usable)", c.name, c.usable_pct))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                });
+                .legend(line_legend(color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(16)
-            .label_font(legend_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
         Ok(())
     }
 }

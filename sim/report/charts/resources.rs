@@ -248,20 +248,13 @@ impl ResourcesChart {
                 color.stroke_width(width),
             ))?;
             if legend {
-                drawn.label(self.variants[i].clone()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                });
+                drawn
+                    .label(self.variants[i].clone())
+                    .legend(line_legend(color));
             }
         }
         if legend {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .margin(8)
-                .label_font(legend_font())
-                .background_style(WHITE.mix(0.9))
-                .border_style(GRID)
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 8)?;
         }
         Ok(())
     }

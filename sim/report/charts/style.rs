@@ -128,6 +128,31 @@ pub fn header<DB: DrawingBackend>(
     Ok(rest)
 }
 
+/// The short line a legend shows for a line series of `color`.
+pub fn line_legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+}
+
+/// Draws the legend of `chart` at `position`, boxed the same way on every chart.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    margin: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(margin)
+        .label_font(legend_font())
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .draw()
+}
+
 /// Writes `text` in the middle of an area that has nothing to plot.
 pub fn empty_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -222,18 +222,9 @@ impl WaitingChart {
                     color.stroke_width(width),
                 ))?
                 .label(l.name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-                });
+                .legend(line_legend(color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(16)
-            .label_font(legend_font())
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
 }
