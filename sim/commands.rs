@@ -68,7 +68,16 @@ pub struct CommonArgs {
 impl CommonArgs {
     /// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
     fn all_sets(&self) -> Vec<String> {
-        flag_sets(self.seed, self.users, self.replications, &self.sets)
+        let shorthands = [
+            self.seed.map(|s| format!("seed={s}")),
+            self.users.map(|u| format!("users={u}")),
+            self.replications.map(|r| format!("replications={r}")),
+        ];
+        shorthands
+            .into_iter()
+            .flatten()
+            .chain(self.sets.iter().cloned())
+            .collect()
     }
 
     fn threads(&self) -> Result<Option<usize>, Failure> {
@@ -107,27 +116,6 @@ pub struct SweepArgs {
     /// Flags shared with `run`.
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-/// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
-fn flag_sets(
-    seed: Option<u64>,
-    users: Option<u32>,
-    replications: Option<u32>,
-    sets: &[String],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(s) = seed {
-        out.push(format!("seed={s}"));
-    }
-    if let Some(u) = users {
-        out.push(format!("users={u}"));
-    }
-    if let Some(r) = replications {
-        out.push(format!("replications={r}"));
-    }
-    out.extend(sets.iter().cloned());
-    out
 }
 
 /// Loads the scenario named on the command line (or the default) with the flag overrides.

@@ -3,7 +3,7 @@
 //! carries tokens of the caller's type (who is being served) and records utilisation,
 //! queue length and waiting time.
 
-use super::stats::{Series, TimeWeighted};
+use super::stats::{busy_queue_rows, Series, TimeWeighted};
 use super::time::{to_secs, SimTime};
 use std::collections::VecDeque;
 
@@ -198,15 +198,10 @@ impl<T> Resource<T> {
     /// The bucketed time series (start s, mean busy, max busy, mean queue, max queue),
     /// closed at `end`; empty unless built [`Resource::with_series`].
     pub fn series_rows(&mut self, end: SimTime) -> Vec<[f64; 5]> {
-        let Some((b, q)) = &mut self.series else {
-            return Vec::new();
-        };
-        let busy = b.rows(end);
-        let queue = q.rows(end);
-        busy.iter()
-            .zip(queue.iter().chain(std::iter::repeat(&(0.0, 0.0, 0.0))))
-            .map(|(b, q)| [b.0, b.1, b.2, q.1, q.2])
-            .collect()
+        match &mut self.series {
+            Some((b, q)) => busy_queue_rows(b, q, end),
+            None => Vec::new(),
+        }
     }
 }
 

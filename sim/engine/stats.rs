@@ -215,6 +215,17 @@ impl Series {
     }
 }
 
+/// Closes a busy series and a queue series at `end` and joins them row by row:
+/// (bucket start s, mean busy, max busy, mean queue, max queue).
+pub fn busy_queue_rows(busy: &mut Series, queue: &mut Series, end: SimTime) -> Vec<[f64; 5]> {
+    let queue = queue.rows(end);
+    busy.rows(end)
+        .iter()
+        .zip(queue.iter().chain(std::iter::repeat(&(0.0, 0.0, 0.0))))
+        .map(|(b, q)| [b.0, b.1, b.2, q.1, q.2])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

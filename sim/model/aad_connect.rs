@@ -12,7 +12,7 @@ use super::stream;
 use super::user::first;
 use super::Model;
 use crate::engine::resource::ResourceStats;
-use crate::engine::stats::Series;
+use crate::engine::stats::{busy_queue_rows, Series};
 use crate::engine::time::to_secs;
 use crate::engine::{SimRng, SimTime, StreamFactory, TimeWeighted};
 use crate::scenario::schema::Phase;
@@ -116,13 +116,7 @@ impl SyncState {
             started: self.keys_synced,
             mean_busy: self.busy.mean_until(end),
         };
-        let busy = self.busy_series.rows(end);
-        let waiting = self.waiting_series.rows(end);
-        let series = busy
-            .iter()
-            .zip(waiting.iter().chain(std::iter::repeat(&(0.0, 0.0, 0.0))))
-            .map(|(b, w)| [b.0, b.1, b.2, w.1, w.2])
-            .collect();
+        let series = busy_queue_rows(&mut self.busy_series, &mut self.waiting_series, end);
         ResourceReport {
             name: "aad_connect".into(),
             stats,

@@ -90,17 +90,13 @@ impl PkiPort for RealPki {
         signer: EnvelopeSigner,
         _now_us: u64,
     ) -> Result<Envelope, Refusal> {
-        let der = ra::process(
+        ra_answer(
             &self.material,
             user,
             self.is_registered(user),
             &request.der,
             signer,
-        )?;
-        Ok(Envelope {
-            der,
-            signer: Some(signer),
-        })
+        )
     }
 
     fn ca_issue(
@@ -110,8 +106,7 @@ impl PkiPort for RealPki {
         serial: u64,
         now_us: u64,
     ) -> Result<Issued, Refusal> {
-        let der = ca::issue(&self.material, user, &envelope.der, serial, now_us)?;
-        Ok(Issued { der, serial })
+        ca_answer(&self.material, user, &envelope.der, serial, now_us)
     }
 
     fn client_install(&mut self, user: u32, issued: &Issued, now_us: u64) -> Result<(), Refusal> {
@@ -131,13 +126,8 @@ impl PkiPort for RealPki {
         let material = Arc::clone(&self.material);
         // DRS registration is read now, when the RA starts on the request.
         let registered = self.is_registered(user);
-        self.jobs.start(move || {
-            let der = ra::process(&material, user, registered, &request.der, signer)?;
-            Ok(Envelope {
-                der,
-                signer: Some(signer),
-            })
-        })
+        self.jobs
+            .start(move || ra_answer(&material, user, registered, &request.der, signer))
     }
 
     fn start_ca(
@@ -151,10 +141,8 @@ impl PkiPort for RealPki {
             return Pending::Ready(self.ca_issue(user, &envelope, serial, now_us));
         }
         let material = Arc::clone(&self.material);
-        self.jobs.start(move || {
-            let der = ca::issue(&material, user, &envelope.der, serial, now_us)?;
-            Ok(Issued { der, serial })
-        })
+        self.jobs
+            .start(move || ca_answer(&material, user, &envelope.der, serial, now_us))
     }
 
     fn start_install(&mut self, user: u32, issued: Issued, now_us: u64) -> Pending<InstallAnswer> {
@@ -165,4 +153,31 @@ impl PkiPort for RealPki {
         self.jobs
             .start(move || client::install(&material, user, &issued.der, issued.serial, now_us))
     }
+}
+
+/// The RA's answer, the same whether computed inline or on a worker thread.
+fn ra_answer(
+    material: &PkiMaterial,
+    user: u32,
+    registered: bool,
+    request_der: &[u8],
+    signer: EnvelopeSigner,
+) -> Result<Envelope, Refusal> {
+    let der = ra::process(material, user, registered, request_der, signer)?;
+    Ok(Envelope {
+        der,
+        signer: Some(signer),
+    })
+}
+
+/// The CA's answer, the same whether computed inline or on a worker thread.
+fn ca_answer(
+    material: &PkiMaterial,
+    user: u32,
+    envelope_der: &[u8],
+    serial: u64,
+    now_us: u64,
+) -> Result<Issued, Refusal> {
+    let der = ca::issue(material, user, envelope_der, serial, now_us)?;
+    Ok(Issued { der, serial })
 }

@@ -59,6 +59,20 @@ pub enum Stage {
 /// Progress reports while running: (stage, done, total).
 pub type Progress<'a> = &'a (dyn Fn(Stage, usize, usize) + Sync);
 
+/// Runs `work` on a pool of `threads` workers, or on the current pool when `None`.
+pub fn with_threads<R: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> anyhow::Result<R> + Send,
+) -> anyhow::Result<R> {
+    match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()?
+            .install(work),
+        None => work(),
+    }
+}
+
 /// Runs every variant and replication of `scenario`.
 pub fn run_scenario(
     scenario: &Scenario,
@@ -93,13 +107,7 @@ pub fn run_scenario(
         let backends = pki_backend::backends(&specs, &cache, &|d, t| progress(Stage::Pki, d, t))?;
         Ok(jobs.par_iter().map(|j| simulate(&backends, j)).collect())
     };
-    let outputs: Vec<RunOutput> = match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()?
-            .install(work)?,
-        None => work()?,
-    };
+    let outputs: Vec<RunOutput> = with_threads(opts.threads, work)?;
     let mut outputs = outputs.into_iter();
     let variants = scenario
         .variants

@@ -5,7 +5,7 @@
 //! do not depend on the number of threads.
 
 use super::pki_backend::MaterialCache;
-use super::{run_scenario, Progress, RunOptions, ScenarioResult, Stage};
+use super::{run_scenario, with_threads, Progress, RunOptions, ScenarioResult, Stage};
 use crate::model::TraceFilter;
 use crate::scenario::keypath::{KeyPath, Seg};
 use crate::scenario::overrides::parse_value;
@@ -308,13 +308,7 @@ pub fn run_sweep<T: Send>(
             })
             .collect()
     };
-    match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()?
-            .install(work),
-        None => work(),
-    }
+    with_threads(threads, work)
 }
 
 #[cfg(test)]
