@@ -9,7 +9,7 @@ use crate::run::unit::{assemble, units_of, UnitId};
 use crate::run::ScenarioResult;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A checked, complete set of shard results.
 #[derive(Debug)]
@@ -23,17 +23,24 @@ pub struct ShardSet {
     where_is: HashMap<UnitId, (usize, UnitEntry)>,
 }
 
-fn is_shard_dir(p: &Path) -> bool {
-    p.join(MANIFEST).is_file() || p.join(UNITS_DIR).is_dir()
+/// The shard folders named on the command line, and the unfinished ones skipped.
+#[derive(Debug, Clone, Default)]
+pub struct Expanded {
+    /// Folders to merge.
+    pub dirs: Vec<PathBuf>,
+    /// Subfolders of a given folder that hold units but no manifest (a shard that
+    /// stopped, typically one run again elsewhere): skipped, and named if a shard is
+    /// then missing.
+    pub unfinished: Vec<PathBuf>,
 }
 
 /// The shard folders named by `args`: each argument is a shard folder, or a folder
-/// whose subfolders are (in name order).
-pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// whose subfolders are (in name order; those without a manifest are skipped).
+pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
     if args.is_empty() {
         return Err("merge needs at least one shard folder".into());
     }
-    let mut out = Vec::new();
+    let mut out = Expanded::default();
     for a in args {
         if !a.is_dir() {
             return Err(format!(
@@ -41,24 +48,36 @@ pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 a.display()
             ));
         }
-        if is_shard_dir(a) {
-            out.push(a.clone());
+        if a.join(MANIFEST).is_file() || a.join(UNITS_DIR).is_dir() {
+            out.dirs.push(a.clone());
             continue;
         }
         let mut subs: Vec<PathBuf> = std::fs::read_dir(a)
             .map_err(|e| format!("{}: {e}", a.display()))?
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.is_dir() && is_shard_dir(p))
+            .filter(|p| p.is_dir())
             .collect();
-        if subs.is_empty() {
+        subs.sort();
+        let (done, rest): (Vec<PathBuf>, Vec<PathBuf>) =
+            subs.into_iter().partition(|p| p.join(MANIFEST).is_file());
+        let unfinished: Vec<PathBuf> = rest
+            .into_iter()
+            .filter(|p| p.join(UNITS_DIR).is_dir())
+            .collect();
+        if done.is_empty() {
             return Err(format!(
-                "{}: not a shard result, and no shard results inside it (a shard folder holds {MANIFEST}, written by `whfb-sim run|sweep --shard K/N --out DIR`)",
-                a.display()
+                "{}: not a shard result, and no finished shard results inside it{} (a shard folder holds {MANIFEST}, written by `whfb-sim run|sweep --shard K/N --out DIR`)",
+                a.display(),
+                if unfinished.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} unfinished)", unfinished.len())
+                }
             ));
         }
-        subs.sort();
-        out.extend(subs);
+        out.dirs.extend(done);
+        out.unfinished.extend(unfinished);
     }
     Ok(out)
 }
@@ -66,7 +85,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 /// Opens and checks the shard results in `args` (see [`expand`]). Every error names the
 /// shard folder and says what is wrong.
 pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
-    let dirs = expand(args)?;
+    let Expanded { dirs, unfinished } = expand(args)?;
     let this = Binary::this();
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
     for d in &dirs {
@@ -129,8 +148,20 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
         .map(|(k, _)| format!("{}/{count}", k + 1))
         .collect();
     if !missing.is_empty() {
+        let skipped = if unfinished.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; skipped unfinished shard folders (no {MANIFEST}): {}",
+                unfinished
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         return Err(format!(
-            "shard{} {} missing: {} of {count} given ({}); run the missing shard{} and merge again",
+            "shard{} {} missing: {} of {count} given ({}){skipped}; run the missing shard{} and merge again",
             if missing.len() == 1 { "" } else { "s" },
             missing.join(", "),
             shards.len(),
