@@ -426,6 +426,17 @@ fn bad_shard_flags_are_refused() {
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(slurm_dir.join("shard.json")).unwrap()).unwrap();
     assert_eq!(m["shard"], serde_json::json!({"index": 3, "count": 3}));
+    // N far beyond the units: an empty shard, and merge names a few missing ones only.
+    let huge = dir.path().join("huge");
+    let mut a = run(&["--shard", "3/4000000000", "--quiet"]);
+    a[6] = s(&huge);
+    ok(&a, &[]);
+    assert_eq!(units_in(&huge), 0);
+    let merged = dir.path().join("merged");
+    refused(
+        &["merge", s(&huge), "--out", s(&merged)],
+        &["1/4000000000", "(3999999999 in all)"],
+    );
     let o = whfb(
         &run(&["--shard", "auto", "--shards", "2"]),
         &[("JOB_COMPLETION_INDEX", Path::new("2"))],

@@ -2,8 +2,9 @@
 //! simulations, written as a shard result) and `merge` (shard results → exactly the
 //! files the same command writes on one machine).
 
-use super::SweepArgs;
-use super::{print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, StageBar};
+use super::{
+    print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, StageBar, SweepArgs,
+};
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::shard::select::process_env;

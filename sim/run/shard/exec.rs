@@ -13,29 +13,40 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// The units of `work` that shard `shard` runs, in plan order, and the share of the
-/// estimated cost they carry.
-pub fn share(work: &Work, shard: ShardSpec) -> (Vec<UnitId>, f64) {
+/// Every shard's units of `work` split `count` ways: per shard (index 0 = shard 1) its
+/// units in plan order and the share of the estimated cost they carry.
+pub fn split_work(work: &Work, count: u32) -> Vec<(Vec<UnitId>, f64)> {
     let units = work.units();
     let costs: Vec<u64> = units.iter().map(|(_, c)| *c).collect();
-    let shard_of = split(&costs, shard.count);
+    let shard_of = split(&costs, count);
     let total: u128 = costs.iter().map(|&c| c as u128).sum();
-    let mut mine = 0u128;
-    let ids = units
-        .iter()
-        .zip(&shard_of)
-        .filter(|(_, &s)| s + 1 == shard.index)
-        .map(|((id, c), _)| {
-            mine += *c as u128;
-            *id
+    // Shards past the number of units get nothing: only the first ones are listed.
+    let listed = (count as usize).min(units.len());
+    let mut out: Vec<(Vec<UnitId>, u128)> = vec![(Vec::new(), 0); listed];
+    for ((id, c), &s) in units.iter().zip(&shard_of) {
+        let slot = &mut out[s as usize];
+        slot.0.push(*id);
+        slot.1 += *c as u128;
+    }
+    out.into_iter()
+        .map(|(ids, c)| {
+            let share = if total == 0 {
+                0.0
+            } else {
+                c as f64 / total as f64
+            };
+            (ids, share)
         })
-        .collect();
-    let cost_share = if total == 0 {
-        0.0
-    } else {
-        mine as f64 / total as f64
-    };
-    (ids, cost_share)
+        .collect()
+}
+
+/// The units of `work` that shard `shard` runs, in plan order, and the share of the
+/// estimated cost they carry (none for a shard past the number of units).
+pub fn share(work: &Work, shard: ShardSpec) -> (Vec<UnitId>, f64) {
+    split_work(work, shard.count)
+        .into_iter()
+        .nth(shard.index as usize - 1)
+        .unwrap_or((Vec::new(), 0.0))
 }
 
 /// What a shard did.

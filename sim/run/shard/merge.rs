@@ -2,13 +2,16 @@
 //! (format, simulator, job, shard count, each shard exactly once, each unit where the
 //! split puts it), then the units of each point read back for assembly.
 
-use super::exec::share;
+use super::exec::split_work;
 use super::format::{self, Binary, Manifest, UnitEntry, MANIFEST, UNITS_DIR};
 use super::job::{Job, Work};
 use crate::run::unit::{assemble, units_of, UnitId};
 use crate::run::ScenarioResult;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// Missing shards named in merge's message before it only counts them.
+const MISSING_NAMED: usize = 10;
 use std::path::PathBuf;
 
 /// A checked, complete set of shard results.
@@ -128,10 +131,9 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
         }
     }
     let count = first.shard.count;
-    let mut by_index: Vec<Option<usize>> = vec![None; count as usize];
+    let mut by_index: BTreeMap<u32, usize> = BTreeMap::new();
     for (i, (d, m)) in shards.iter().enumerate() {
-        let slot = &mut by_index[m.shard.index as usize - 1];
-        if let Some(j) = *slot {
+        if let Some(&j) = by_index.get(&m.shard.index) {
             return Err(format!(
                 "{}: shard {} again (also in {}); give each shard once",
                 d.display(),
@@ -139,14 +141,17 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
                 shards[j].0.display()
             ));
         }
-        *slot = Some(i);
+        by_index.insert(m.shard.index, i);
     }
-    let missing: Vec<String> = by_index
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(k, _)| format!("{}/{count}", k + 1))
+    // At most a few named: N may be far larger than the folders given.
+    let mut missing: Vec<String> = (1..=count)
+        .filter(|k| !by_index.contains_key(k))
+        .take(MISSING_NAMED + 1)
+        .map(|k| format!("{k}/{count}"))
         .collect();
+    if missing.len() > MISSING_NAMED {
+        missing[MISSING_NAMED] = format!("… ({} in all)", count as usize - shards.len());
+    }
     if !missing.is_empty() {
         let skipped = if unfinished.is_empty() {
             String::new()
@@ -181,11 +186,15 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
         )
     })?;
     let units_total = work.units().len();
+    let split = split_work(&work, count);
     let mut where_is = HashMap::with_capacity(units_total);
     let mut ordered = Vec::with_capacity(shards.len());
-    for slot in by_index.into_iter().flatten() {
+    for (index, slot) in by_index {
         let (d, m) = &shards[slot];
-        let (ids, _) = share(&work, m.shard);
+        let ids = split
+            .get(index as usize - 1)
+            .map(|(ids, _)| ids.as_slice())
+            .unwrap_or(&[]);
         let listed: Vec<UnitId> = m.units.iter().map(|u| u.id).collect();
         if listed != ids || m.units_total != units_total {
             return Err(format!(
