@@ -57,11 +57,29 @@ chmod 755 "$T"
 PIDS=()
 cleanup() {
   local rc=$?
+  # Jobs still running (a timeout) are cancelled first, so no job step outlives the
+  # cluster; then the daemons, by PID.
+  if [ "${#PIDS[@]}" -ge 3 ]; then
+    timeout 10 bash -c 'squeue -h -o %i | xargs -r scancel; while [ -n "$(squeue -h -o %i)" ]; do sleep 0.2; done' \
+      >/dev/null 2>&1 || true
+  fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
+  # Job steps the cancel did not end (slurmstepd ignores SIGTERM, and outlives slurmd):
+  # the processes whose environment names this cluster's slurm.conf, by PID.
+  if [ -n "${SLURM_CONF:-}" ]; then
+    for env in /proc/[0-9]*/environ; do
+      pid=${env#/proc/}
+      pid=${pid%/environ}
+      [ "$pid" = $$ ] && continue
+      if tr '\0' '\n' 2>/dev/null <"$env" | grep -qxF "SLURM_CONF=$SLURM_CONF"; then
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+    done
+  fi
   if [ "$rc" != 0 ]; then
     say "FAILED (exit $rc); logs:"
     for f in "$T"/*.log "$T"/work-*/merge-*.out "$T"/*.out; do
@@ -164,11 +182,13 @@ say "\$ squeue"
 squeue -o '%.10i %.20j %.9T %.6M %R'
 
 state_of() { scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | sort -u | tr '\n' ' '; }
-for w in off real; do
-  for _ in $(seq 600); do [ -s "$T/work-$w/.merge/job" ] && break; sleep 0.2; done
-  [ -s "$T/work-$w/.merge/job" ] || { say "no merge job was submitted for $w"; exit 1; }
+MERGES=""
+for w in off:$OFF_JOB real:$REAL_JOB; do
+  f=$T/work-${w%%:*}/.merge-${w##*:}/job
+  for _ in $(seq 600); do [ -s "$f" ] && break; sleep 0.2; done
+  [ -s "$f" ] || { say "no merge job was submitted for ${w%%:*}"; exit 1; }
+  MERGES="$MERGES $(cat "$f")"
 done
-MERGES="$(cat "$T/work-off/.merge/job") $(cat "$T/work-real/.merge/job")"
 while true; do
   left=$(squeue -h -o %i | wc -l)
   [ "$left" = 0 ] && break

@@ -24,7 +24,7 @@
 //! rename), so a concurrent run or a crash never leaves a half-written one. A truncated or
 //! corrupted chunk is detected (lengths, checksum): its valid prefix is kept and the rest
 //! regenerated. Runs that fill the same pool at once (threads, processes, hosts over
-//! NFS) take a lock per chunk ([`super::pool_lock`]): each missing key is generated
+//! NFS) take a lock per chunk (`pool_lock`): each missing key is generated
 //! once, and a filler waiting for a chunk finds it complete. Where the file system
 //! cannot lock, two fillers may both complete a chunk; the last rename wins and each run
 //! uses the keys it generated.
