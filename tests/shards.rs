@@ -367,6 +367,8 @@ fn merge_refuses_shards_that_do_not_belong_together() {
         &[d1, &older, d3],
         &[s(&older), "written by whfb-sim", "0000000000000000"],
     );
+    let zeroth = edit("zeroth", "\"index\": 2", "\"index\": 0");
+    refuse(&[d1, &zeroth, d3], &[s(&zeroth), "damaged", "1 to 3"]);
     let future = edit("future", "whfb-sim-shard/1", "whfb-sim-shard/9");
     refuse(&[d1, &future, d3], &[s(&future), "whfb-sim-shard/9"]);
     let empty = root.join("empty");

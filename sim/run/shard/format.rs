@@ -169,7 +169,8 @@ fn gzip(json: &[u8]) -> anyhow::Result<Vec<u8>> {
 /// Decompresses at most `limit` bytes (the size the manifest gives), refusing more.
 fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let mut out = Vec::with_capacity(limit.min(1 << 30) as usize);
+    // Room for what JSON compresses to at most, not for what a damaged manifest claims.
+    let mut out = Vec::with_capacity(limit.min(bytes.len() as u64 * 64) as usize);
     flate2::read::GzDecoder::new(bytes)
         .take(limit.saturating_add(1))
         .read_to_end(&mut out)
@@ -261,7 +262,11 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
         }
         None => return Err(format!("{MANIFEST} has no `format`: not a shard manifest")),
     }
-    serde_json::from_value(value).map_err(|e| format!("{MANIFEST} is damaged: {e}"))
+    let m: Manifest =
+        serde_json::from_value(value).map_err(|e| format!("{MANIFEST} is damaged: {e}"))?;
+    ShardSpec::new(m.shard.index, m.shard.count)
+        .map_err(|e| format!("{MANIFEST} is damaged: {e}"))?;
+    Ok(m)
 }
 
 /// Reads the unit `entry` of the shard in `dir`, checking its size, checksum and id.
