@@ -1,6 +1,9 @@
 //! What each subcommand does, as library functions the binary dispatches to. Errors say
 //! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
 
+pub mod cluster;
+pub mod pool;
+
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::{run_scenario, RunOptions, Stage};
@@ -63,6 +66,14 @@ pub struct CommonArgs {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
+    /// Runs only shard K of N (1-based) of the simulations and writes a shard result to
+    /// --out, for `whfb-sim merge`; `auto`: K and N from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + --shards).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for --shard auto with JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
 }
 
 impl CommonArgs {
@@ -182,11 +193,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
+    if common.shard.is_some() || common.shards.is_some() {
+        return cluster::run_shard(args, scenario, trace);
+    }
     let trace_on = trace != TraceFilter::Off;
-    let out_dir = common
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(scenario.name()));
+    let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
     let opts = RunOptions {
         threads,
         trace,
@@ -200,18 +211,33 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let info = report::RunInfo::new(&scenario, trace_on);
     let written = report::write_outputs(&result, &info, &out_dir)?;
     if !common.quiet {
-        let crypto = if result.pki_real {
-            "real"
-        } else {
-            "OFF (pki.mode = \"off\": no keys, signatures or certificates; checks made on identities)"
-        };
-        print!(
-            "{}",
-            report::table::comparison_table(&written.summary, crypto)
-        );
-        println!("outputs: {}", out_dir.display());
+        print_run_table(&result, &written, &out_dir);
     }
     Ok(())
+}
+
+/// Where `run` writes by default: `reports/<scenario-name>/`.
+fn run_out_dir(scenario: &Scenario) -> PathBuf {
+    PathBuf::from("reports").join(scenario.name())
+}
+
+/// Where `sweep` writes by default: `reports/<scenario-name>-sweep/`.
+fn sweep_out_dir(scenario: &Scenario) -> PathBuf {
+    PathBuf::from("reports").join(format!("{}-sweep", scenario.name()))
+}
+
+/// What `run` prints when done: the comparison table and the output folder.
+fn print_run_table(result: &crate::run::ScenarioResult, written: &report::Written, out_dir: &Path) {
+    let crypto = if result.pki_real {
+        "real"
+    } else {
+        "OFF (pki.mode = \"off\": no keys, signatures or certificates; checks made on identities)"
+    };
+    print!(
+        "{}",
+        report::table::comparison_table(&written.summary, crypto)
+    );
+    println!("outputs: {}", out_dir.display());
 }
 
 /// `whfb-sim sweep`: every combination of the swept values × variant × replication.
@@ -222,10 +248,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
+    if common.shard.is_some() || common.shards.is_some() {
+        return cluster::sweep_shard(args, scenario, plan);
+    }
     let out_dir = common
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", scenario.name())));
+        .unwrap_or_else(|| sweep_out_dir(&scenario));
     let bar = StageBar::new(common.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(

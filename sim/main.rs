@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use whfb_sim::commands::cluster::MergeArgs;
 use whfb_sim::commands::{self, Failure, RunArgs, SweepArgs, ValidateArgs};
 
 #[derive(Parser)]
@@ -24,6 +25,9 @@ enum Command {
     /// Runs every combination of swept values (the file's [sweep] table and --param) ×
     /// variant × replication, and writes sweep.csv, summary.json, charts and report.md.
     Sweep(SweepArgs),
+    /// Joins the shard results of a `run --shard` or `sweep --shard` into exactly the
+    /// files the same command writes on one machine.
+    Merge(MergeArgs),
     /// Validates a scenario file.
     Check {
         /// Scenario file (TOML).
@@ -86,6 +90,22 @@ enum PkiCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Fills the key pool ahead of time (users' keys and signed requests, the PKI
+    /// parties' keys) for a scenario's key algorithm, so that shards only read it.
+    Pool {
+        /// Number of users [default: the scenario's `users`].
+        #[arg(long)]
+        users: Option<u32>,
+        /// Scenario whose [pki] settings to use [default: the embedded default].
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Overrides a scenario key, e.g. --set pki.client_key=ecdsa-p256.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -100,6 +120,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
+        Command::Merge(args) => commands::cluster::merge(&args),
         Command::Check { scenario, sets } => {
             commands::check(&scenario, &sets).map(|m| println!("{m}"))
         }
@@ -113,6 +134,16 @@ fn main() -> ExitCode {
                     quiet,
                 },
         } => commands::pki_export(users, &out, scenario.as_deref(), &sets, quiet)
+            .map(|m| println!("{m}")),
+        Command::Pki {
+            command:
+                PkiCommand::Pool {
+                    users,
+                    scenario,
+                    sets,
+                    quiet,
+                },
+        } => commands::pool::pki_pool(users, scenario.as_deref(), &sets, quiet)
             .map(|m| println!("{m}")),
         Command::Calibrate {
             samples,

@@ -8,7 +8,7 @@ use super::time::{to_secs, SimTime};
 use std::collections::VecDeque;
 
 /// Summary figures of a resource over a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceStats {
     /// Mean share of servers busy (busy servers / capacity, time-averaged).
     pub utilization: f64,

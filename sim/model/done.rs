@@ -4,9 +4,11 @@ use super::pki_port::Refusal;
 use super::Model;
 use crate::engine::resource::ResourceStats;
 use crate::engine::SimTime;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// How a user's provisioning ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Outcome {
     /// The certificate is installed: the PIN works on-prem.
     Usable,
@@ -43,7 +45,7 @@ impl Outcome {
 }
 
 /// Where the user's key came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum KeySource {
     /// Not generated yet.
     #[default]
@@ -72,7 +74,7 @@ impl KeySource {
 }
 
 /// When each step was first reached (simulated µs).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Milestones {
     /// First sign-in after the policy applied.
     pub signin: Option<SimTime>,
@@ -98,7 +100,7 @@ pub struct Milestones {
 }
 
 /// The record of one user after a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// User number (0-based).
     pub id: u32,
@@ -119,7 +121,7 @@ pub struct UserRecord {
 }
 
 /// One sync cycle, for `sync_cycles.csv`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncCycle {
     /// Cycle number (1-based).
     pub id: u32,
@@ -140,7 +142,7 @@ pub struct SyncCycle {
 }
 
 /// A shared resource's figures after a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceReport {
     /// `adfs-1`, ..., `ca`, `drs`, `aad_connect`.
     pub name: String,
@@ -154,22 +156,25 @@ pub struct ResourceReport {
 }
 
 /// One line of the per-user event log (`events.csv`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TraceRecord {
     /// Simulated time.
     pub t: SimTime,
     /// User number.
     pub user: u32,
-    /// Short step name (`sign_in`, `mfa`, `key_registered`, ...).
-    pub step: &'static str,
+    /// Short step name (`sign_in`, `mfa`, `key_registered`, ...): borrowed when logged,
+    /// owned when read back from a shard result.
+    pub step: Cow<'static, str>,
     /// The Windows event id where one exists (358, 360, 300).
     pub event_id: Option<u16>,
     /// What happened, in the words an administrator reads in the event log.
     pub message: String,
 }
 
-/// Everything one simulation of one variant produced.
-#[derive(Debug, Clone)]
+/// Everything one simulation of one variant produced. It is also the unit of work of a
+/// sharded run (`run::unit`): serialised into a shard result and read back exactly, so every
+/// field added here must round-trip through serde (floats included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunOutput {
     /// One record per user, in user order.
     pub users: Vec<UserRecord>,

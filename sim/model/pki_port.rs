@@ -28,7 +28,9 @@ pub enum EnvelopeSigner {
 
 /// Why a security check refused a request. The names are stable: they are the keys of
 /// `rejected_by` in `summary.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Refusal {
     /// RA: the PKCS#10 signature does not verify with the key it carries.
     BadRequestSignature,

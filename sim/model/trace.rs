@@ -5,7 +5,8 @@ use super::done::TraceRecord;
 use crate::engine::SimTime;
 
 /// Which users to trace.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TraceFilter {
     /// Nobody (the default).
     #[default]
@@ -62,7 +63,7 @@ impl Trace {
             self.records.push(TraceRecord {
                 t,
                 user,
-                step,
+                step: std::borrow::Cow::Borrowed(step),
                 event_id,
                 message: message(),
             });

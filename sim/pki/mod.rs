@@ -7,7 +7,9 @@
 //! it. [`RealPki`] runs those checks; [`OffPki`] makes the same decisions on identities
 //! only, for sweeps too large for real crypto.
 //!
-//! Layout: `keys` (key pairs, signatures), `pool` (the key cache), `request_cache` (the
+//! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `pool_lock` keeps
+//! concurrent fillers from generating the same keys, `prefill` fills it ahead of time),
+//! `request_cache` (the
 //! users' signed requests kept beside it), `jobs` (server-side checks computed on worker
 //! threads while the event loop goes on), `material` (the CA,
 //! agent and per-user requests built once per run), `request` / `envelope` / `cert`
@@ -28,6 +30,8 @@ pub mod material;
 pub mod off;
 pub mod oids;
 pub mod pool;
+mod pool_lock;
+pub mod prefill;
 pub mod ra;
 pub mod real;
 mod request;

@@ -23,8 +23,11 @@
 //! its key across runs. A chunk file is only ever replaced whole (temporary file +
 //! rename), so a concurrent run or a crash never leaves a half-written one. A truncated or
 //! corrupted chunk is detected (lengths, checksum): its valid prefix is kept and the rest
-//! regenerated. Two runs extending the same chunk at once both succeed; the
-//! last rename wins and each run uses the keys it generated.
+//! regenerated. Runs that fill the same pool at once (threads, processes, hosts over
+//! NFS) take a lock per chunk (`pool_lock`): each missing key is generated
+//! once, and a filler waiting for a chunk finds it complete. Where the file system
+//! cannot lock, two fillers may both complete a chunk; the last rename wins and each run
+//! uses the keys it generated.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,7 @@ use rayon::prelude::*;
 
 use super::fsutil::{self, Durability};
 use super::keys::{KeyAlg, KeyPair};
+use super::pool_lock;
 use super::{PkiError, Progress};
 
 /// Keys per chunk file: big enough that 20k users are ~20 files, small enough that a
@@ -115,8 +119,21 @@ impl KeyPool {
         count: usize,
         progress: Progress<'_>,
     ) -> Result<Vec<PooledKey>, PkiError> {
+        self.load_counted(set, alg, count, progress)
+            .map(|(keys, _)| keys)
+    }
+
+    /// [`KeyPool::load`], also saying how many keys this call generated (keys another
+    /// filler generated meanwhile are not counted).
+    pub fn load_counted(
+        &self,
+        set: KeySet,
+        alg: KeyAlg,
+        count: usize,
+        progress: Progress<'_>,
+    ) -> Result<(Vec<PooledKey>, usize), PkiError> {
         if count == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         fsutil::ensure_dir(&self.dir, true)?;
         fsutil::ensure_dir(&self.set_dir(set, alg), true)?;
@@ -135,14 +152,31 @@ impl KeyPool {
         if total > 0 {
             progress(0, total);
         }
-        for (c, chunk) in loaded.iter_mut().enumerate() {
-            let missing = missing(c, chunk);
-            if missing == 0 {
-                continue;
+        let pending: Vec<usize> = (0..chunks)
+            .filter(|&c| missing(c, &loaded[c]) > 0)
+            .collect();
+        let lock_name = format!("{}-{}", set.as_str(), alg.as_str());
+        let mut generated = 0;
+        // Each chunk under its lock (see `pool_lock`), re-read first: another process
+        // may have completed it while this one waited or worked on other chunks.
+        pool_lock::fill_chunks(&self.dir, &lock_name, &pending, &mut |c| {
+            let expected = missing(c, &loaded[c]);
+            let chunk = self.read_chunk(set, alg, c)?;
+            let still = missing(c, &chunk);
+            if still < expected {
+                // Keys another filler generated count as done here too.
+                progress(
+                    done.fetch_add(expected - still, Ordering::Relaxed) + expected - still,
+                    total,
+                );
+            }
+            loaded[c] = chunk;
+            if still == 0 {
+                return Ok(());
             }
             // Parallel inside a chunk, chunks in order: an interrupted run keeps every
             // finished chunk, and the collect keeps slot order whatever the thread count.
-            let fresh: Vec<PooledKey> = (0..missing)
+            let fresh: Vec<PooledKey> = (0..still)
                 .into_par_iter()
                 .map(|_| {
                     let key = PooledKey::generate(alg)?;
@@ -150,17 +184,30 @@ impl KeyPool {
                     Ok(key)
                 })
                 .collect::<Result<_, PkiError>>()?;
-            chunk.extend(fresh);
-            self.write_chunk(set, alg, c, chunk)?;
-        }
-        Ok(loaded
+            generated += fresh.len();
+            loaded[c].extend(fresh);
+            self.write_chunk(set, alg, c, &loaded[c])
+        })?;
+        let keys = loaded
             .into_iter()
             .enumerate()
             .flat_map(|(c, mut keys)| {
                 keys.truncate(wanted(c));
                 keys
             })
-            .collect())
+            .collect();
+        Ok((keys, generated))
+    }
+
+    /// How many of keys `0..count` of `set` are already in the pool (read only: nothing
+    /// is generated or written).
+    pub fn available(&self, set: KeySet, alg: KeyAlg, count: usize) -> Result<usize, PkiError> {
+        (0..count.div_ceil(CHUNK))
+            .map(|c| {
+                let have = self.read_chunk(set, alg, c)?.len();
+                Ok(have.min(CHUNK.min(count - c * CHUNK)))
+            })
+            .sum()
     }
 
     /// Keys `0..count` parsed: for the few keys that sign at once (the infrastructure).
@@ -552,30 +599,35 @@ mod tests {
     fn concurrent_loaders_never_leave_a_broken_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let alg = KeyAlg::EcdsaP256;
+        let generated = AtomicUsize::new(0);
+        let n = CHUNK + 300;
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
                     // Separate pools, as separate processes would have.
                     let pool = KeyPool::open(Some(dir.path())).expect("pool");
-                    let keys = pool
-                        .load(KeySet::Users, alg, 300, &no_progress)
+                    let (keys, made) = pool
+                        .load_counted(KeySet::Users, alg, n, &no_progress)
                         .expect("load");
-                    assert_eq!(keys.len(), 300);
+                    assert_eq!(keys.len(), n);
+                    generated.fetch_add(made, Ordering::Relaxed);
                 });
             }
         });
+        // The chunk locks make every key generated once, however the loaders overlap.
+        assert_eq!(generated.load(Ordering::Relaxed), n);
         // Whichever writer won, the file is whole: nothing to regenerate, no temp files.
         let pool = KeyPool::open(Some(dir.path())).expect("pool");
         let keys = pool
-            .load(KeySet::Users, alg, 300, &|_, _| {
+            .load(KeySet::Users, alg, n, &|_, _| {
                 panic!("file left incomplete")
             })
             .expect("reload");
-        assert_eq!(keys.len(), 300);
+        assert_eq!(keys.len(), n);
         let entries = fs::read_dir(pool.set_dir(KeySet::Users, alg))
             .expect("read_dir")
             .count();
-        assert_eq!(entries, 1);
+        assert_eq!(entries, 2, "two chunk files, no temporary ones");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub fn events_csv(result: &ScenarioResult) -> anyhow::Result<Vec<u8>> {
                     &format!("{t:.3}"),
                     &super::clock::clock(t),
                     &r.user.to_string(),
-                    r.step,
+                    r.step.as_ref(),
                     &r.event_id.map(|e| e.to_string()).unwrap_or_default(),
                     &r.message,
                 ])?;

@@ -27,7 +27,7 @@ pub struct RunInfo {
     pub horizon_s: f64,
     /// The scenario's one-line description.
     pub description: String,
-    /// Where the scenario came from (file name or the embedded default).
+    /// Where the scenario came from (file name without folders, or the embedded default).
     pub source: String,
     /// Whether events.csv was asked for (`--trace` / `--trace-users`).
     pub trace: bool,
@@ -42,7 +42,7 @@ impl RunInfo {
         RunInfo {
             horizon_s: scenario.base.horizon.secs(),
             description: scenario.base.description.clone(),
-            source: scenario.source().to_string(),
+            source: scenario.source_name().to_string(),
             trace,
             capacities: scenario
                 .variants

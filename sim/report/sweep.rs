@@ -355,7 +355,7 @@ pub fn sweep_report(
         md,
         "| scenario | `{}` from `{}` |",
         summary.scenario,
-        base.source()
+        base.source_name()
     );
     for a in &plan.axes {
         let _ = writeln!(md, "| swept `{}` | {} |", a.key, a.labels.join(", "));

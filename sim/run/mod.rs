@@ -1,14 +1,15 @@
-//! Running a scenario: every variant × replication, on a rayon pool, with results merged
-//! in a fixed order so the outputs do not depend on the number of threads.
+//! Running a scenario: every variant × replication (the [`unit`]s of work), on a rayon
+//! pool, with results assembled in a fixed order so the outputs do not depend on the
+//! number of threads; a [`shard`] runs a deterministic share of the units of a run or a
+//! sweep on one machine of many.
 
 pub mod pki_backend;
+pub mod shard;
 pub mod sweep;
+pub mod unit;
 
-use crate::model::{Model, RunOutput, TraceFilter};
-use crate::scenario::schema::PkiMode;
+use crate::model::{RunOutput, TraceFilter};
 use crate::scenario::Scenario;
-use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -73,56 +74,23 @@ pub fn with_threads<R: Send>(
     }
 }
 
-/// Runs every variant and replication of `scenario`.
+/// Runs every variant and replication of `scenario`: all of its units, assembled.
 pub fn run_scenario(
     scenario: &Scenario,
     opts: &RunOptions,
     progress: Progress<'_>,
 ) -> anyhow::Result<ScenarioResult> {
-    let base = &scenario.base;
-    let reps = base.replications;
-    let jobs: Vec<(usize, u32)> = (0..scenario.variants.len())
-        .flat_map(|v| (0..reps).map(move |r| (v, r)))
-        .collect();
-    let total = jobs.len();
-    let done = AtomicUsize::new(0);
-    let pki_real = scenario
-        .variants
-        .iter()
-        .any(|v| v.spec.pki.mode == PkiMode::Real);
-    let specs: Vec<&crate::scenario::Spec> = scenario.variants.iter().map(|v| &v.spec).collect();
-    let simulate = |backends: &[pki_backend::Backend], &(v, r): &(usize, u32)| -> RunOutput {
-        let spec = &scenario.variants[v].spec;
-        let mut pki = backends[v].port(spec.users);
-        let out = Model::new(spec, r, pki.as_mut(), &opts.trace).run();
-        progress(
-            Stage::Simulations,
-            done.fetch_add(1, Ordering::Relaxed) + 1,
-            total,
-        );
-        out
-    };
-    let work = || -> anyhow::Result<Vec<RunOutput>> {
-        let cache = opts.materials.clone().unwrap_or_default();
-        let backends = pki_backend::backends(&specs, &cache, &|d, t| progress(Stage::Pki, d, t))?;
-        Ok(jobs.par_iter().map(|j| simulate(&backends, j)).collect())
-    };
-    let outputs: Vec<RunOutput> = with_threads(opts.threads, work)?;
-    let mut outputs = outputs.into_iter();
-    let variants = scenario
-        .variants
-        .iter()
-        .map(|v| VariantResult {
-            name: v.name.clone(),
-            replications: outputs.by_ref().take(reps as usize).collect(),
-        })
-        .collect();
-    Ok(ScenarioResult {
-        scenario: scenario.name().to_string(),
-        seed: base.seed,
-        users: base.users,
-        replications: reps,
-        pki_real,
-        variants,
-    })
+    run_point(0, scenario, opts, progress)
+}
+
+/// Runs every unit of `scenario` as sweep point `point` and assembles them.
+pub fn run_point(
+    point: u32,
+    scenario: &Scenario,
+    opts: &RunOptions,
+    progress: Progress<'_>,
+) -> anyhow::Result<ScenarioResult> {
+    let ids = unit::units_of(point, scenario);
+    let units = unit::run_units(scenario, &ids, opts, progress, &Ok)?;
+    unit::assemble(scenario, units)
 }

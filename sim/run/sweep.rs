@@ -5,7 +5,7 @@
 //! do not depend on the number of threads.
 
 use super::pki_backend::MaterialCache;
-use super::{run_scenario, with_threads, Progress, RunOptions, ScenarioResult, Stage};
+use super::{run_point, with_threads, Progress, RunOptions, ScenarioResult, Stage};
 use crate::model::TraceFilter;
 use crate::scenario::keypath::{KeyPath, Seg};
 use crate::scenario::overrides::parse_value;
@@ -302,8 +302,9 @@ pub fn run_sweep<T: Send>(
         }
         plan.points
             .par_iter()
-            .map(|p| {
-                let r = run_scenario(&p.scenario, &opts, &tick)?;
+            .enumerate()
+            .map(|(i, p)| {
+                let r = run_point(i as u32, &p.scenario, &opts, &tick)?;
                 reduce(p, r)
             })
             .collect()

@@ -231,6 +231,26 @@ impl Scenario {
     pub fn source(&self) -> &str {
         &self.layers.file
     }
+
+    /// The scenario file's name without its folders (or the embedded default's name): how
+    /// reports name the scenario, so they read the same whatever folder a run started in
+    /// (a sharded run's merged report included).
+    pub fn source_name(&self) -> &str {
+        let f = self.layers.file.as_str();
+        if f == DEFAULT_SCENARIO_NAME {
+            return f;
+        }
+        Path::new(f)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(f)
+    }
+
+    /// The scenario file's text as it was read: a shard result carries it so that `merge`
+    /// rebuilds exactly this scenario.
+    pub fn text(&self) -> &str {
+        &self.layers.text
+    }
 }
 
 impl Layers {

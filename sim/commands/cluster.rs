@@ -1,0 +1,176 @@
+//! The cluster commands: `run --shard` and `sweep --shard` (one shard's share of the
+//! simulations, written as a shard result) and `merge` (shard results → exactly the
+//! files the same command writes on one machine).
+
+use super::{
+    print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, StageBar, SweepArgs,
+};
+use crate::model::TraceFilter;
+use crate::report;
+use crate::run::shard::select::process_env;
+use crate::run::shard::{self, Job, JobKind, Work};
+use crate::run::sweep::SweepPlan;
+use crate::run::{with_threads, RunOptions};
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Options of `whfb-sim merge`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MergeArgs {
+    /// Shard folders (each written by `run|sweep --shard K/N --out DIR`), or folders
+    /// whose subfolders are shard folders.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output folder [default: what the unsharded command uses: reports/<scenario-name>/,
+    /// for a sweep reports/<name>-sweep/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `whfb-sim run --shard`: `scenario` is loaded with the command line's overrides and
+/// `trace` checked against it.
+pub fn run_shard(args: &RunArgs, scenario: Scenario, trace: TraceFilter) -> Result<(), Failure> {
+    let common = &args.common;
+    let job = Job::new(
+        JobKind::Run,
+        &scenario,
+        args.scenario.is_some(),
+        &common.all_sets(),
+        &[],
+        trace.clone(),
+    );
+    let work = Work::new(JobKind::Run, scenario, &[]).map_err(Failure::Usage)?;
+    execute(common, &job, &work, trace)
+}
+
+/// `whfb-sim sweep --shard`: `plan` is the sweep's plan of `scenario`.
+pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> Result<(), Failure> {
+    let common = &args.common;
+    let job = Job::new(
+        JobKind::Sweep,
+        &scenario,
+        true,
+        &common.all_sets(),
+        &args.params,
+        TraceFilter::Off,
+    );
+    let work = Work {
+        kind: JobKind::Sweep,
+        scenario,
+        plan: Some(plan),
+    };
+    execute(common, &job, &work, TraceFilter::Off)
+}
+
+fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> Result<(), Failure> {
+    // Options whose work depends on results so far (adding replications until a
+    // precision is reached) cannot be split up front: refuse them here with
+    // `shard::refuse_with_shard(flag, why)`.
+    let Some(text) = &common.shard else {
+        return Err(Failure::Usage(
+            "--shards N goes with --shard auto (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)"
+                .into(),
+        ));
+    };
+    let spec = shard::resolve(text, common.shards, &process_env).map_err(Failure::Usage)?;
+    let Some(out) = common.out.clone() else {
+        return Err(Failure::Usage(format!(
+            "--shard {text} needs --out DIR: each shard writes its own folder, and `whfb-sim merge DIR...` joins them"
+        )));
+    };
+    let threads = common.threads()?;
+    let bar = StageBar::new(common.quiet);
+    let opts = RunOptions {
+        threads,
+        trace,
+        materials: None,
+    };
+    let done = shard::run_shard(job, work, spec, &out, &opts, &|stage, d, t| {
+        bar.tick(stage, d, t)
+    })?;
+    bar.finish();
+    if !common.quiet {
+        println!(
+            "shard {} of `{}`: {} of {} simulations ({:.1} % of the estimated cost)",
+            done.shard,
+            work.scenario.name(),
+            done.units,
+            done.units_total,
+            done.cost_share * 100.0
+        );
+        println!("shard result: {}", done.manifest.display());
+    }
+    Ok(())
+}
+
+/// `true` when `a` and `b` name the same folder (both must exist).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `whfb-sim merge`: checks the shard results and writes the outputs of the command
+/// they ran, byte for byte what it writes unsharded.
+pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
+    if args.threads == Some(0) {
+        return Err(Failure::Usage("--threads must be at least 1".into()));
+    }
+    let set = shard::merge::open(&args.shards).map_err(Failure::Usage)?;
+    let work = &set.work;
+    let out = args.out.clone().unwrap_or_else(|| match work.kind {
+        JobKind::Run => run_out_dir(&work.scenario),
+        JobKind::Sweep => sweep_out_dir(&work.scenario),
+    });
+    if let Some(d) = set.dirs.iter().find(|d| same_dir(d, &out)) {
+        return Err(Failure::Usage(format!(
+            "--out {}: that is shard folder {}; write the merged outputs elsewhere",
+            out.display(),
+            d.display()
+        )));
+    }
+    let job = &set.job;
+    with_threads(args.threads, || -> anyhow::Result<Result<(), Failure>> {
+        match (&work.kind, &work.plan) {
+            (JobKind::Sweep, Some(plan)) => {
+                let points = (0..plan.points.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        set.read_point(i)
+                            .map(|r| summarize_point(&plan.points[i], r))
+                    })
+                    .collect::<Result<Vec<_>, String>>();
+                let points = match points {
+                    Ok(p) => p,
+                    Err(m) => return Ok(Err(Failure::Usage(m))),
+                };
+                let written = write_sweep_outputs(plan, &points, &work.scenario, &out)?;
+                if !args.quiet {
+                    print!("{}", sweep_table(plan, &points, &written.summary));
+                    println!("outputs: {}", out.display());
+                }
+            }
+            _ => {
+                let result = match set.read_point(0) {
+                    Ok(r) => r,
+                    Err(m) => return Ok(Err(Failure::Usage(m))),
+                };
+                let info = report::RunInfo::new(&work.scenario, job.trace != TraceFilter::Off);
+                let written = report::write_outputs(&result, &info, &out)?;
+                if !args.quiet {
+                    print_run_table(&result, &written, &out);
+                }
+            }
+        }
+        Ok(Ok(()))
+    })?
+}

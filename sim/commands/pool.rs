@@ -1,0 +1,68 @@
+//! `whfb-sim pki pool`: fills the key pool for a scenario ahead of time, so that the
+//! shards of a real-crypto sweep on many hosts read the keys instead of racing to
+//! generate them.
+
+use super::{load_scenario, Failure, StageBar};
+use crate::pki::prefill::prefill;
+use crate::run::pki_backend::settings_of;
+use crate::run::Stage;
+use std::path::Path;
+
+/// Fills the pool for users `0..users` (default: the scenario's `users`) with the key
+/// algorithm, UPN domain and key cache of each variant of the scenario (the embedded
+/// default when `scenario` is `None`). Returns what to print.
+pub fn pki_pool(
+    users: Option<u32>,
+    scenario: Option<&Path>,
+    sets: &[String],
+    quiet: bool,
+) -> Result<String, Failure> {
+    let s = load_scenario(scenario, sets)?;
+    let users = users.unwrap_or(s.base.users);
+    if users == 0 {
+        return Err(Failure::Usage("--users must be at least 1".into()));
+    }
+    let mut distinct = Vec::new();
+    for v in &s.variants {
+        let settings = settings_of(&v.spec).map_err(|e| Failure::Usage(e.to_string()))?;
+        if !distinct.contains(&settings) {
+            distinct.push(settings);
+        }
+    }
+    let mut lines = Vec::new();
+    for settings in &distinct {
+        let bar = StageBar::new(quiet);
+        let done = prefill(settings, users as usize, &|d, t| bar.tick(Stage::Pki, d, t))
+            .map_err(|e| Failure::Other(e.into()))?;
+        bar.finish();
+        lines.push(if done.was_full() {
+            format!(
+                "key pool {}: already holds {} users' {} keys and signed requests, and the PKI parties' keys; nothing to do",
+                done.dir.display(),
+                done.users,
+                done.alg
+            )
+        } else {
+            format!(
+                "key pool {}: {} users' {} keys ({} generated now, {} were there), {} requests signed, {} PKI party keys generated",
+                done.dir.display(),
+                done.users,
+                done.alg,
+                done.keys_generated,
+                done.users - done.keys_generated,
+                done.requests_signed,
+                done.infra_generated
+            )
+        });
+    }
+    if s.variants
+        .iter()
+        .all(|v| v.spec.pki.mode == crate::scenario::schema::PkiMode::Off)
+    {
+        lines.push(format!(
+            "note: scenario `{}` runs with pki.mode = \"off\", which uses no keys",
+            s.name()
+        ));
+    }
+    Ok(lines.join("\n"))
+}
