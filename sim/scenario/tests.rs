@@ -1,3 +1,4 @@
+use super::schema::Patched;
 use super::*;
 
 fn load(text: &str, sets: &[&str]) -> Result<Scenario, ScenarioError> {
@@ -24,8 +25,8 @@ fn embedded_default_loads_with_pre_and_post_kb() {
 fn variants_keep_file_order_and_override_the_base() {
     let s = load(TWO, &[]).unwrap();
     assert_eq!(s.variants[0].name, "pre-kb");
-    assert_eq!(s.variants[0].spec.adfs.patched, 0);
-    assert_eq!(s.variants[1].spec.adfs.patched, 3);
+    assert_eq!(s.variants[0].spec.adfs.patched, Patched::Count(0));
+    assert_eq!(s.variants[1].spec.adfs.patched, Patched::Count(3));
     assert_eq!(s.variants[1].spec.adfs.servers, 3);
     assert_eq!(s.name(), "t");
 }
@@ -42,7 +43,7 @@ fn set_wins_over_variants_and_can_target_one() {
     )
     .unwrap();
     assert!(s.variants.iter().all(|v| v.spec.adfs.servers == 5));
-    assert_eq!(s.variants[0].spec.adfs.patched, 1);
+    assert_eq!(s.variants[0].spec.adfs.patched, Patched::Count(1));
     assert_eq!(
         s.variants[1].spec.aad_connect.interval.0,
         3 * crate::engine::time::HOUR
