@@ -13,11 +13,13 @@ pub fn window_label(f: &FaultSummary) -> String {
         (_, Some(x)) => format!("{} (×{x})", f.kind),
         _ => f.kind.to_string(),
     };
-    format!(
-        "{what} {}–{}",
-        clock_minutes(f.start_s),
-        clock_minutes(f.end_s)
-    )
+    let (from, to) = (clock_minutes(f.start_s), clock_minutes(f.end_s));
+    // `Mon 08:15–08:35` when the window ends on the day it starts.
+    let to = match (from.rsplit_once(' '), to.rsplit_once(' ')) {
+        (Some((d0, _)), Some((d1, t))) if d0 == d1 => t.to_string(),
+        _ => to,
+    };
+    format!("{what} {from}–{to}")
 }
 
 fn delays(f: &FaultSummary) -> String {

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod clock;
 pub mod events_csv;
 pub mod fault_findings;
+pub mod figure;
 pub mod markdown;
 pub mod resources_csv;
 pub mod stages;
