@@ -242,24 +242,38 @@ impl Model<'_> {
             return;
         };
         let now = self.now();
+        self.user(u).adfs_server = s as u16;
+        if self.farm.servers[s].res.request(now, u).is_some() {
+            self.adfs_serve(u, s);
+        } else {
+            self.user(u).at = AtServer::AdfsQueue;
+            self.arm_request_timeout(u, SimTime::MAX);
+        }
+    }
+
+    /// Makes sure the client's timeout will fire if the attempt may still be on the
+    /// servers at its deadline (`request_sent + enrollment.request_timeout`): it is
+    /// scheduled when the request joins a queue, or starts a step that ends at `until`
+    /// past the deadline. A request that flows through idle servers in time costs no
+    /// timeout event.
+    fn arm_request_timeout(&mut self, u: u32, until: SimTime) {
+        let now = self.now();
         let limit = self.spec.enrollment.request_timeout.0;
         let user = &self.users[u as usize];
-        // The client's wait runs from the moment it sent the request.
         let deadline = user.milestones.request_sent.unwrap_or(now) + limit;
-        let attempt = user.enroll_attempts;
+        if user.has(User::TIMEOUT_ARMED) || until <= deadline {
+            return;
+        }
+        let (attempt, server) = (user.enroll_attempts, user.adfs_server);
+        self.user(u).flags |= User::TIMEOUT_ARMED;
         self.q.schedule_at(
             deadline.max(now),
             Event::RequestTimeout {
                 user: u,
                 attempt,
-                server: s as u16,
+                server,
             },
         );
-        if self.farm.servers[s].res.request(now, u).is_some() {
-            self.adfs_serve(u, s);
-        } else {
-            self.user(u).at = AtServer::AdfsQueue;
-        }
     }
 
     fn adfs_serve(&mut self, u: u32, s: usize) {
@@ -267,6 +281,7 @@ impl Model<'_> {
         self.user(u).at = AtServer::AdfsStep;
         let t = self.net_draw(u, &spec.adfs.service);
         self.farm.servers[s].held[OWN] += t;
+        self.arm_request_timeout(u, self.now() + t);
         self.q.schedule_in(
             t,
             Event::AdfsHandled {
@@ -335,6 +350,7 @@ impl Model<'_> {
             self.farm.servers[s].held[OWN] += t;
             (t, false)
         };
+        self.arm_request_timeout(u, self.now() + t);
         self.q.schedule_in(
             t,
             Event::KeyChecked {
@@ -361,6 +377,7 @@ impl Model<'_> {
         let spec = self.spec;
         let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
         self.farm.servers[s].held[OWN] += t;
+        self.arm_request_timeout(u, self.now() + t);
         // The RA starts on the request now: who signs the envelope is decided now (a
         // draw on the user's own attack stream, the only one on it during the RA step).
         let signer = if self.users[u as usize].streams.attack.random::<f64>()
@@ -425,6 +442,7 @@ impl Model<'_> {
                 } else {
                     self.user(u).at = AtServer::CaQueue;
                     self.q.schedule_in(limit, timeout);
+                    self.arm_request_timeout(u, SimTime::MAX);
                 }
             }
         }
@@ -444,6 +462,7 @@ impl Model<'_> {
         let held = &mut self.farm.servers[server as usize].held;
         held[CA_QUEUE] += now - called;
         held[CA_SERVICE] += t.min(gives_up.saturating_sub(now));
+        self.arm_request_timeout(u, now + t);
         // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
         // the order the CA starts on requests.
         let serial = (self.ca.serials.random::<u64>() >> 1).max(1);

@@ -131,10 +131,12 @@ pub struct User {
     pub enroll_attempts: u32,
     /// Where the current (or abandoned) attempt is on the server side.
     pub at: AtServer,
-    /// Who gave up on that attempt ([`User::CLIENT_GONE`], [`User::ADFS_GONE`]) and
-    /// whether a retry waits for it ([`User::BEGIN_WHEN_FREE`]): one byte, so the record
-    /// stays within five cache lines.
+    /// Who gave up on that attempt ([`User::CLIENT_GONE`], [`User::ADFS_GONE`]), whether
+    /// a retry waits for it ([`User::BEGIN_WHEN_FREE`]) and whether the client's timeout
+    /// is scheduled ([`User::TIMEOUT_ARMED`]): one byte.
     pub flags: u8,
+    /// The AD FS server holding the attempt (0-based).
+    pub adfs_server: u16,
 }
 
 impl User {
@@ -169,6 +171,7 @@ impl User {
             enroll_attempts: 0,
             at: AtServer::Nowhere,
             flags: 0,
+            adfs_server: 0,
         }
     }
 
@@ -179,6 +182,9 @@ impl User {
     /// Flag: a retry came while an abandoned attempt was still on the server side; it
     /// starts when the servers are done with it.
     pub const BEGIN_WHEN_FREE: u8 = 4;
+
+    /// Flag: the client's timeout event for the current attempt is scheduled.
+    pub const TIMEOUT_ARMED: u8 = 8;
 
     /// Whether `flag` is set.
     #[inline]
