@@ -221,8 +221,8 @@ impl Series {
 #[derive(Debug, Clone)]
 pub struct Tally {
     width: SimTime,
-    sums: Vec<f64>,
-    counts: Vec<u64>,
+    /// (sum, count) per bucket.
+    buckets: Vec<(f64, u64)>,
     /// The bucket of the last observation and its bounds: most observations land in the
     /// same bucket as the previous one and need no division.
     cur: usize,
@@ -235,8 +235,7 @@ impl Tally {
     pub fn new(width: SimTime) -> Self {
         Tally {
             width: width.max(1),
-            sums: Vec::new(),
-            counts: Vec::new(),
+            buckets: Vec::new(),
             cur: 0,
             cur_start: 0,
             cur_end: 0,
@@ -247,28 +246,30 @@ impl Tally {
     #[inline]
     pub fn add(&mut self, t: SimTime, x: f64) {
         if !(t >= self.cur_start && t < self.cur_end) {
-            let i = (t / self.width) as usize;
-            if self.sums.len() <= i {
-                self.sums.resize(i + 1, 0.0);
-                self.counts.resize(i + 1, 0);
-            }
-            self.cur = i;
-            self.cur_start = i as SimTime * self.width;
-            self.cur_end = self.cur_start + self.width;
+            self.enter(t);
         }
-        self.sums[self.cur] += x;
-        self.counts[self.cur] += 1;
+        if let Some(b) = self.buckets.get_mut(self.cur) {
+            b.0 += x;
+            b.1 += 1;
+        }
+    }
+
+    /// Makes the bucket of `t` the current one.
+    #[cold]
+    fn enter(&mut self, t: SimTime) {
+        let i = (t / self.width) as usize;
+        if self.buckets.len() <= i {
+            self.buckets.resize(i + 1, (0.0, 0));
+        }
+        self.cur = i;
+        self.cur_start = i as SimTime * self.width;
+        self.cur_end = self.cur_start + self.width;
     }
 
     /// (sum, count) per bucket from time 0, `buckets` long (padded with empty buckets).
     pub fn rows(&self, buckets: usize) -> Vec<(f64, u64)> {
         (0..buckets)
-            .map(|i| {
-                (
-                    self.sums.get(i).copied().unwrap_or(0.0),
-                    self.counts.get(i).copied().unwrap_or(0),
-                )
-            })
+            .map(|i| self.buckets.get(i).copied().unwrap_or((0.0, 0)))
             .collect()
     }
 }
