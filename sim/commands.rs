@@ -209,6 +209,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             "{}",
             report::table::comparison_table(&written.summary, crypto)
         );
+        for line in report::capacity_findings::terminal_lines(&written.summary) {
+            println!("{line}");
+        }
         println!("outputs: {}", out_dir.display());
     }
     Ok(())

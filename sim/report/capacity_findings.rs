@@ -168,3 +168,36 @@ pub fn holding_table(s: &Summary) -> Option<String> {
     }
     (!rows.is_empty()).then(|| markdown(&headers, &rows))
 }
+
+/// Lines for the terminal after the comparison table: per variant, the bottleneck and
+/// the failed enrollment attempts, when there are any.
+pub fn terminal_lines(s: &Summary) -> Vec<String> {
+    s.variants
+        .iter()
+        .filter_map(|v| {
+            let mut parts = Vec::new();
+            if let Some(b) = &v.bottleneck {
+                parts.push(format!(
+                    "bottleneck {} ({:.0} % of the time requests waited for a worker)",
+                    b.resource,
+                    100.0 * b.share
+                ));
+            }
+            let failed: u64 = v.enrollment_failures.values().sum();
+            if failed > 0 {
+                let reasons: Vec<String> = v
+                    .enrollment_failures
+                    .iter()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
+                parts.push(format!(
+                    "{failed} of {} enrollment requests failed and were retried later ({})",
+                    v.enrollment_requests,
+                    reasons.join(", ")
+                ));
+            }
+            (!parts.is_empty()).then(|| format!("{}: {}", v.name, parts.join("; ")))
+        })
+        .collect()
+}
