@@ -201,3 +201,91 @@ pub fn terminal_lines(s: &Summary) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::bottleneck::{Bottleneck, CapacityWaiting};
+    use crate::report::summary::HoldingSummary;
+
+    fn variant(bottleneck: Option<Bottleneck>, timeouts: u64) -> VariantSummary {
+        let mut v = VariantSummary {
+            name: "v".into(),
+            bottleneck,
+            capacity_waiting: CapacityWaiting {
+                per_request_s: 40.0,
+                ..CapacityWaiting::default()
+            },
+            enrollment_requests: 300,
+            ..VariantSummary::default()
+        };
+        v.enrollment_failures.insert("request_timeout", timeouts);
+        v.enrollment_failures.insert("ca_timeout", 0);
+        let mut adfs = crate::report::summary::ResourceSummary {
+            utilization: Some(0.1),
+            mean_queue: 0.0,
+            max_queue: 0.0,
+            mean_wait_s: 0.0,
+            arrivals: 300,
+            withdrawn: 0,
+            failed: 0,
+            discarded: 0,
+            peak: Default::default(),
+            holding: Some(HoldingSummary {
+                worker_s: 100.0,
+                own_s: 10.0,
+                ca_queue_s: 80.0,
+                ca_service_s: 10.0,
+                ..HoldingSummary::default()
+            }),
+        };
+        adfs.peak.utilization = Some(1.0);
+        v.resources.insert("adfs-1".into(), adfs);
+        v
+    }
+
+    #[test]
+    fn the_ca_sentence_says_ad_fs_workers_were_held_waiting_for_it() {
+        let v = variant(
+            Some(Bottleneck {
+                resource: "ca",
+                share: 0.93,
+            }),
+            120,
+        );
+        let s = bottleneck_sentence(&v);
+        assert!(s.contains("the **CA** limits throughput"), "{s}");
+        assert!(
+            s.contains("93 %") && s.contains("40s per enrollment request"),
+            "{s}"
+        );
+        assert!(
+            s.contains("AD FS workers were held waiting for the CA (90 %"),
+            "{s}"
+        );
+        let none = bottleneck_sentence(&variant(None, 0));
+        assert!(
+            none.contains("no material waiting") && none.contains("no bottleneck"),
+            "{none}"
+        );
+        let lines = terminal_lines(&Summary {
+            variants: vec![variant(None, 0), variant(None, 120)],
+            scenario: String::new(),
+            seed: 0,
+            users: 0,
+            replications: 1,
+            pki_mode: "off",
+            horizon_s: 0.0,
+        });
+        assert_eq!(
+            lines,
+            ["v: 120 of 300 enrollment requests failed and were retried later (request_timeout 120)"]
+        );
+        assert!(failures_sentence(&variant(None, 0)).is_none());
+        let p = peak_sentence(&variant(None, 0)).unwrap();
+        assert!(
+            p.contains("busiest server resource is adfs-1: 100.0 %"),
+            "{p}"
+        );
+    }
+}
