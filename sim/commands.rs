@@ -237,6 +237,9 @@ fn print_run_table(result: &crate::run::ScenarioResult, written: &report::Writte
         "{}",
         report::table::comparison_table(&written.summary, crypto)
     );
+    for line in report::capacity_findings::terminal_lines(&written.summary) {
+        println!("{line}");
+    }
     println!("outputs: {}", out_dir.display());
 }
 

@@ -193,6 +193,38 @@ fn run_replication_shards_merge_into_the_unsharded_files() {
 }
 
 #[test]
+fn fault_shadow_runs_travel_with_their_units() {
+    // Each unit carries its shadow runs (the variant without each fault window), so the
+    // fault table of merged shards is the unsharded one, delays included.
+    let dir = tempfile::tempdir().unwrap();
+    let base = [
+        "run",
+        "scenarios/drs-outage.toml",
+        "--users",
+        "300",
+        "--replications",
+        "2",
+        "--set",
+        "pki.mode=off",
+    ];
+    let full = dir.path().join("full");
+    let mut args = base.to_vec();
+    args.extend_from_slice(&["--out", s(&full), "--quiet"]);
+    ok(&args, &[]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(full.join("summary.json")).unwrap()).unwrap();
+    let fault = &summary["variants"][0]["faults"][0];
+    assert!(fault["users_hit"].as_u64().unwrap() > 0, "{fault}");
+    assert!(fault["delay_s"]["mean"].as_f64().unwrap() > 0.0, "{fault}");
+    for n in [2, 3] {
+        let dirs = shards(&base, &dir.path().join("shards"), n, &[]);
+        let merged = dir.path().join(format!("merged-{n}"));
+        merge(&dirs, &merged);
+        same_files(&full, &merged);
+    }
+}
+
+#[test]
 fn real_crypto_shards_merge_exactly_even_with_a_key_pool_each() {
     let dir = tempfile::tempdir().unwrap();
     let (pool_a, pool_b) = (dir.path().join("keys-a"), dir.path().join("keys-b"));

@@ -1,9 +1,11 @@
 //! A resource with a number of identical servers (workers) and one FIFO queue, like SimPy's
 //! `Resource`: a request either starts service at once or waits its turn. The resource
 //! carries tokens of the caller's type (who is being served) and records utilisation,
-//! queue length and waiting time.
+//! queue length and waiting time. A caller may withdraw a request that is still waiting
+//! (it gave up); its time in the queue counts as a wait, so Little's law holds on the
+//! queue.
 
-use super::stats::{busy_queue_rows, Series, TimeWeighted};
+use super::stats::{busy_queue_rows, Series, Tally, TimeWeighted};
 use super::time::{to_secs, SimTime};
 use std::collections::VecDeque;
 
@@ -16,13 +18,17 @@ pub struct ResourceStats {
     pub mean_queue: f64,
     /// Largest number of requests waiting at once.
     pub max_queue: f64,
-    /// Mean time a request waited before its service started, seconds, over the requests
-    /// that started service.
+    /// Mean time a request waited in the queue, seconds, over the requests that left it
+    /// (started service, or were withdrawn by a caller that gave up).
     pub mean_wait_s: f64,
+    /// Sum of those waits, seconds.
+    pub wait_sum_s: f64,
     /// Requests that arrived.
     pub arrivals: u64,
     /// Requests whose service started.
     pub started: u64,
+    /// Requests withdrawn from the queue before their service started.
+    pub withdrawn: u64,
     /// Time-averaged number in service.
     pub mean_busy: f64,
 }
@@ -39,7 +45,9 @@ pub struct Resource<T> {
     wait_sum: f64,
     arrivals: u64,
     started: u64,
-    series: Option<(Series, Series)>,
+    withdrawn: u64,
+    /// Busy servers and queue length per bucket, and the waits that ended in each bucket.
+    series: Option<(Series, Series, Tally)>,
 }
 
 impl<T> Resource<T> {
@@ -55,13 +63,15 @@ impl<T> Resource<T> {
             wait_sum: 0.0,
             arrivals: 0,
             started: 0,
+            withdrawn: 0,
             series: None,
         }
     }
 
-    /// Also records busy servers and queue length into buckets of `width` µs for charts.
+    /// Also records busy servers, queue length and the waits that ended into buckets of
+    /// `width` µs, for charts and the busiest window.
     pub fn with_series(mut self, width: SimTime) -> Self {
-        self.series = Some((Series::new(width), Series::new(width)));
+        self.series = Some((Series::new(width), Series::new(width), Tally::new(width)));
         self
     }
 
@@ -94,6 +104,23 @@ impl<T> Resource<T> {
         self.start_waiting(now)
     }
 
+    /// Withdraws the first waiting request whose token matches `is_it` (its caller gave
+    /// up), returning it; `None` when no waiting request matches (it is in service or
+    /// gone). Its time in the queue counts as a wait.
+    pub fn withdraw(&mut self, now: SimTime, mut is_it: impl FnMut(&T) -> bool) -> Option<T> {
+        let pos = self.queue.iter().position(|(t, _)| is_it(t))?;
+        let (token, since) = self.queue.remove(pos)?;
+        self.withdrawn += 1;
+        self.record_wait(now, since);
+        self.record_queue(now);
+        Some(token)
+    }
+
+    /// The waiting requests' tokens, first in line first.
+    pub fn queued(&self) -> impl Iterator<Item = &T> + '_ {
+        self.queue.iter().map(|(t, _)| t)
+    }
+
     /// Restores the configured number of servers.
     pub fn restore(&mut self, now: SimTime) -> Vec<T> {
         self.set_capacity(now, self.nominal)
@@ -115,13 +142,21 @@ impl<T> Resource<T> {
     fn start_service(&mut self, now: SimTime, since: SimTime) {
         self.busy += 1;
         self.started += 1;
-        self.wait_sum += to_secs(now - since);
+        self.record_wait(now, since);
         self.record_busy(now);
+    }
+
+    fn record_wait(&mut self, now: SimTime, since: SimTime) {
+        let w = to_secs(now - since);
+        self.wait_sum += w;
+        if let Some((_, _, waits)) = &mut self.series {
+            waits.add(now, w);
+        }
     }
 
     fn record_busy(&mut self, now: SimTime) {
         self.busy_tw.set(now, self.busy as f64);
-        if let Some((b, _)) = &mut self.series {
+        if let Some((b, _, _)) = &mut self.series {
             b.set(now, self.busy as f64);
         }
     }
@@ -129,7 +164,7 @@ impl<T> Resource<T> {
     fn record_queue(&mut self, now: SimTime) {
         let q = self.queue.len() as f64;
         self.queue_tw.set(now, q);
-        if let Some((_, s)) = &mut self.series {
+        if let Some((_, s, _)) = &mut self.series {
             s.set(now, q);
         }
     }
@@ -171,11 +206,13 @@ impl<T> Resource<T> {
         self.wait_sum = 0.0;
         self.arrivals = 0;
         self.started = 0;
+        self.withdrawn = 0;
     }
 
     /// Figures over the span from the start to `end`.
     pub fn stats(&self, end: SimTime) -> ResourceStats {
         let mean_busy = self.busy_tw.mean_until(end);
+        let left = self.started + self.withdrawn;
         ResourceStats {
             utilization: if self.nominal == 0 {
                 0.0
@@ -184,13 +221,15 @@ impl<T> Resource<T> {
             },
             mean_queue: self.queue_tw.mean_until(end),
             max_queue: self.queue_tw.max(),
-            mean_wait_s: if self.started == 0 {
+            mean_wait_s: if left == 0 {
                 0.0
             } else {
-                self.wait_sum / self.started as f64
+                self.wait_sum / left as f64
             },
+            wait_sum_s: self.wait_sum,
             arrivals: self.arrivals,
             started: self.started,
+            withdrawn: self.withdrawn,
             mean_busy,
         }
     }
@@ -199,7 +238,16 @@ impl<T> Resource<T> {
     /// closed at `end`; empty unless built [`Resource::with_series`].
     pub fn series_rows(&mut self, end: SimTime) -> Vec<[f64; 5]> {
         match &mut self.series {
-            Some((b, q)) => busy_queue_rows(b, q, end),
+            Some((b, q, _)) => busy_queue_rows(b, q, end),
+            None => Vec::new(),
+        }
+    }
+
+    /// (sum s, count) of the waits that ended in each of the first `buckets` buckets;
+    /// empty unless built [`Resource::with_series`].
+    pub fn wait_rows(&self, buckets: usize) -> Vec<(f64, u64)> {
+        match &self.series {
+            Some((_, _, w)) => w.rows(buckets),
             None => Vec::new(),
         }
     }
@@ -259,6 +307,32 @@ mod tests {
         assert_eq!(r.restore(10), vec![1]);
         assert_eq!(r.release(11), Some(2));
         assert_eq!(r.stats(20).max_queue, 2.0);
+    }
+
+    #[test]
+    fn withdrawn_requests_leave_the_queue_and_count_their_wait() {
+        let mut r = Resource::new(1, 0).with_series(10);
+        assert_eq!(r.request(0, 'a'), Some('a'));
+        assert_eq!(r.request(2, 'b'), None);
+        assert_eq!(r.request(4, 'c'), None);
+        assert_eq!(r.queued().copied().collect::<Vec<_>>(), vec!['b', 'c']);
+        assert_eq!(r.withdraw(6, |t| *t == 'c'), Some('c'));
+        assert_eq!(
+            r.withdraw(6, |t| *t == 'a'),
+            None,
+            "in service: not withdrawn"
+        );
+        assert_eq!(r.release(12), Some('b'));
+        r.release(20);
+        let s = r.stats(20);
+        assert_eq!((s.arrivals, s.started, s.withdrawn), (3, 2, 1));
+        // waits: a 0, b 10, c 2 (withdrawn) → 12 µs over 3 requests
+        assert!((s.wait_sum_s - 12e-6).abs() < 1e-15);
+        assert!((s.mean_wait_s - 4e-6).abs() < 1e-15);
+        // Little's law on the queue: L = λW.
+        assert!((s.mean_queue - 3.0 / 20.0 * s.mean_wait_s * 1e6).abs() < 1e-12);
+        // The waits are tallied in the bucket where they ended.
+        assert_eq!(r.wait_rows(2), vec![(2e-6, 2), (10e-6, 1)]);
     }
 
     #[test]

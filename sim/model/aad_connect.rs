@@ -12,7 +12,7 @@ use super::stream;
 use super::user::first;
 use super::Model;
 use crate::engine::resource::ResourceStats;
-use crate::engine::stats::{busy_queue_rows, Series};
+use crate::engine::stats::{busy_queue_rows, Series, Tally};
 use crate::engine::time::to_secs;
 use crate::engine::{SimRng, SimTime, StreamFactory, TimeWeighted};
 use crate::scenario::schema::Phase;
@@ -54,6 +54,8 @@ pub struct SyncState {
     waiting: TimeWeighted,
     busy_series: Series,
     waiting_series: Series,
+    /// Registration → key in AD of each synced key, by the bucket it reached AD in.
+    key_waits: Tally,
     keys_synced: u64,
     key_wait_sum: SimTime,
     /// Cycles so far.
@@ -75,10 +77,23 @@ impl SyncState {
             waiting: TimeWeighted::new(0),
             busy_series: Series::new(bucket),
             waiting_series: Series::new(bucket),
+            key_waits: Tally::new(bucket),
             keys_synced: 0,
             key_wait_sum: 0,
             log: Vec::new(),
         }
+    }
+
+    /// Users whose registered key waits for a cycle (or rides the running one).
+    pub fn waiting_keys(&self) -> impl Iterator<Item = u32> + '_ {
+        let carried = self.running.iter().flat_map(|r| r.carried.iter());
+        self.pending
+            .iter()
+            .chain(carried)
+            .filter_map(|(o, _)| match o {
+                SyncObject::Key(u) => Some(*u),
+                _ => None,
+            })
     }
 
     /// `true` when no changed object waits for a cycle (nor rides in a running one).
@@ -112,17 +127,15 @@ impl SyncState {
             } else {
                 to_secs(self.key_wait_sum) / self.keys_synced as f64
             },
+            wait_sum_s: to_secs(self.key_wait_sum),
             arrivals: self.keys_synced,
             started: self.keys_synced,
+            withdrawn: 0,
             mean_busy: self.busy.mean_until(end),
         };
         let series = busy_queue_rows(&mut self.busy_series, &mut self.waiting_series, end);
-        ResourceReport {
-            name: "aad_connect".into(),
-            stats,
-            has_servers: true,
-            series,
-        }
+        let waits = self.key_waits.rows(series.len());
+        ResourceReport::new("aad_connect".into(), stats, 1, series, waits)
     }
 }
 
@@ -216,6 +229,7 @@ impl Model<'_> {
                     keys += 1;
                     self.sync.keys_synced += 1;
                     self.sync.key_wait_sum += now - since;
+                    self.sync.key_waits.add(now, to_secs(now - since));
                     let user = self.user(u);
                     user.key_in_ad = true;
                     first(&mut user.milestones.key_in_ad, now);

@@ -3,6 +3,7 @@
 use super::pki_port::Refusal;
 use super::Model;
 use crate::engine::resource::ResourceStats;
+use crate::engine::stats::PeakStats;
 use crate::engine::SimTime;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -41,6 +42,84 @@ impl Outcome {
             Outcome::Pending => "pending",
             Outcome::Rejected => "rejected",
         }
+    }
+}
+
+/// Why an enrollment attempt failed without a security refusal (the client falls back to
+/// the retry schedule). The names are the keys of `enrollment_failures` in
+/// `summary.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EnrollFailure {
+    /// An AD FS server without KB4088889 refused a key not yet in AD.
+    KeyNotInAd,
+    /// Every AD FS server was down.
+    NoAdfsServer,
+    /// A patched server could not reach DRS to validate the key receipt.
+    DrsUnreachable,
+    /// The RA could not reach the CA (CA down).
+    CaUnreachable,
+    /// The RA gave up waiting for the CA (`adfs.ca_timeout`).
+    CaTimeout,
+    /// The client gave up waiting for the answer (`enrollment.request_timeout`).
+    RequestTimeout,
+}
+
+impl EnrollFailure {
+    /// Every reason, in report order.
+    pub const ALL: [EnrollFailure; 6] = [
+        EnrollFailure::KeyNotInAd,
+        EnrollFailure::NoAdfsServer,
+        EnrollFailure::DrsUnreachable,
+        EnrollFailure::CaUnreachable,
+        EnrollFailure::CaTimeout,
+        EnrollFailure::RequestTimeout,
+    ];
+
+    /// Position in [`EnrollFailure::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The stable name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrollFailure::KeyNotInAd => "key_not_in_ad",
+            EnrollFailure::NoAdfsServer => "no_adfs_server",
+            EnrollFailure::DrsUnreachable => "drs_unreachable",
+            EnrollFailure::CaUnreachable => "ca_unreachable",
+            EnrollFailure::CaTimeout => "ca_timeout",
+            EnrollFailure::RequestTimeout => "request_timeout",
+        }
+    }
+}
+
+/// Failed calls of a run, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failures {
+    /// Failed enrollment attempts, indexed like [`EnrollFailure::ALL`].
+    pub enrollment: [u64; 6],
+    /// Key registrations refused because DRS was unreachable.
+    pub registration_drs_unreachable: u64,
+}
+
+/// Where an AD FS server's workers spent their time, in worker-seconds: the parts of the
+/// time a request holds a worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Holding {
+    /// The server's own work: request handling, the key lookup in AD, the RA.
+    pub own_s: f64,
+    /// Validating key receipts against DRS.
+    pub drs_check_s: f64,
+    /// Waiting for a CA worker (the RA's call queued at the CA).
+    pub ca_queue_s: f64,
+    /// The CA working on the request while the RA waits for it.
+    pub ca_service_s: f64,
+}
+
+impl Holding {
+    /// Every part together.
+    pub fn total_s(&self) -> f64 {
+        self.own_s + self.drs_check_s + self.ca_queue_s + self.ca_service_s
     }
 }
 
@@ -118,6 +197,10 @@ pub struct UserRecord {
     pub enroll_attempts: u32,
     /// Whether the device was joined and written back when the policy applied.
     pub device_ready_at_start: bool,
+    /// Key registrations that failed (DRS unreachable).
+    pub registration_failures: u32,
+    /// Enrollment attempts that failed for a reason other than a security refusal.
+    pub enrollment_failures: u32,
 }
 
 /// One sync cycle, for `sync_cycles.csv`.
@@ -153,6 +236,54 @@ pub struct ResourceReport {
     pub has_servers: bool,
     /// Bucketed time series: (bucket start s, mean busy, max busy, mean queue, max queue).
     pub series: Vec<[f64; 5]>,
+    /// Configured servers (AD FS: workers per server; CA: workers; AAD Connect: 1; DRS:
+    /// 0, no servers).
+    pub capacity: u32,
+    /// Per bucket of `series`, the (sum s, count) of the waits that ended in it.
+    pub waits: Vec<(f64, u64)>,
+    /// The busiest `report.peak_window` (filled in when the run ends).
+    pub peak: PeakStats,
+    /// Calls refused because the resource was down (a fault window).
+    pub failed: u64,
+    /// Work finished for a caller that had given up: requests AD FS finished after the
+    /// client left, certificates the CA issued after the RA or the client left (never
+    /// installed).
+    pub discarded: u64,
+    /// AD FS servers: where the workers' time went.
+    pub holding: Option<Holding>,
+}
+
+impl ResourceReport {
+    /// A report with no failures, discards or holding split.
+    pub fn new(
+        name: String,
+        stats: ResourceStats,
+        capacity: u32,
+        series: Vec<[f64; 5]>,
+        waits: Vec<(f64, u64)>,
+    ) -> ResourceReport {
+        ResourceReport {
+            name,
+            stats,
+            has_servers: capacity > 0,
+            series,
+            capacity,
+            waits,
+            peak: PeakStats::default(),
+            failed: 0,
+            discarded: 0,
+            holding: None,
+        }
+    }
+}
+
+/// What one fault window did in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FaultRecord {
+    /// Users the window hit (their calls failed, or were slowed or held by it), sorted.
+    pub users_hit: Vec<u32>,
+    /// Calls that failed because of it.
+    pub failed_calls: u64,
 }
 
 /// One line of the per-user event log (`events.csv`).
@@ -190,6 +321,10 @@ pub struct RunOutput {
     pub hit_horizon: bool,
     /// Traced events, in time order.
     pub trace: Vec<TraceRecord>,
+    /// Failed calls by reason.
+    pub failures: Failures,
+    /// One record per fault window of the spec, in its order.
+    pub faults: Vec<FaultRecord>,
 }
 
 impl Model<'_> {

@@ -11,17 +11,29 @@
 //! and the simulated instant the step completes), read when the step completes, and the
 //! model acts on the answer it reads. How the port computes it (at once, or on other
 //! threads while the simulation goes on) cannot change the answer.
+//!
+//! A user has at most one attempt on the server side at a time. When a caller gives up
+//! (see `enrollment_timeouts`), its request is withdrawn if it still waits in a queue;
+//! work already started is finished in simulated time and its answer discarded, and the
+//! crypto nobody will read is dropped.
 
-use super::done::{Outcome, ResourceReport};
+use super::done::{EnrollFailure, Holding, Outcome, ResourceReport};
 use super::events::Event;
 use super::pki_port::{EnvelopeSigner, Refusal, RequestKey};
 use super::stream;
-use super::user::{first, InFlight};
+use super::user::{first, AtServer, InFlight, User};
 use super::Model;
+use crate::engine::time::to_secs;
 use crate::engine::{Resource, SimRng, SimTime, StreamFactory};
-use crate::scenario::schema::Balancing;
+use crate::scenario::schema::{Balancing, FaultKind};
 use crate::scenario::Spec;
 use rand::Rng;
+
+/// The parts of an AD FS worker's time, indices into [`Server::held`].
+const OWN: usize = 0;
+const DRS_CHECK: usize = 1;
+const CA_QUEUE: usize = 2;
+const CA_SERVICE: usize = 3;
 
 /// One federation server.
 pub struct Server {
@@ -31,6 +43,11 @@ pub struct Server {
     pub patched: bool,
     /// Open `adfs_server_down` windows on this server.
     pub down: u32,
+    /// Worker time by part (own work, DRS receipt check, waiting for the CA, the CA
+    /// serving), µs.
+    held: [SimTime; 4],
+    /// Requests finished after their client had given up.
+    discarded: u64,
 }
 
 /// The AD FS farm behind its load balancer.
@@ -46,12 +63,15 @@ impl Farm {
     /// Servers `1..=patched` are patched.
     pub fn new(spec: &Spec, f: &StreamFactory, bucket: SimTime) -> Farm {
         let a = &spec.adfs;
+        let patched = a.patched_servers();
         Farm {
             servers: (0..a.servers)
                 .map(|i| Server {
                     res: Resource::new(a.workers, 0).with_series(bucket),
-                    patched: i < a.patched,
+                    patched: i < patched,
                     down: 0,
+                    held: [0; 4],
+                    discarded: 0,
                 })
                 .collect(),
             policy: a.balancing,
@@ -96,11 +116,24 @@ impl Farm {
         self.servers
             .iter_mut()
             .enumerate()
-            .map(|(i, s)| ResourceReport {
-                name: format!("adfs-{}", i + 1),
-                stats: s.res.stats(end),
-                has_servers: true,
-                series: s.res.series_rows(end),
+            .map(|(i, s)| {
+                let series = s.res.series_rows(end);
+                let waits = s.res.wait_rows(series.len());
+                let mut r = ResourceReport::new(
+                    format!("adfs-{}", i + 1),
+                    s.res.stats(end),
+                    s.res.nominal_capacity(),
+                    series,
+                    waits,
+                );
+                r.discarded = s.discarded;
+                r.holding = Some(Holding {
+                    own_s: to_secs(s.held[OWN]),
+                    drs_check_s: to_secs(s.held[DRS_CHECK]),
+                    ca_queue_s: to_secs(s.held[CA_QUEUE]),
+                    ca_service_s: to_secs(s.held[CA_SERVICE]),
+                });
+                r
             })
             .collect()
     }
@@ -108,11 +141,16 @@ impl Farm {
 
 /// The issuing CA.
 pub struct CaState {
-    /// Workers and their queue; tokens are (user, AD FS server holding the request).
-    pub res: Resource<(u32, u16)>,
+    /// Workers and their queue; tokens are (user, AD FS server holding the request, when
+    /// the RA called).
+    pub res: Resource<(u32, u16, SimTime)>,
     /// Open `ca_down` windows.
     pub down: u32,
     serials: SimRng,
+    /// RA calls refused while the CA was down.
+    failed: u64,
+    /// Certificates issued after the RA or the client had given up (never installed).
+    discarded: u64,
 }
 
 impl CaState {
@@ -122,17 +160,25 @@ impl CaState {
             res: Resource::new(spec.ca.workers, 0).with_series(bucket),
             down: 0,
             serials: f.stream(stream::CA, 0),
+            failed: 0,
+            discarded: 0,
         }
     }
 
     /// The CA's report.
     pub fn report(&mut self, end: SimTime) -> ResourceReport {
-        ResourceReport {
-            name: "ca".into(),
-            stats: self.res.stats(end),
-            has_servers: true,
-            series: self.res.series_rows(end),
-        }
+        let series = self.res.series_rows(end);
+        let waits = self.res.wait_rows(series.len());
+        let mut r = ResourceReport::new(
+            "ca".into(),
+            self.res.stats(end),
+            self.res.nominal_capacity(),
+            series,
+            waits,
+        );
+        r.failed = self.failed;
+        r.discarded = self.discarded;
+        r
     }
 }
 
@@ -141,6 +187,14 @@ impl Model<'_> {
     pub(super) fn enrollment_begin(&mut self, u: u32) {
         let now = self.now();
         let spec = self.spec;
+        if self.users[u as usize].at != AtServer::Nowhere {
+            // The servers are still on an attempt the client gave up: one at a time.
+            self.user(u).flags |= User::BEGIN_WHEN_FREE;
+            self.trace.log(now, u, "enrollment", None, || {
+                "Certificate enrollment waits: the servers are still busy with the abandoned request".into()
+            });
+            return;
+        }
         let key = if self.users[u as usize].streams.attack.random::<f64>()
             < spec.attacks.mismatched_key
         {
@@ -152,6 +206,7 @@ impl Model<'_> {
         let user = self.user(u);
         user.enrolling = true;
         user.enroll_attempts += 1;
+        user.at = AtServer::Sending;
         user.milestones.request_sent = Some(now);
         user.request = Some(InFlight::Sent(request));
         let n = user.enroll_attempts;
@@ -162,21 +217,79 @@ impl Model<'_> {
             .schedule_in(spec.pki.timing.request_sign.0, Event::RequestSent(u));
     }
 
+    /// The servers are done with the user's attempt (answered, refused, or finished after
+    /// its caller left); a retry that waited for them starts now.
+    pub(super) fn server_side_done(&mut self, u: u32) {
+        let user = self.user(u);
+        user.at = AtServer::Nowhere;
+        let retry = user.has(User::BEGIN_WHEN_FREE);
+        user.flags = 0;
+        if retry && user.signed_in && !user.finished() && !user.enrolling {
+            self.enrollment_begin(u);
+        }
+    }
+
     /// The load balancer hands the request to a server.
     pub(super) fn on_request_sent(&mut self, u: u32) {
+        if self.users[u as usize].has(User::CLIENT_GONE) {
+            self.server_side_done(u);
+            return;
+        }
         let Some(s) = self.farm.pick() else {
-            self.enrollment_failed(u, "no AD FS server reachable");
+            self.fault_hit(FaultKind::AdfsServerDown, None, u, true);
+            self.server_side_done(u);
+            self.enrollment_failed(u, EnrollFailure::NoAdfsServer, "no AD FS server reachable");
             return;
         };
         let now = self.now();
+        self.user(u).adfs_server = s as u16;
         if self.farm.servers[s].res.request(now, u).is_some() {
             self.adfs_serve(u, s);
+        } else {
+            self.user(u).at = AtServer::AdfsQueue;
+            self.arm_request_timeout(u, SimTime::MAX);
         }
+    }
+
+    /// Makes sure the client's timeout will fire if the attempt may still be on the
+    /// servers at its deadline (`request_sent + enrollment.request_timeout`): it is
+    /// scheduled when the request joins a queue, or starts a step that ends at `until`
+    /// past the deadline. A request that flows through idle servers in time costs no
+    /// timeout event (and this check a few instructions per step).
+    #[inline]
+    fn arm_request_timeout(&mut self, u: u32, until: SimTime) {
+        let user = &self.users[u as usize];
+        let Some(sent) = user.milestones.request_sent else {
+            return;
+        };
+        let deadline = sent + self.spec.enrollment.request_timeout.0;
+        if until > deadline && !user.has(User::TIMEOUT_ARMED) {
+            self.schedule_request_timeout(u, deadline);
+        }
+    }
+
+    #[cold]
+    fn schedule_request_timeout(&mut self, u: u32, deadline: SimTime) {
+        let now = self.now();
+        let user = self.user(u);
+        user.flags |= User::TIMEOUT_ARMED;
+        let (attempt, server) = (user.enroll_attempts, user.adfs_server);
+        self.q.schedule_at(
+            deadline.max(now),
+            Event::RequestTimeout {
+                user: u,
+                attempt,
+                server,
+            },
+        );
     }
 
     fn adfs_serve(&mut self, u: u32, s: usize) {
         let spec = self.spec;
+        self.user(u).at = AtServer::AdfsStep;
         let t = self.net_draw(u, &spec.adfs.service);
+        self.farm.servers[s].held[OWN] += t;
+        self.arm_request_timeout(u, self.now() + t);
         self.q.schedule_in(
             t,
             Event::AdfsHandled {
@@ -187,7 +300,7 @@ impl Model<'_> {
     }
 
     /// A worker frees up; the next waiting request on that server starts.
-    fn adfs_release(&mut self, s: usize) {
+    pub(super) fn adfs_release(&mut self, s: usize) {
         let now = self.now();
         if let Some(next) = self.farm.servers[s].res.release(now) {
             self.adfs_serve(next, s);
@@ -201,23 +314,51 @@ impl Model<'_> {
         }
     }
 
+    /// The step a worker was on is over and the client has gone: the worker stops.
+    fn adfs_abandon(&mut self, u: u32, s: usize) {
+        self.farm.servers[s].discarded += 1;
+        self.adfs_release(s);
+        self.server_side_done(u);
+    }
+
     /// The server has handled the request; the RA checks the key.
     pub(super) fn on_adfs_handled(&mut self, u: u32, server: u16) {
         let spec = self.spec;
         let s = server as usize;
+        if self.users[u as usize].has(User::CLIENT_GONE) {
+            self.adfs_abandon(u, s);
+            return;
+        }
         let (t, ok) = if self.user(u).key_in_ad {
-            (self.net_draw(u, &spec.adfs.ad_key_lookup), true)
+            let t = self.net_draw(u, &spec.adfs.ad_key_lookup);
+            self.farm.servers[s].held[OWN] += t;
+            (t, true)
         } else if self.farm.servers[s].patched {
             if self.drs.down > 0 {
+                self.drs.failed += 1;
+                self.fault_hit(FaultKind::DrsDown, None, u, true);
                 self.adfs_release(s);
-                self.enrollment_failed(u, "AD FS cannot reach DRS to validate the key receipt");
+                self.server_side_done(u);
+                self.enrollment_failed(
+                    u,
+                    EnrollFailure::DrsUnreachable,
+                    "AD FS cannot reach DRS to validate the key receipt",
+                );
                 return;
             }
+            if !self.drs.slow.is_empty() {
+                self.fault_hit(FaultKind::DrsSlow, None, u, false);
+            }
             let d = self.drs.scaled(&spec.drs.receipt_validation);
-            (self.net_draw(u, &d), true)
+            let t = self.net_draw(u, &d);
+            self.farm.servers[s].held[DRS_CHECK] += t;
+            (t, true)
         } else {
-            (self.net_draw(u, &spec.adfs.ad_key_lookup), false)
+            let t = self.net_draw(u, &spec.adfs.ad_key_lookup);
+            self.farm.servers[s].held[OWN] += t;
+            (t, false)
         };
+        self.arm_request_timeout(u, self.now() + t);
         self.q.schedule_in(
             t,
             Event::KeyChecked {
@@ -231,13 +372,20 @@ impl Model<'_> {
     /// The key check is over: refuse (unpatched server, key not in AD) or go on to the RA.
     pub(super) fn on_key_checked(&mut self, u: u32, server: u16, ok: bool) {
         let s = server as usize;
+        if self.users[u as usize].has(User::CLIENT_GONE) {
+            self.adfs_abandon(u, s);
+            return;
+        }
         if !ok {
             self.adfs_release(s);
+            self.server_side_done(u);
             self.unpatched_refuses(u, server);
             return;
         }
         let spec = self.spec;
         let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
+        self.farm.servers[s].held[OWN] += t;
+        self.arm_request_timeout(u, self.now() + t);
         // The RA starts on the request now: who signs the envelope is decided now (a
         // draw on the user's own attack stream, the only one on it during the RA step).
         let signer = if self.users[u as usize].streams.attack.random::<f64>()
@@ -260,59 +408,121 @@ impl Model<'_> {
     pub(super) fn on_ra_signed(&mut self, u: u32, server: u16) {
         let now = self.now();
         let s = server as usize;
+        if self.users[u as usize].has(User::CLIENT_GONE) {
+            self.adfs_abandon(u, s);
+            return;
+        }
         let Some(InFlight::Ra(answer)) = self.users[u as usize].request.take() else {
             unreachable!("the RA works on every request it signs");
         };
         match answer.join() {
             Err(reason) => {
                 self.adfs_release(s);
+                self.server_side_done(u);
                 self.reject(u, reason);
             }
             Ok(envelope) => {
                 self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
+                    self.ca.failed += 1;
+                    self.fault_hit(FaultKind::CaDown, None, u, true);
                     self.adfs_release(s);
-                    self.enrollment_failed(u, "the RA cannot reach the CA");
+                    self.server_side_done(u);
+                    self.enrollment_failed(
+                        u,
+                        EnrollFailure::CaUnreachable,
+                        "the RA cannot reach the CA",
+                    );
                     return;
                 }
-                if self.ca.res.request(now, (u, server)).is_some() {
-                    self.ca_serve(u, server);
+                let attempt = self.users[u as usize].enroll_attempts;
+                let limit = self.spec.adfs.ca_timeout.0;
+                let timeout = Event::CaTimeout {
+                    user: u,
+                    attempt,
+                    server,
+                };
+                if self.ca.res.request(now, (u, server, now)).is_some() {
+                    // Served at once: the RA gives up only if the CA takes too long.
+                    if self.ca_serve(u, server, now) > limit {
+                        self.q.schedule_in(limit, timeout);
+                    }
+                } else {
+                    self.user(u).at = AtServer::CaQueue;
+                    self.q.schedule_in(limit, timeout);
+                    self.arm_request_timeout(u, SimTime::MAX);
                 }
             }
         }
     }
 
-    /// A CA worker starts on the request: the serial and the issuing instant are fixed
-    /// now, and the CA's work starts with them.
-    fn ca_serve(&mut self, u: u32, server: u16) {
+    /// A CA worker starts on the request the RA sent at `called`: the serial and the
+    /// issuing instant are fixed now, and the CA's work starts with them. Returns how long
+    /// the CA will take.
+    fn ca_serve(&mut self, u: u32, server: u16, called: SimTime) -> SimTime {
+        let now = self.now();
         let spec = self.spec;
+        self.user(u).at = AtServer::CaService;
         let t = self.net_draw(u, &spec.ca.issue) + spec.pki.timing.ca_check_issue.0;
+        // The RA's worker waits for the CA until it answers or the RA gives up, whichever
+        // comes first: both are known now.
+        let gives_up = called + spec.adfs.ca_timeout.0;
+        let held = &mut self.farm.servers[server as usize].held;
+        held[CA_QUEUE] += now - called;
+        held[CA_SERVICE] += t.min(gives_up.saturating_sub(now));
+        self.arm_request_timeout(u, now + t);
         // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
         // the order the CA starts on requests.
         let serial = (self.ca.serials.random::<u64>() >> 1).max(1);
-        let Some(InFlight::Queued(envelope)) = self.users[u as usize].request.take() else {
-            unreachable!("an envelope waits for every request the CA starts on");
-        };
-        let done_at = self.now() + t;
-        let answer = self.pki.start_ca(u, envelope, serial, done_at);
-        self.user(u).request = Some(InFlight::Ca(answer));
+        match self.users[u as usize].request.take() {
+            Some(InFlight::Queued(envelope)) => {
+                let done_at = now + t;
+                let answer = self.pki.start_ca(u, envelope, serial, done_at);
+                self.user(u).request = Some(InFlight::Ca(answer));
+            }
+            // The client gave up while the call waited (the RA still waits for it): the
+            // CA does the work in simulated time; nobody will read its crypto.
+            other => debug_assert!(
+                other.is_none() && self.users[u as usize].has(User::CLIENT_GONE),
+                "an envelope waits for every live request the CA starts on"
+            ),
+        }
         self.q.schedule_in(t, Event::CaDone { user: u, server });
+        t
     }
 
     /// Requests that start on the CA brought back from a down window.
-    pub(super) fn ca_started(&mut self, started: Vec<(u32, u16)>) {
-        for (u, s) in started {
-            self.ca_serve(u, s);
+    pub(super) fn ca_started(&mut self, started: Vec<(u32, u16, SimTime)>) {
+        for (u, s, called) in started {
+            self.ca_serve(u, s, called);
         }
     }
 
     /// The CA checks the envelope and issues; the RA returns the certificate to the client.
     pub(super) fn on_ca_done(&mut self, u: u32, server: u16) {
         let now = self.now();
-        if let Some((next, next_server)) = self.ca.res.release(now) {
-            self.ca_serve(next, next_server);
+        if let Some((next, next_server, called)) = self.ca.res.release(now) {
+            self.ca_serve(next, next_server, called);
         }
-        self.adfs_release(server as usize);
+        let s = server as usize;
+        let user = &self.users[u as usize];
+        let (client_gone, adfs_gone) = (user.has(User::CLIENT_GONE), user.has(User::ADFS_GONE));
+        if !adfs_gone {
+            self.adfs_release(s);
+        }
+        if client_gone || adfs_gone {
+            // Issued for a caller who has gone: the certificate is never installed.
+            self.ca.discarded += 1;
+            if !adfs_gone {
+                self.farm.servers[s].discarded += 1;
+            }
+            self.trace.log(now, u, "certificate_discarded", None, || {
+                "The CA issued a certificate for a request whose caller had given up: it is never installed".into()
+            });
+            self.server_side_done(u);
+            return;
+        }
+        self.server_side_done(u);
         let Some(InFlight::Ca(answer)) = self.users[u as usize].request.take() else {
             unreachable!("the CA works on every request it finishes");
         };
@@ -331,6 +541,55 @@ impl Model<'_> {
                 self.user(u).request = Some(InFlight::Installing(answer));
                 self.q.schedule_in(t, Event::Installed(u));
             }
+        }
+    }
+
+    /// The client gave up on its request, sent to AD FS server `server` (see
+    /// `enrollment_timeouts`): a request still waiting for an AD FS worker is withdrawn;
+    /// one a server is on becomes work for a caller who has gone.
+    pub(super) fn client_gives_up(&mut self, u: u32, server: u16) {
+        let now = self.now();
+        match self.users[u as usize].at {
+            AtServer::AdfsQueue => {
+                let res = &mut self.farm.servers[server as usize].res;
+                let withdrawn = res.withdraw(now, |&t| t == u);
+                debug_assert!(withdrawn.is_some(), "a queued request is in its queue");
+                self.server_side_done(u);
+            }
+            AtServer::Nowhere => {}
+            _ => self.user(u).flags |= User::CLIENT_GONE,
+        }
+    }
+
+    /// The RA of AD FS server `server` gave up waiting for the CA (see
+    /// `enrollment_timeouts`): a call still waiting for a CA worker is withdrawn; one the
+    /// CA is on is finished there and discarded. The AD FS worker is free either way.
+    /// Returns `false` when the call was no longer at the CA.
+    pub(super) fn ra_gives_up(&mut self, u: u32, server: u16) -> bool {
+        let now = self.now();
+        let s = server as usize;
+        let user = &self.users[u as usize];
+        match user.at {
+            AtServer::CaQueue => {
+                let Some((_, _, called)) = self.ca.res.withdraw(now, |&(t, _, _)| t == u) else {
+                    debug_assert!(false, "a queued call is in the CA's queue");
+                    return false;
+                };
+                self.farm.servers[s].held[CA_QUEUE] += now - called;
+                self.adfs_release(s);
+                if self.users[u as usize].has(User::CLIENT_GONE) {
+                    self.farm.servers[s].discarded += 1;
+                }
+                self.server_side_done(u);
+                true
+            }
+            AtServer::CaService if !user.has(User::ADFS_GONE) => {
+                // Its waiting time was counted when the CA started (up to this moment).
+                self.user(u).flags |= User::ADFS_GONE;
+                self.adfs_release(s);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -353,7 +612,7 @@ impl Model<'_> {
     }
 
     /// A security check refused the request: the flow ends `rejected`.
-    fn reject(&mut self, u: u32, reason: Refusal) {
+    pub(super) fn reject(&mut self, u: u32, reason: Refusal) {
         let now = self.now();
         self.trace.log(now, u, "rejected", None, || {
             format!("Enrollment refused by a security check: {reason}")

@@ -6,6 +6,7 @@
 //! run while signed in. Any other non-security failure (a server, DRS or the CA
 //! unreachable) falls back to the same schedule.
 
+use super::done::EnrollFailure;
 use super::events::{Event, RetryKind};
 use super::Model;
 use crate::engine::SimTime;
@@ -14,19 +15,28 @@ impl Model<'_> {
     /// An unpatched server refused a key that is not in AD yet.
     pub(super) fn unpatched_refuses(&mut self, u: u32, server: u16) {
         let s = server + 1;
-        self.enrollment_failed_with(u, || {
+        self.enrollment_failed_with(u, EnrollFailure::KeyNotInAd, || {
             format!("AD FS server {s} (without KB4088889) refused the request: the key is not in AD yet")
         });
     }
 
     /// A non-security failure: provisioning (if on screen) ends without a certificate and
     /// the next retry is armed.
-    pub(super) fn enrollment_failed(&mut self, u: u32, why: &'static str) {
-        self.enrollment_failed_with(u, || why.to_string());
+    pub(super) fn enrollment_failed(&mut self, u: u32, reason: EnrollFailure, why: &'static str) {
+        self.enrollment_failed_with(u, reason, || why.to_string());
     }
 
-    fn enrollment_failed_with(&mut self, u: u32, why: impl FnOnce() -> String) {
+    /// [`Model::enrollment_failed`] with a message built only when the user is traced.
+    pub(super) fn enrollment_failed_with(
+        &mut self,
+        u: u32,
+        reason: EnrollFailure,
+        why: impl FnOnce() -> String,
+    ) {
         let now = self.now();
+        self.failures.enrollment[reason.index()] += 1;
+        let c = &mut self.fail_counts[u as usize][1];
+        *c = c.saturating_add(1);
         let user = self.user(u);
         user.enrolling = false;
         user.request = None;

@@ -47,6 +47,20 @@ pub enum Event {
     CaDone { user: u32, server: u16 },
     /// The client finished verifying and installing the certificate.
     Installed(u32),
+    /// The client's wait for the answer to its enrollment request `attempt`, sent to
+    /// AD FS server `server`, runs out.
+    RequestTimeout {
+        user: u32,
+        attempt: u32,
+        server: u16,
+    },
+    /// The RA of AD FS server `server` gives up waiting for the CA on the user's request
+    /// `attempt`.
+    CaTimeout {
+        user: u32,
+        attempt: u32,
+        server: u16,
+    },
     /// A deferred enrollment attempt is due.
     Retry {
         user: u32,

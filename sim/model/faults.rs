@@ -1,9 +1,68 @@
 //! Scheduled fault windows: DRS unreachable or slow, an AD FS server down, the CA down,
 //! Azure AD Connect stopped. Windows may overlap; each component counts open windows.
+//!
+//! Each window keeps a trace: the users it hit and the calls that failed because of it.
+//! A user is *hit* by a window when, while it was open, one of their calls failed because
+//! of it (a key registration or receipt validation while DRS was down, an RA call while
+//! the CA was down, a request while every AD FS server was down), or was slowed or held
+//! by it (a DRS call made while DRS was slow; a request waiting at an AD FS server or the
+//! CA when it went down; a registered key waiting for Azure AD Connect while it was
+//! stopped). Overlapping windows of the same kind each count what happened while both
+//! were open.
 
+use super::done::FaultRecord;
 use super::events::Event;
 use super::Model;
 use crate::scenario::schema::FaultKind;
+
+/// The open windows and what each has hit so far.
+pub struct FaultTracker {
+    /// Indices of the open windows, in opening order.
+    open: Vec<u16>,
+    /// Per window, a bit per user: hit.
+    hit: Vec<Vec<u64>>,
+    /// Per window, calls that failed because of it.
+    failed: Vec<u64>,
+}
+
+impl FaultTracker {
+    /// A tracker for `windows` windows and `users` users (nothing allocated without
+    /// windows).
+    pub fn new(windows: usize, users: u32) -> FaultTracker {
+        let words = (users as usize).div_ceil(64);
+        FaultTracker {
+            open: Vec::new(),
+            hit: (0..windows).map(|_| vec![0u64; words]).collect(),
+            failed: vec![0; windows],
+        }
+    }
+
+    /// Whether any window is open (the common case is none: one branch).
+    #[inline]
+    pub fn any_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// The records, in window order.
+    pub fn into_records(self) -> Vec<FaultRecord> {
+        self.hit
+            .iter()
+            .zip(&self.failed)
+            .map(|(bits, &failed_calls)| FaultRecord {
+                users_hit: bits
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(w, &word)| {
+                        (0..64)
+                            .filter(move |b| word & (1u64 << b) != 0)
+                            .map(move |b| (w * 64 + b) as u32)
+                    })
+                    .collect(),
+                failed_calls,
+            })
+            .collect()
+    }
+}
 
 impl Model<'_> {
     /// Schedules every window's opening and closing.
@@ -14,9 +73,35 @@ impl Model<'_> {
         }
     }
 
+    /// User `u` was hit by every open window of `kind` (for `adfs_server_down`, of
+    /// server `server`, 1-based, or any server when `None`); `failed`: one of their calls
+    /// failed because of it.
+    pub(super) fn fault_hit(&mut self, kind: FaultKind, server: Option<u32>, u: u32, failed: bool) {
+        if !self.faults.any_open() {
+            return;
+        }
+        let spec = self.spec;
+        let t = &mut self.faults;
+        for &i in &t.open {
+            let f = &spec.faults[i as usize];
+            if f.kind != kind || (server.is_some() && f.server != server) {
+                continue;
+            }
+            t.hit[i as usize][u as usize / 64] |= 1u64 << (u % 64);
+            if failed {
+                t.failed[i as usize] += 1;
+            }
+        }
+    }
+
     /// Opens (`start`) or closes window `i`.
     pub(super) fn on_fault(&mut self, i: u16, start: bool) {
         let now = self.now();
+        if start {
+            self.faults.open.push(i);
+        } else if let Some(p) = self.faults.open.iter().position(|&x| x == i) {
+            self.faults.open.remove(p);
+        }
         let f = &self.spec.faults[i as usize];
         match f.kind {
             FaultKind::DrsDown => {
@@ -35,21 +120,33 @@ impl Model<'_> {
                 }
             }
             FaultKind::AdfsServerDown => {
-                let s = f.server.unwrap_or(1).saturating_sub(1) as usize;
-                let server = &mut self.farm.servers[s];
+                let server = f.server.unwrap_or(1);
+                let s = server.saturating_sub(1) as usize;
                 if start {
-                    server.down += 1;
-                    server.res.set_capacity(now, 0);
+                    // Requests waiting on the server are held until it is back.
+                    let waiting: Vec<u32> = self.farm.servers[s].res.queued().copied().collect();
+                    for u in waiting {
+                        self.fault_hit(FaultKind::AdfsServerDown, Some(server), u, false);
+                    }
+                }
+                let srv = &mut self.farm.servers[s];
+                if start {
+                    srv.down += 1;
+                    srv.res.set_capacity(now, 0);
                 } else {
-                    server.down -= 1;
-                    if server.down == 0 {
-                        let started = server.res.restore(now);
+                    srv.down -= 1;
+                    if srv.down == 0 {
+                        let started = srv.res.restore(now);
                         self.adfs_started(s, started);
                     }
                 }
             }
             FaultKind::CaDown => {
                 if start {
+                    let waiting: Vec<u32> = self.ca.res.queued().map(|&(u, _, _)| u).collect();
+                    for u in waiting {
+                        self.fault_hit(FaultKind::CaDown, None, u, false);
+                    }
                     self.ca.down += 1;
                     self.ca.res.set_capacity(now, 0);
                 } else {
@@ -62,6 +159,10 @@ impl Model<'_> {
             }
             FaultKind::AadConnectStopped => {
                 if start {
+                    let waiting: Vec<u32> = self.sync.waiting_keys().collect();
+                    for u in waiting {
+                        self.fault_hit(FaultKind::AadConnectStopped, None, u, false);
+                    }
                     self.sync_stop();
                 } else {
                     self.sync_resume();

@@ -8,9 +8,10 @@ use super::events::Event;
 use super::user::first;
 use super::Model;
 use crate::engine::resource::ResourceStats;
-use crate::engine::stats::{Series, TimeWeighted};
+use crate::engine::stats::{Series, Tally, TimeWeighted};
 use crate::engine::time::to_secs;
 use crate::engine::{Dist, SimTime};
+use crate::scenario::schema::FaultKind;
 use rand::Rng;
 
 /// DRS: modelled as latency plus faults (no server queue), observed as calls in flight.
@@ -21,8 +22,12 @@ pub struct DrsState {
     pub slow: Vec<f64>,
     inflight: TimeWeighted,
     series: Series,
+    /// Latency of each call, by the bucket it started in.
+    latencies: Tally,
     calls: u64,
     latency_sum: SimTime,
+    /// Calls refused while DRS was unreachable (registrations and receipt validations).
+    pub failed: u64,
 }
 
 impl DrsState {
@@ -33,8 +38,10 @@ impl DrsState {
             slow: Vec::new(),
             inflight: TimeWeighted::new(0),
             series: Series::new(bucket),
+            latencies: Tally::new(bucket),
             calls: 0,
             latency_sum: 0,
+            failed: 0,
         }
     }
 
@@ -51,6 +58,7 @@ impl DrsState {
     fn call(&mut self, now: SimTime, latency: SimTime) {
         self.calls += 1;
         self.latency_sum += latency;
+        self.latencies.add(now, to_secs(latency));
         let level = self.inflight.level() + 1.0;
         self.inflight.set(now, level);
         self.series.set(now, level);
@@ -74,22 +82,22 @@ impl DrsState {
             } else {
                 to_secs(self.latency_sum) / self.calls as f64
             },
+            wait_sum_s: to_secs(self.latency_sum),
             arrivals: self.calls,
             started: self.calls,
+            withdrawn: 0,
             mean_busy: 0.0,
         };
-        let series = self
+        let series: Vec<[f64; 5]> = self
             .series
             .rows(end)
             .into_iter()
             .map(|(t, mean, max)| [t, 0.0, 0.0, mean, max])
             .collect();
-        ResourceReport {
-            name: "drs".into(),
-            stats,
-            has_servers: false,
-            series,
-        }
+        let waits = self.latencies.rows(series.len());
+        let mut r = ResourceReport::new("drs".into(), stats, 0, series, waits);
+        r.failed = self.failed;
+        r
     }
 }
 
@@ -99,7 +107,12 @@ impl Model<'_> {
         let now = self.now();
         let spec = self.spec;
         if self.drs.down > 0 {
-            self.trace.log(now, u, "key_registration", None, || {
+            self.drs.failed += 1;
+            self.failures.registration_drs_unreachable += 1;
+            let c = &mut self.fail_counts[u as usize][0];
+            *c = c.saturating_add(1);
+            self.fault_hit(FaultKind::DrsDown, None, u, true);
+            self.trace.log(now, u, "key_registration", Some(301), || {
                 "Key registration failed: DRS unreachable. Provisioning stops; it launches again at the next sign-in".into()
             });
             self.end_ui(u);
@@ -118,6 +131,9 @@ impl Model<'_> {
                 },
             );
             return;
+        }
+        if !self.drs.slow.is_empty() {
+            self.fault_hit(FaultKind::DrsSlow, None, u, false);
         }
         let d = self.drs.scaled(&spec.drs.latency);
         let t = self.net_draw(u, &d);
@@ -144,6 +160,9 @@ impl Model<'_> {
         user.awaiting_cert = true;
         self.pki.register_key(u);
         self.sync_enqueue(SyncObject::Key(u));
+        if self.sync.stopped > 0 {
+            self.fault_hit(FaultKind::AadConnectStopped, None, u, false);
+        }
         self.trace.log(now, u, "key_registered", Some(300), || {
             "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()
         });

@@ -3,14 +3,17 @@
 //! One file per step of DESIGN §1's table: [`signin`], [`prerequisites`], [`pin_page`],
 //! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`],
 //! [`enrollment_unpatched`] (deferred enrollment and its retry schedule),
-//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA)
-//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows.
+//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA),
+//! [`enrollment_timeouts`] (the client's and the RA's timeouts on that path)
+//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows and
+//! keeps what each hit.
 //! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
 //! It knows nothing of files or threads.
 
 pub mod aad_connect;
 pub mod done;
 pub mod enrollment_patched;
+pub mod enrollment_timeouts;
 pub mod enrollment_unpatched;
 pub mod events;
 pub mod faults;
@@ -28,6 +31,8 @@ pub mod user;
 pub use done::{Outcome, RunOutput, UserRecord};
 pub use trace::TraceFilter;
 
+use crate::engine::stats::peak_window;
+use crate::engine::time::to_secs;
 use crate::engine::{Dist, EventQueue, SimTime, StreamFactory};
 use crate::scenario::Spec;
 use events::Event;
@@ -67,6 +72,13 @@ pub struct Model<'a> {
     trace: trace::Trace,
     /// Users without an outcome yet: the run ends when none is left.
     unfinished: u32,
+    /// Failed calls by reason.
+    failures: done::Failures,
+    /// Per user: failed key registrations and failed enrollment attempts (kept apart
+    /// from [`User`], which every event touches, since failures are rare).
+    fail_counts: Vec<[u16; 2]>,
+    /// Open fault windows and what each hit.
+    faults: faults::FaultTracker,
 }
 
 impl<'a> Model<'a> {
@@ -92,6 +104,9 @@ impl<'a> Model<'a> {
             pki,
             trace: trace::Trace::new(trace, n),
             unfinished: n,
+            failures: done::Failures::default(),
+            fail_counts: vec![[0; 2]; n as usize],
+            faults: faults::FaultTracker::new(spec.faults.len(), n),
         };
         m.init_users(&streams);
         m.init_sync();
@@ -134,6 +149,16 @@ impl<'a> Model<'a> {
             Event::RaSigned { user, server } => self.on_ra_signed(user, server),
             Event::CaDone { user, server } => self.on_ca_done(user, server),
             Event::Installed(u) => self.on_installed(u),
+            Event::RequestTimeout {
+                user,
+                attempt,
+                server,
+            } => self.on_request_timeout(user, attempt, server),
+            Event::CaTimeout {
+                user,
+                attempt,
+                server,
+            } => self.on_ca_timeout(user, attempt, server),
             Event::Retry {
                 user,
                 generation,
@@ -179,12 +204,27 @@ impl<'a> Model<'a> {
                 signins: u.signins,
                 enroll_attempts: u.enroll_attempts,
                 device_ready_at_start: u.device_ready_at_start,
+                registration_failures: self.fail_counts[i][0] as u32,
+                enrollment_failures: self.fail_counts[i][1] as u32,
             })
             .collect();
         let mut resources = self.farm.reports(end);
         resources.push(self.ca.report(end));
         resources.push(self.drs.report(end));
         resources.push(self.sync.report(end));
+        let bucket = self.spec.report.series_bucket.0;
+        let window = (self.spec.report.peak_window.0 / bucket.max(1)).max(1) as usize;
+        for r in &mut resources {
+            let capacity = (r.capacity > 0).then_some(r.capacity as f64);
+            r.peak = peak_window(
+                &r.series,
+                &r.waits,
+                to_secs(bucket),
+                to_secs(end),
+                window,
+                capacity,
+            );
+        }
         RunOutput {
             users,
             resources,
@@ -193,6 +233,8 @@ impl<'a> Model<'a> {
             end,
             hit_horizon,
             trace: self.trace.into_records(),
+            failures: self.failures,
+            faults: self.faults.into_records(),
         }
     }
 }

@@ -1,3 +1,4 @@
+use super::done::EnrollFailure;
 use super::*;
 use crate::pki::OffPki;
 use crate::scenario::Scenario;
@@ -116,4 +117,136 @@ fn events_stay_compact() {
         "{}",
         std::mem::size_of::<User>()
     );
+}
+
+/// A rush on a one-worker CA that issues in 2 s: the CA saturates, requests time out.
+const RUSH: &str = "users = 400\npki.mode = \"off\"\n\
+    [signin]\nwaves = [{ start = \"08:00\", end = \"08:10\", share = 1.0 }]\n\
+    [prerequisites]\njoined_share = 1.0\n\
+    [ca]\nworkers = 1\nissue = \"2s\"\n\
+    [adfs]\npatched = \"all\"\n";
+
+#[test]
+fn ad_fs_worker_time_by_part_adds_up_to_the_busy_time() {
+    for text in [RUSH, "users = 300\npki.mode = \"off\"\nadfs.patched = 1\n"] {
+        let out = run(&spec(text));
+        assert!(!out.hit_horizon);
+        for r in out.resources.iter().filter(|r| r.name.starts_with("adfs")) {
+            let h = r.holding.expect("AD FS servers split their time");
+            let busy = r.stats.mean_busy * crate::engine::time::to_secs(out.end);
+            assert!(
+                (h.total_s() - busy).abs() <= 1e-6 * busy.max(1.0),
+                "{}: parts {} vs busy {busy}",
+                r.name,
+                h.total_s()
+            );
+        }
+    }
+}
+
+#[test]
+fn an_overloaded_ca_gives_failures_and_retries_and_no_abandoned_certificate_is_installed() {
+    let s = spec(RUSH);
+    let out = run(&s);
+    let f = out.failures.enrollment;
+    let timeouts = f[EnrollFailure::CaTimeout.index()] + f[EnrollFailure::RequestTimeout.index()];
+    assert!(timeouts > 50, "{f:?}");
+    let ca = out.resources.iter().find(|r| r.name == "ca").unwrap();
+    assert!(ca.stats.withdrawn + ca.discarded > 0, "{ca:?}");
+    // Nobody waits in a queue longer than the client's timeout.
+    let limit = to_secs(s.enrollment.request_timeout.0);
+    for r in out
+        .resources
+        .iter()
+        .filter(|r| r.has_servers && r.name != "aad_connect")
+    {
+        assert!(r.stats.mean_wait_s <= limit, "{}: {:?}", r.name, r.stats);
+    }
+    let mut retried = 0;
+    for u in &out.users {
+        retried += (u.enrollment_failures > 0) as u32;
+        if u.outcome == Outcome::Usable {
+            let m = u.milestones;
+            // The request that got the certificate was answered in time.
+            assert!(
+                m.cert_issued.unwrap() - m.request_sent.unwrap() <= s.enrollment.request_timeout.0
+            );
+            assert!(u.enroll_attempts > u.enrollment_failures, "{u:?}");
+        }
+    }
+    assert!(retried > 50, "{retried}");
+    // Without the timeouts, the same rush only queues.
+    let patient = spec(&format!(
+        "{RUSH}ca_timeout = \"1d\"\n[enrollment]\nrequest_timeout = \"1d\"\n"
+    ));
+    let out = run(&patient);
+    assert_eq!(out.failures.enrollment, [0; 6]);
+}
+
+#[test]
+fn an_abandoned_request_still_at_the_ca_holds_back_the_next_attempt_without_harm() {
+    // The CA takes 2 h per certificate; the client gives up after 30 s, the RA after 1
+    // min; the retry 1 min after registration finds the first request still at the CA
+    // and waits for it.
+    let s = spec(
+        "users = 3\npki.mode = \"off\"\nhorizon = \"1d\"\n\
+         [signin]\nwaves = [{ start = \"08:00\", end = \"08:01\", share = 1.0 }]\nsession = \"30d\"\n\
+         [prerequisites]\njoined_share = 1.0\n\
+         [enrollment]\nrequest_timeout = \"30s\"\nretry_schedule = [\"1m\", \"3h\"]\n\
+         [adfs]\npatched = \"all\"\nca_timeout = \"1m\"\n\
+         [ca]\nworkers = 3\nissue = \"2h\"\n",
+    );
+    let mut pki = OffPki::new(&Default::default(), s.users as usize);
+    let out = Model::new(&s, 0, &mut pki, &TraceFilter::All).run();
+    let ca = out.resources.iter().find(|r| r.name == "ca").unwrap();
+    assert!(ca.discarded >= 3, "{ca:?}");
+    for u in &out.users {
+        assert_ne!(u.outcome, Outcome::Usable, "{u:?}");
+        assert!(u.enroll_attempts >= 2, "{u:?}");
+        let waited = out
+            .trace
+            .iter()
+            .any(|r| r.user == u.id && r.message.contains("still busy with the abandoned request"));
+        assert!(waited, "user {} never waited for the servers", u.id);
+        // The second request went out only after the CA finished the first (2 h).
+        let first = u.milestones.key_registered.unwrap();
+        assert!(u.milestones.request_sent.unwrap() >= first + 2 * crate::engine::time::HOUR);
+    }
+}
+
+#[test]
+fn fault_windows_record_the_users_they_hit_and_the_calls_that_failed() {
+    let s = spec(
+        "users = 400\npki.mode = \"off\"\nadfs.patched = \"all\"\n\
+         [signin]\nwaves = [{ start = \"08:00\", end = \"09:00\", share = 1.0 }]\n\
+         [[faults]]\nkind = \"drs_down\"\nstart = \"08:20\"\nend = \"08:40\"\n\
+         [[faults]]\nkind = \"drs_slow\"\nfactor = 10.0\nstart = \"08:40\"\nend = \"08:50\"\n\
+         [[faults]]\nkind = \"ca_down\"\nstart = \"12d\"\nend = \"12d1h\"\n",
+    );
+    let out = run(&s);
+    let drs = out.resources.iter().find(|r| r.name == "drs").unwrap();
+    let [down, slow, idle] = &out.faults[..] else {
+        panic!("{:?}", out.faults)
+    };
+    assert_eq!(down.failed_calls, drs.failed);
+    assert_eq!(
+        down.failed_calls,
+        out.failures.registration_drs_unreachable
+            + out.failures.enrollment[EnrollFailure::DrsUnreachable.index()]
+    );
+    let failed_users: Vec<u32> = out
+        .users
+        .iter()
+        .filter(|u| u.registration_failures > 0)
+        .map(|u| u.id)
+        .collect();
+    assert!(!failed_users.is_empty());
+    assert!(failed_users
+        .iter()
+        .all(|u| down.users_hit.binary_search(u).is_ok()));
+    // A slow DRS fails nothing but hits the users whose calls it slowed.
+    assert_eq!(slow.failed_calls, 0);
+    assert!(!slow.users_hit.is_empty());
+    // A window after the rollout (the run ends before it opens) hits nobody.
+    assert_eq!(idle, &done::FaultRecord::default());
 }

@@ -62,6 +62,25 @@ pub enum InFlight {
     Installing(Pending<InstallAnswer>),
 }
 
+/// Where the user's enrollment attempt is on the server side. A user has at most one
+/// attempt there at a time: when the client gives up on one (a timeout), the servers
+/// finish what they started, and the next attempt waits until they have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtServer {
+    /// Nothing of the user's is at AD FS or the CA.
+    Nowhere,
+    /// The client is building and sending its request.
+    Sending,
+    /// Waiting for an AD FS worker.
+    AdfsQueue,
+    /// An AD FS worker is on it (service, key check, RA).
+    AdfsStep,
+    /// The RA's call waits for a CA worker (an AD FS worker held meanwhile).
+    CaQueue,
+    /// A CA worker is on it.
+    CaService,
+}
+
 /// Where a user is and what happened to them.
 pub struct User {
     /// The user's random streams, in the same record as the state the events change:
@@ -110,6 +129,14 @@ pub struct User {
     pub signins: u32,
     /// Enrollment requests sent.
     pub enroll_attempts: u32,
+    /// Where the current (or abandoned) attempt is on the server side.
+    pub at: AtServer,
+    /// Who gave up on that attempt ([`User::CLIENT_GONE`], [`User::ADFS_GONE`]), whether
+    /// a retry waits for it ([`User::BEGIN_WHEN_FREE`]) and whether the client's timeout
+    /// is scheduled ([`User::TIMEOUT_ARMED`]): one byte.
+    pub flags: u8,
+    /// The AD FS server holding the attempt (0-based).
+    pub adfs_server: u16,
 }
 
 impl User {
@@ -142,7 +169,27 @@ impl User {
             key_source: KeySource::None,
             signins: 0,
             enroll_attempts: 0,
+            at: AtServer::Nowhere,
+            flags: 0,
+            adfs_server: 0,
         }
+    }
+
+    /// Flag: the client gave up on the attempt still on the server side.
+    pub const CLIENT_GONE: u8 = 1;
+    /// Flag: the RA gave up waiting for the CA on it.
+    pub const ADFS_GONE: u8 = 2;
+    /// Flag: a retry came while an abandoned attempt was still on the server side; it
+    /// starts when the servers are done with it.
+    pub const BEGIN_WHEN_FREE: u8 = 4;
+
+    /// Flag: the client's timeout event for the current attempt is scheduled.
+    pub const TIMEOUT_ARMED: u8 = 8;
+
+    /// Whether `flag` is set.
+    #[inline]
+    pub fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
     }
 
     /// `true` once the user has a final outcome: nothing more is simulated for them.

@@ -8,8 +8,8 @@ use super::stages::{mean_stages, mean_stages_within, STAGES};
 use super::summary::{time_to_usable, Summary, VariantSummary};
 use super::table::{markdown, markdown_table, notes, replications_note};
 use super::RunInfo;
+use super::{capacity_findings, fault_findings};
 use crate::run::{ScenarioResult, VariantResult};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// What report.md says about cryptography.
@@ -47,48 +47,8 @@ fn usable_share(v: &VariantSummary) -> f64 {
     }
 }
 
-/// The AD FS server or CA with the highest utilisation in any clock hour (mean over
-/// replications), and that utilisation (0–1).
-fn busiest_hour(v: &VariantResult, caps: Option<&BTreeMap<String, u32>>) -> Option<(String, f64)> {
-    let caps = caps?;
-    let mut best: Option<(String, f64)> = None;
-    let reps = v.replications.len().max(1) as f64;
-    let mut hourly: BTreeMap<(String, u64), f64> = BTreeMap::new();
-    for r in &v.replications {
-        for res in r
-            .resources
-            .iter()
-            .filter(|x| x.name.starts_with("adfs") || x.name == "ca")
-        {
-            let Some(&cap) = caps.get(&res.name).filter(|c| **c > 0) else {
-                continue;
-            };
-            let mut per_hour: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-            for row in &res.series {
-                let e = per_hour.entry((row[0] / 3_600.0) as u64).or_default();
-                e.0 += row[1] / cap as f64;
-                e.1 += 1.0;
-            }
-            for (h, (sum, n)) in per_hour {
-                *hourly.entry((res.name.clone(), h)).or_default() += sum / n / reps;
-            }
-        }
-    }
-    for ((name, _), u) in hourly {
-        if best.as_ref().is_none_or(|b| u > b.1) {
-            best = Some((name, u));
-        }
-    }
-    best
-}
-
-/// The sentences of "What the numbers say"; `caps[v]` are variant `v`'s configured
-/// servers per resource.
-pub fn findings(
-    result: &ScenarioResult,
-    s: &Summary,
-    caps: &[BTreeMap<String, u32>],
-) -> Vec<String> {
+/// The sentences of "What the numbers say".
+pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     let pooled = if s.replications > 1 {
         format!(" (pooled over {} replications)", s.replications)
@@ -168,7 +128,7 @@ pub fn findings(
             out.push(format!("{} also has {}.", v.name, other.join(", ")));
         }
     }
-    for (vi, (vr, vs)) in result.variants.iter().zip(&s.variants).enumerate() {
+    for (vr, vs) in result.variants.iter().zip(&s.variants) {
         if let Some((st, _)) = mean_stages(&vr.replications) {
             let total: f64 = st.iter().sum();
             if let Some((i, x)) = st
@@ -187,22 +147,10 @@ pub fn findings(
                 ));
             }
         }
-        let busiest = busiest_hour(vr, caps.get(vi));
-        if busiest.as_ref().is_some_and(|(_, peak)| *peak < 0.01) {
-            out.push(format!(
-                "In {}, no AD FS server or CA was more than 1 % busy in any hour: capacity is not what users wait for.",
-                vs.name
-            ));
-        } else if let Some((name, peak)) = busiest {
-            let r = &vs.resources[&name];
-            out.push(format!(
-                "{}'s busiest server resource is {name}: {:.1} % of its workers busy in its busiest hour ({:.1} % over the whole run), longest queue {:.0}.",
-                vs.name,
-                100.0 * peak,
-                100.0 * r.utilization.unwrap_or(0.0),
-                r.max_queue
-            ));
-        }
+        out.extend(capacity_findings::peak_sentence(vs));
+        out.push(capacity_findings::bottleneck_sentence(vs));
+        out.extend(capacity_findings::failures_sentence(vs));
+        out.extend(fault_findings::fault_sentences(vs, s.replications));
     }
     out
 }
@@ -258,6 +206,12 @@ fn resource_table(s: &Summary) -> String {
         "max queue",
         "mean wait",
         "requests",
+        "peak utilisation",
+        "peak mean queue",
+        "peak max queue",
+        "peak mean wait",
+        "withdrawn",
+        "failed",
     ]
     .iter()
     .map(|h| h.to_string())
@@ -275,6 +229,18 @@ fn resource_table(s: &Summary) -> String {
                 format!("{:.0}", r.max_queue),
                 short_duration(r.mean_wait_s),
                 r.arrivals.to_string(),
+                r.peak
+                    .utilization
+                    .map(|u| format!("{:.1} %", 100.0 * u))
+                    .unwrap_or_else(|| "—".into()),
+                format!("{:.2}", r.peak.mean_queue),
+                format!("{:.0}", r.peak.max_queue),
+                r.peak
+                    .mean_wait_s
+                    .map(short_duration)
+                    .unwrap_or_else(|| "—".into()),
+                r.withdrawn.to_string(),
+                r.failed.to_string(),
             ]);
         }
     }
@@ -307,7 +273,7 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     let _ = writeln!(md, "| cryptography | {} |\n", crypto_sentence(s.pki_mode));
 
     let _ = writeln!(md, "## What the numbers say\n");
-    for f in findings(result, s, &info.capacities) {
+    for f in findings(result, s) {
         let _ = writeln!(md, "- {f}");
     }
     let _ = writeln!(md);
@@ -344,8 +310,21 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
 
     let _ = writeln!(md, "## Shared resources\n");
     let _ = writeln!(md, "Utilisation is the mean share of workers busy (Azure AD Connect: share of time a cycle runs). DRS has no servers in the model: its queue is the calls in flight and its wait the latency. Azure AD Connect's queue is the registered keys waiting for a cycle to carry them to AD and its wait is key registered → key in AD. Figures are means over replications; max queue is the largest seen.\n");
+    let _ = writeln!(md, "The *peak* columns are the busiest {} of each resource (`report.peak_window`; windows slide on the {} buckets, busiest = highest mean utilisation, for DRS the most calls in flight): utilisation, queue, and the mean wait of the requests whose wait ended in it. Sizing reads these, not the whole-run means. *Withdrawn*: requests that left a queue because their caller gave up (a timeout); *failed*: calls refused while the resource was down (a fault window). An AD FS worker is one concurrent request slot of one federation server; a CA worker is about one CA CPU.\n", short_duration(info.peak_window_s), short_duration(info.series_bucket_s));
     md.push_str(&resource_table(s));
     let _ = writeln!(md);
+    if let Some(t) = capacity_findings::holding_table(s) {
+        let _ = writeln!(md, "### Where AD FS workers' time went\n");
+        let _ = writeln!(md, "An AD FS worker holds a request for the whole synchronous enrollment: the server's own work (request handling, key lookup in AD, the RA), the DRS receipt check, and waiting for and being served by the CA. Shares of each server's worker time (worker-seconds, mean over replications). The bottleneck above splits each server's queue wait in these proportions.\n");
+        md.push_str(&t);
+        let _ = writeln!(md);
+    }
+    if let Some(t) = fault_findings::fault_table(s) {
+        let _ = writeln!(md, "## Fault windows\n");
+        let _ = writeln!(md, "Per window: the users it hit (a call of theirs failed because of it, or was slowed or held by it), the calls that failed, and the delay it caused — each hit user's usable time minus their usable time in a *shadow run* of the same variant and replication without that window (same seed, same users: common random numbers), over the hit users usable in both; *not usable*: hit users usable without the window but not with it. Counts are summed over replications, delays pooled.\n");
+        md.push_str(&t);
+        let _ = writeln!(md);
+    }
     let cycles: Vec<String> = s
         .variants
         .iter()

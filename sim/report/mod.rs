@@ -3,9 +3,13 @@
 //! comparison table printed on the terminal. Every file is written atomically.
 
 pub mod atomic;
+pub mod bottleneck;
+pub mod capacity_findings;
 pub mod charts;
 pub mod clock;
 pub mod events_csv;
+pub mod fault_findings;
+pub mod figure;
 pub mod markdown;
 pub mod resources_csv;
 pub mod stages;
@@ -34,6 +38,10 @@ pub struct RunInfo {
     /// Per variant: configured servers of each resource (`adfs-N`: workers per server,
     /// `ca`: CA workers, `aad_connect`: 1), for utilisation over time.
     pub capacities: Vec<BTreeMap<String, u32>>,
+    /// `report.series_bucket`, seconds.
+    pub series_bucket_s: f64,
+    /// `report.peak_window`, seconds.
+    pub peak_window_s: f64,
 }
 
 impl RunInfo {
@@ -44,6 +52,8 @@ impl RunInfo {
             description: scenario.base.description.clone(),
             source: scenario.source_name().to_string(),
             trace,
+            series_bucket_s: scenario.base.report.series_bucket.secs(),
+            peak_window_s: scenario.base.report.peak_window.secs(),
             capacities: scenario
                 .variants
                 .iter()

@@ -104,6 +104,8 @@ mod tests {
             signins: 1,
             enroll_attempts: 1,
             device_ready_at_start: true,
+            registration_failures: 0,
+            enrollment_failures: 0,
         }
     }
 

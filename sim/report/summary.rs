@@ -1,9 +1,10 @@
 //! `summary.json`: per variant, outcomes, time to usable and to PIN with percentiles and
-//! confidence intervals across replications, resources and sync cycles (DESIGN §4).
+//! confidence intervals across replications, resources (whole run and busiest window),
+//! failed calls, the bottleneck, fault windows and sync cycles (DESIGN §4, §8).
 
 use crate::engine::stats::quantile_sorted;
 use crate::engine::time::to_secs;
-use crate::model::done::{RunOutput, UserRecord};
+use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
 use crate::model::pki_port::Refusal;
 use crate::model::Outcome;
 use crate::run::{ScenarioResult, VariantResult};
@@ -30,7 +31,7 @@ pub struct Summary {
 }
 
 /// One variant's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct VariantSummary {
     /// Variant name.
     pub name: String,
@@ -50,6 +51,56 @@ pub struct VariantSummary {
     pub hit_horizon: bool,
     /// Events processed, summed over replications.
     pub events: u64,
+    /// Enrollment requests sent (first attempts and retries), summed over replications.
+    pub enrollment_requests: u64,
+    /// Failed enrollment attempts (not security refusals) by reason, summed.
+    pub enrollment_failures: BTreeMap<&'static str, u64>,
+    /// Failed key registrations by reason, summed.
+    pub registration_failures: BTreeMap<&'static str, u64>,
+    /// Time requests spent waiting in queues for a worker, and what explains it.
+    pub capacity_waiting: super::bottleneck::CapacityWaiting,
+    /// The resource that explains most of the capacity-caused waiting; `null` when
+    /// capacity causes no material waiting.
+    pub bottleneck: Option<super::bottleneck::Bottleneck>,
+    /// One entry per fault window of the variant, in the scenario's order.
+    pub faults: Vec<FaultSummary>,
+}
+
+/// What one fault window did (summed over replications; delays pooled).
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultSummary {
+    /// `drs_down`, `drs_slow`, `adfs_server_down`, `ca_down`, `aad_connect_stopped`.
+    pub kind: &'static str,
+    /// Window start, seconds since Monday 00:00.
+    pub start_s: f64,
+    /// Window end.
+    pub end_s: f64,
+    /// `adfs_server_down`: the server (1-based); otherwise null.
+    pub server: Option<u32>,
+    /// `drs_slow`: the latency multiplier; otherwise null.
+    pub factor: Option<f64>,
+    /// Users the window hit (a call of theirs failed, or was slowed or held by it).
+    pub users_hit: u64,
+    /// Calls that failed because of it.
+    pub failed_calls: u64,
+    /// Delay of the hit users who became usable both with and without the window:
+    /// usable time in this run minus in the shadow run without the window, seconds.
+    pub delay_s: DelayStats,
+    /// Hit users usable without the window but not with it.
+    pub not_usable: u64,
+}
+
+/// Mean and percentiles of a set of delays, seconds (null when empty).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct DelayStats {
+    /// How many delays.
+    pub n: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
 }
 
 /// Distribution figures of a time, seconds.
@@ -113,6 +164,57 @@ pub struct ResourceSummary {
     pub mean_wait_s: f64,
     /// Requests (DRS calls; AAD Connect: keys synced), summed over replications.
     pub arrivals: u64,
+    /// Requests withdrawn from the queue by a caller that gave up (a timeout), summed.
+    pub withdrawn: u64,
+    /// Calls refused because the resource was down (a fault window), summed. DRS:
+    /// key registrations and receipt validations; CA: the RA's calls.
+    pub failed: u64,
+    /// Work finished for a caller who had given up, summed: requests AD FS finished after
+    /// the client left; certificates the CA issued that were never installed.
+    pub discarded: u64,
+    /// The busiest `report.peak_window`.
+    pub peak: PeakSummary,
+    /// AD FS servers: where the workers' time went (null for other resources).
+    pub holding: Option<HoldingSummary>,
+}
+
+/// A resource over its busiest window. With several replications: the mean of the
+/// per-replication peaks (`max_queue`: the largest).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PeakSummary {
+    /// Length of the window, seconds (shorter than `report.peak_window` only when the run
+    /// was).
+    pub window_s: f64,
+    /// Start of the first replication's busiest window, seconds since Monday 00:00.
+    pub start_s: f64,
+    /// Mean share of workers busy over the window (null for DRS).
+    pub utilization: Option<f64>,
+    /// Time-averaged queue over the window.
+    pub mean_queue: f64,
+    /// Largest queue in the window.
+    pub max_queue: f64,
+    /// Mean wait of the requests whose wait ended in the window (null when none did).
+    pub mean_wait_s: Option<f64>,
+    /// How many waits ended in the window, summed over replications.
+    pub waits: u64,
+}
+
+/// Where an AD FS server's workers spent their time, worker-seconds (mean over
+/// replications).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct HoldingSummary {
+    /// Every part together.
+    pub worker_s: f64,
+    /// The server's own work: request handling, key lookup in AD, the RA.
+    pub own_s: f64,
+    /// Validating key receipts against DRS.
+    pub drs_check_s: f64,
+    /// Waiting for a CA worker.
+    pub ca_queue_s: f64,
+    /// The CA working on the request.
+    pub ca_service_s: f64,
+    /// Share of the workers' time spent waiting for or on the CA.
+    pub ca_share: f64,
 }
 
 /// The statistics of a [`TimeStats`], in report order.
@@ -232,33 +334,19 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
             }
         }
     }
-    let mut resources: BTreeMap<String, ResourceSummary> = BTreeMap::new();
-    let n = v.replications.len().max(1) as f64;
+    let resources = resource_summaries(&v.replications);
+    let mut enrollment_failures: BTreeMap<&'static str, u64> =
+        EnrollFailure::ALL.iter().map(|f| (f.as_str(), 0)).collect();
+    let mut registration_failures: BTreeMap<&'static str, u64> =
+        [("drs_unreachable", 0)].into_iter().collect();
     for r in &v.replications {
-        for res in &r.resources {
-            let e = resources
-                .entry(res.name.clone())
-                .or_insert(ResourceSummary {
-                    utilization: res.has_servers.then_some(0.0),
-                    mean_queue: 0.0,
-                    max_queue: 0.0,
-                    mean_wait_s: 0.0,
-                    arrivals: 0,
-                });
-            if let Some(u) = e.utilization.as_mut() {
-                *u += res.stats.utilization / n;
-            }
-            e.mean_queue += res.stats.mean_queue / n;
-            e.max_queue = e.max_queue.max(res.stats.max_queue);
-            e.mean_wait_s += res.stats.mean_wait_s / n;
-            e.arrivals += res.stats.arrivals;
+        for f in EnrollFailure::ALL {
+            *enrollment_failures.entry(f.as_str()).or_default() += r.failures.enrollment[f.index()];
         }
+        *registration_failures.entry("drs_unreachable").or_default() +=
+            r.failures.registration_drs_unreachable;
     }
-    for e in resources.values_mut() {
-        e.utilization = e.utilization.map(round);
-        e.mean_queue = round(e.mean_queue);
-        e.mean_wait_s = round(e.mean_wait_s);
-    }
+    let (capacity_waiting, bottleneck) = super::bottleneck::attribute(&v.replications);
     VariantSummary {
         name: v.name.clone(),
         outcomes,
@@ -276,6 +364,135 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
             .iter()
             .any(|r| r.hit_horizon && r.users.iter().any(|u| u.outcome == Outcome::Pending)),
         events: v.replications.iter().map(|r| r.events).sum(),
+        enrollment_requests: v
+            .replications
+            .iter()
+            .flat_map(|r| r.users.iter())
+            .map(|u| u.enroll_attempts as u64)
+            .sum(),
+        enrollment_failures,
+        registration_failures,
+        capacity_waiting,
+        bottleneck,
+        faults: v.faults.iter().map(fault_summary).collect(),
+    }
+}
+
+/// Each resource's figures over the replications: means (counts summed, `max_queue` the
+/// largest), the busiest window as the mean of the per-replication peaks.
+fn resource_summaries(reps: &[RunOutput]) -> BTreeMap<String, ResourceSummary> {
+    let mut resources: BTreeMap<String, ResourceSummary> = BTreeMap::new();
+    let n = reps.len().max(1) as f64;
+    // Replications in which a peak had a wait to average, per resource.
+    let mut wait_reps: BTreeMap<String, f64> = BTreeMap::new();
+    for (ri, r) in reps.iter().enumerate() {
+        for res in &r.resources {
+            let e = resources
+                .entry(res.name.clone())
+                .or_insert(ResourceSummary {
+                    utilization: res.has_servers.then_some(0.0),
+                    mean_queue: 0.0,
+                    max_queue: 0.0,
+                    mean_wait_s: 0.0,
+                    arrivals: 0,
+                    withdrawn: 0,
+                    failed: 0,
+                    discarded: 0,
+                    peak: PeakSummary {
+                        utilization: res.has_servers.then_some(0.0),
+                        ..PeakSummary::default()
+                    },
+                    holding: res.holding.map(|_| HoldingSummary::default()),
+                });
+            if let Some(u) = e.utilization.as_mut() {
+                *u += res.stats.utilization / n;
+            }
+            e.mean_queue += res.stats.mean_queue / n;
+            e.max_queue = e.max_queue.max(res.stats.max_queue);
+            e.mean_wait_s += res.stats.mean_wait_s / n;
+            e.arrivals += res.stats.arrivals;
+            e.withdrawn += res.stats.withdrawn;
+            e.failed += res.failed;
+            e.discarded += res.discarded;
+            let p = &res.peak;
+            let ep = &mut e.peak;
+            if ri == 0 {
+                ep.window_s = p.window_s;
+                ep.start_s = p.start_s;
+            }
+            if let (Some(u), Some(pu)) = (ep.utilization.as_mut(), p.utilization) {
+                *u += pu / n;
+            }
+            ep.mean_queue += p.mean_queue / n;
+            ep.max_queue = ep.max_queue.max(p.max_queue);
+            ep.waits += p.waits;
+            if let Some(w) = p.mean_wait_s {
+                *ep.mean_wait_s.get_or_insert(0.0) += w;
+                *wait_reps.entry(res.name.clone()).or_default() += 1.0;
+            }
+            if let (Some(h), Some(eh)) = (res.holding, e.holding.as_mut()) {
+                eh.own_s += h.own_s / n;
+                eh.drs_check_s += h.drs_check_s / n;
+                eh.ca_queue_s += h.ca_queue_s / n;
+                eh.ca_service_s += h.ca_service_s / n;
+            }
+        }
+    }
+    for (name, e) in resources.iter_mut() {
+        e.utilization = e.utilization.map(round);
+        e.mean_queue = round(e.mean_queue);
+        e.mean_wait_s = round(e.mean_wait_s);
+        let p = &mut e.peak;
+        p.utilization = p.utilization.map(round);
+        p.mean_queue = round(p.mean_queue);
+        let k = wait_reps.get(name).copied().unwrap_or(1.0);
+        p.mean_wait_s = p.mean_wait_s.map(|w| round(w / k));
+        if let Some(h) = e.holding.as_mut() {
+            h.worker_s = round(h.own_s + h.drs_check_s + h.ca_queue_s + h.ca_service_s);
+            h.ca_share = if h.worker_s > 0.0 {
+                round((h.ca_queue_s + h.ca_service_s) / h.worker_s)
+            } else {
+                0.0
+            };
+            for x in [
+                &mut h.own_s,
+                &mut h.drs_check_s,
+                &mut h.ca_queue_s,
+                &mut h.ca_service_s,
+            ] {
+                *x = round(*x);
+            }
+        }
+    }
+    resources
+}
+
+/// The mean, p50 and p95 of `xs` (type-7 percentiles), rounded.
+fn delay_stats(xs: &[f64]) -> DelayStats {
+    let mut v = xs.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    if v.is_empty() {
+        return DelayStats::default();
+    }
+    DelayStats {
+        n: v.len() as u64,
+        mean: Some(round(v.iter().sum::<f64>() / v.len() as f64)),
+        p50: Some(round(quantile_sorted(&v, 0.5))),
+        p95: Some(round(quantile_sorted(&v, 0.95))),
+    }
+}
+
+fn fault_summary(f: &crate::run::shadow::FaultOutcome) -> FaultSummary {
+    FaultSummary {
+        kind: f.kind.as_str(),
+        start_s: to_secs(f.start),
+        end_s: to_secs(f.end),
+        server: f.server,
+        factor: f.factor,
+        users_hit: f.users_hit,
+        failed_calls: f.failed_calls,
+        delay_s: delay_stats(&f.delays_s),
+        not_usable: f.not_usable,
     }
 }
 
@@ -328,6 +545,8 @@ mod tests {
                     signins: 1,
                     enroll_attempts: 1,
                     device_ready_at_start: true,
+                    registration_failures: 0,
+                    enrollment_failures: 0,
                 })
                 .collect(),
             resources: Vec::new(),
@@ -336,6 +555,8 @@ mod tests {
             end: 0,
             hit_horizon: false,
             trace: Vec::new(),
+            failures: Default::default(),
+            faults: Vec::new(),
         }
     }
 

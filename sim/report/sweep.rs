@@ -63,6 +63,8 @@ pub struct SweepSummary {
     pub swept: Vec<SweptKey>,
     /// One entry per combination, first swept key outermost.
     pub points: Vec<PointJson>,
+    /// What a reader must know about the points, e.g. a farm left partly patched.
+    pub notes: Vec<String>,
 }
 
 /// A swept key.
@@ -129,6 +131,7 @@ pub fn sweep_summary(plan: &SweepPlan, points: &[PointSummary], base: &Scenario)
                 variants: p.variants.clone(),
             })
             .collect(),
+        notes: plan.partly_patched_notes(base),
     }
 }
 
@@ -141,7 +144,8 @@ fn secs_cell(x: Option<f64>) -> String {
 /// one replication).
 pub fn sweep_csv(plan: &SweepPlan, points: &[PointSummary]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(sweep_csv_header(plan))?;
+    let resources = resource_names(points);
+    w.write_record(sweep_csv_header(plan, &resources))?;
     for p in points {
         for v in &p.variants {
             let t = &v.time_to_usable_s;
@@ -165,14 +169,61 @@ pub fn sweep_csv(plan: &SweepPlan, points: &[PointSummary]) -> anyhow::Result<Ve
                 row.push(secs_cell(ci.map(|c| c[0])));
                 row.push(secs_cell(ci.map(|c| c[1])));
             }
+            row.extend(capacity_cells(v, &resources));
             w.write_record(&row)?;
         }
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
-/// The header of `sweep.csv`: the swept keys, then fixed columns.
-pub fn sweep_csv_header(plan: &SweepPlan) -> Vec<String> {
+/// Every resource of any point, in report order (`adfs-2` before `adfs-10`).
+pub fn resource_names(points: &[PointSummary]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for v in points.iter().flat_map(|p| p.variants.iter()) {
+        for n in v.resources.keys() {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+    }
+    let key = |n: &String| {
+        let (stem, num) = match n.rsplit_once('-') {
+            Some((a, b)) if b.chars().all(|c| c.is_ascii_digit()) => {
+                (a.to_string(), b.parse().unwrap_or(0))
+            }
+            _ => (n.clone(), 0u64),
+        };
+        (stem, num)
+    };
+    names.sort_by_key(key);
+    names
+}
+
+/// The capacity columns of one row: the bottleneck, requests and failures, then per
+/// resource the peak utilisation and peak mean wait (empty where absent or undefined).
+fn capacity_cells(v: &VariantSummary, resources: &[String]) -> Vec<String> {
+    let num = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
+    let mut row = vec![
+        v.bottleneck
+            .as_ref()
+            .map(|b| b.resource.to_string())
+            .unwrap_or_default(),
+        num(v.bottleneck.as_ref().map(|b| b.share)),
+        format!("{}", v.capacity_waiting.per_request_s),
+        v.enrollment_requests.to_string(),
+        v.enrollment_failures.values().sum::<u64>().to_string(),
+    ];
+    for name in resources {
+        let r = v.resources.get(name);
+        row.push(num(r.and_then(|r| r.peak.utilization)));
+        row.push(num(r.and_then(|r| r.peak.mean_wait_s)));
+    }
+    row
+}
+
+/// The header of `sweep.csv`: the swept keys, then fixed columns, then two peak columns
+/// per resource in `resources`.
+pub fn sweep_csv_header(plan: &SweepPlan, resources: &[String]) -> Vec<String> {
     let mut h: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
     h.extend(["variant", "replications", "users"].map(String::from));
     h.extend(Outcome::ALL.iter().map(|o| o.as_str().to_string()));
@@ -182,6 +233,20 @@ pub fn sweep_csv_header(plan: &SweepPlan) -> Vec<String> {
         h.push(format!("ttu_{st}_s"));
         h.push(format!("ttu_{st}_ci_lo_s"));
         h.push(format!("ttu_{st}_ci_hi_s"));
+    }
+    h.extend(
+        [
+            "bottleneck",
+            "bottleneck_share",
+            "capacity_wait_per_request_s",
+            "enrollment_requests",
+            "enrollment_failures",
+        ]
+        .map(String::from),
+    );
+    for r in resources {
+        h.push(format!("{r}_peak_utilization"));
+        h.push(format!("{r}_peak_mean_wait_s"));
     }
     h
 }
@@ -257,6 +322,9 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
         }
     }
     out.push_str(&text_columns(&table_headers(plan), &rows, n_axes + 1));
+    for n in &summary.notes {
+        let _ = writeln!(out, "{n}");
+    }
     out
 }
 
@@ -388,6 +456,9 @@ pub fn sweep_report(
     for f in findings(plan, points, summary.horizon_s) {
         let _ = writeln!(md, "- {f}");
     }
+    for n in &summary.notes {
+        let _ = writeln!(md, "- **{}", n.replacen("note:", "Note:**", 1));
+    }
     let _ = writeln!(md, "\n## Time to usable at each point\n");
     let _ = writeln!(
         md,
@@ -416,6 +487,12 @@ pub fn sweep_report(
         })
         .collect();
     md.push_str(&markdown(&table_headers(plan), &rows));
+    let _ = writeln!(md, "\n## Peak load and bottleneck at each point\n");
+    let _ = writeln!(
+        md,
+        "Each resource's busiest `report.peak_window` (utilisation and the mean wait of the requests whose wait ended in it; AD FS: the busiest server), the bottleneck with the share of the capacity-caused waiting it explains, and the enrollment attempts that failed (timeouts, outages, an unpatched server refusing a key not yet in AD). `sweep.csv` has the peak figures of every resource.\n"
+    );
+    md.push_str(&peak_table(plan, points));
     let _ = writeln!(md, "\n## Charts\n");
     let _ = writeln!(
         md,
@@ -425,6 +502,67 @@ pub fn sweep_report(
         let _ = writeln!(md, "### {title}\n\n![{title}](charts/{stem}.svg)\n");
     }
     md
+}
+
+/// Per point × variant: the bottleneck, the busiest AD FS server's and the CA's peak
+/// utilisation and wait, failed enrollment attempts.
+fn peak_table(plan: &SweepPlan, points: &[PointSummary]) -> String {
+    let mut headers: Vec<String> = plan.axes.iter().map(|a| a.key.clone()).collect();
+    headers.extend(
+        [
+            "variant",
+            "bottleneck",
+            "AD FS peak util.",
+            "AD FS peak wait",
+            "CA peak util.",
+            "CA peak wait",
+            "failed / requests",
+        ]
+        .map(String::from),
+    );
+    let util = |x: Option<f64>| {
+        x.map(|u| format!("{:.1} %", 100.0 * u))
+            .unwrap_or_else(|| "—".into())
+    };
+    let wait = |x: Option<f64>| x.map(short_duration).unwrap_or_else(|| "—".into());
+    let rows: Vec<Vec<String>> = points
+        .iter()
+        .flat_map(|p| {
+            p.variants.iter().map(move |v| {
+                let adfs = v
+                    .resources
+                    .iter()
+                    .filter(|(n, _)| n.starts_with("adfs"))
+                    .map(|(_, r)| r)
+                    .max_by(|a, b| {
+                        let u = |r: &&super::summary::ResourceSummary| {
+                            r.peak.utilization.unwrap_or(0.0)
+                        };
+                        u(a).total_cmp(&u(b))
+                    });
+                let ca = v.resources.get("ca");
+                let mut row = value_cells(plan, p);
+                row.push(v.name.clone());
+                row.push(
+                    v.bottleneck
+                        .as_ref()
+                        .map(|b| format!("{} ({:.0} %)", b.resource, 100.0 * b.share))
+                        .unwrap_or_else(|| "none".into()),
+                );
+                row.push(util(adfs.and_then(|r| r.peak.utilization)));
+                row.push(wait(adfs.and_then(|r| r.peak.mean_wait_s)));
+                row.push(util(ca.and_then(|r| r.peak.utilization)));
+                row.push(wait(ca.and_then(|r| r.peak.mean_wait_s)));
+                row.push(format!(
+                    "{} / {}",
+                    v.enrollment_failures.values().sum::<u64>(),
+                    v.enrollment_requests
+                ));
+                row
+            })
+        })
+        .collect();
+    markdown(&headers, &rows)
 }
 
 /// What a sweep wrote.

@@ -306,6 +306,7 @@ mod tests {
                 sync_cycles: 0,
                 hit_horizon: false,
                 events: 0,
+                ..VariantSummary::default()
             }],
         }
     }

@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 20] = [
+pub const HEADER: [&str; 22] = [
     "variant",
     "replication",
     "user",
@@ -17,6 +17,8 @@ pub const HEADER: [&str; 20] = [
     "device_ready_at_start",
     "signins",
     "enroll_attempts",
+    "registration_failures",
+    "enrollment_failures",
     "signin_s",
     "launched_s",
     "mfa_done_s",
@@ -56,6 +58,8 @@ pub fn users_csv(result: &ScenarioResult) -> anyhow::Result<Vec<u8>> {
                     },
                     &u.signins.to_string(),
                     &u.enroll_attempts.to_string(),
+                    &u.registration_failures.to_string(),
+                    &u.enrollment_failures.to_string(),
                     &secs(m.signin),
                     &secs(m.launched),
                     &secs(m.mfa_done),

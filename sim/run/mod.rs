@@ -1,9 +1,10 @@
-//! Running a scenario: every variant × replication (the [`unit`]s of work), on a rayon
-//! pool, with results assembled in a fixed order so the outputs do not depend on the
-//! number of threads; a [`shard`] runs a deterministic share of the units of a run or a
-//! sweep on one machine of many.
+//! Running a scenario: every variant × replication (the [`unit`]s of work, each with a
+//! shadow run per fault window, [`shadow`]), on a rayon pool, with results assembled in a
+//! fixed order so the outputs do not depend on the number of threads; a [`shard`] runs a
+//! deterministic share of the units of a run or a sweep on one machine of many.
 
 pub mod pki_backend;
+pub mod shadow;
 pub mod shard;
 pub mod sweep;
 pub mod unit;
@@ -29,6 +30,9 @@ pub struct VariantResult {
     pub name: String,
     /// One output per replication, in replication order.
     pub replications: Vec<RunOutput>,
+    /// What each of the variant's fault windows did, in the spec's order (measured
+    /// against shadow runs without it).
+    pub faults: Vec<shadow::FaultOutcome>,
 }
 
 /// Everything a scenario run produced.

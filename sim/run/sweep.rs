@@ -9,6 +9,7 @@ use super::{run_point, with_threads, Progress, RunOptions, ScenarioResult, Stage
 use crate::model::TraceFilter;
 use crate::scenario::keypath::{KeyPath, Seg};
 use crate::scenario::overrides::parse_value;
+use crate::scenario::schema::Patched;
 use crate::scenario::{Override, Scenario, ScenarioError, SweepParam};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,6 +65,54 @@ impl SweepPlan {
             .map(|(a, &i)| format!("{}={}", a.key, a.labels[i]))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Points where a variant that the file left fully patched with a number
+    /// (`adfs.patched = N` with `N = adfs.servers`) is only partly patched because the
+    /// point raised `adfs.servers`: (point index, variant name, patched, servers). Empty
+    /// when `adfs.patched` itself is swept (the points then say what they mean).
+    pub fn partly_patched(&self, base: &Scenario) -> Vec<(usize, String, u32, u32)> {
+        if self.axes.iter().any(|a| a.key == "adfs.patched") {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (pi, p) in self.points.iter().enumerate() {
+            for (b, v) in base.variants.iter().zip(&p.scenario.variants) {
+                let (was, now) = (&b.spec.adfs, &v.spec.adfs);
+                if let Patched::Count(n) = was.patched {
+                    if n > 0 && n == was.servers && now.patched_servers() < now.servers {
+                        out.push((pi, v.name.clone(), now.patched_servers(), now.servers));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// One sentence per variant listing the points of [`SweepPlan::partly_patched`].
+    pub fn partly_patched_notes(&self, base: &Scenario) -> Vec<String> {
+        let found = self.partly_patched(base);
+        let mut names: Vec<&str> = found.iter().map(|(_, n, _, _)| n.as_str()).collect();
+        names.dedup();
+        names
+            .iter()
+            .map(|name| {
+                let at: Vec<String> = found
+                    .iter()
+                    .filter(|(_, n, _, _)| n == name)
+                    .map(|(pi, _, patched, servers)| {
+                        format!(
+                            "{} ({patched} of {servers} patched)",
+                            self.describe(&self.points[*pi].index)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "note: variant {name} sets adfs.patched to a number equal to its servers (a fully patched farm), so at {} the farm is only partly patched; write adfs.patched = \"all\" to keep every server patched",
+                    at.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// Simulations in all: points × variants × replications.
@@ -370,6 +419,42 @@ mod tests {
             e.contains("sweep point adfs.servers=1, adfs.patched=2") && e.contains("adfs.patched"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_numbered_full_patch_left_behind_by_more_servers_is_noted() {
+        // post-kb says 2 of 2; sweeping servers to 3 leaves 2 of 3.
+        let s = scenario("");
+        let plan = plan_sweep(&s, &["adfs.servers=2,3".into()]).unwrap();
+        let found = plan.partly_patched(&s);
+        assert_eq!(found, vec![(1, "post-kb".to_string(), 2, 3)]);
+        let notes = plan.partly_patched_notes(&s);
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("adfs.servers=3 (2 of 3 patched)") && notes[0].contains("\"all\""),
+            "{}",
+            notes[0]
+        );
+        // "all" follows the farm: nothing to say.
+        let all = Scenario::load_str(
+            "users = 50\npki.mode = \"off\"\n[variants.post-kb]\nadfs.patched = \"all\"\n",
+            "t.toml",
+            "t",
+            &[],
+        )
+        .unwrap();
+        let plan = plan_sweep(&all, &["adfs.servers=2,3,4".into()]).unwrap();
+        assert!(plan.partly_patched(&all).is_empty());
+        assert_eq!(
+            plan.points[2].scenario.variants[0]
+                .spec
+                .adfs
+                .patched_servers(),
+            4
+        );
+        // Sweeping adfs.patched itself says what each point means.
+        let plan = plan_sweep(&s, &["adfs.servers=3".into(), "adfs.patched=1,2".into()]);
+        assert!(plan.unwrap().partly_patched(&s).is_empty());
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! assembly, the same reducers and the same writers, so their outputs are the same bytes.
 
 use super::pki_backend::{self, Backend};
+use super::shadow;
 use super::{with_threads, Progress, RunOptions, ScenarioResult, Stage, VariantResult};
-use crate::model::{Model, RunOutput};
+use crate::engine::SimTime;
+use crate::model::{Model, RunOutput, TraceFilter};
 use crate::scenario::schema::PkiMode;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -40,15 +42,25 @@ impl std::fmt::Display for UnitId {
 
 /// What one unit produced: what a shard result stores per unit and `merge` reads back.
 ///
-/// Further simulations of the same variant × replication (e.g. re-runs without a fault
-/// window, to measure the delay it caused) belong here as more fields: they travel in
-/// shard results because this type is serde, and [`assemble`] hands them on.
+/// Besides the simulation itself, a unit holds its shadow runs: the same variant ×
+/// replication without each of its fault windows, reduced to what the fault report needs
+/// (every user's usable time), so a shard carries everything its units' reports need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitOutput {
     /// Which unit.
     pub id: UnitId,
     /// The simulation's output.
     pub run: RunOutput,
+    /// Per fault window of the variant, in the spec's order: each user's usable time in
+    /// the shadow run without that window.
+    #[serde(default)]
+    pub shadows: Vec<Vec<Option<SimTime>>>,
+}
+
+/// Simulations a unit of `scenario`'s variant `variant` runs: itself and one shadow per
+/// fault window.
+pub fn simulations_of(scenario: &Scenario, variant: u32) -> usize {
+    1 + scenario.variants[variant as usize].spec.faults.len()
 }
 
 /// The units of `scenario` as sweep point `point`, in assembly order: variant by variant,
@@ -76,8 +88,6 @@ pub fn run_units<T: Send>(
     progress: Progress<'_>,
     each: &(dyn Fn(UnitOutput) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
-    let total = ids.len();
-    let done = AtomicUsize::new(0);
     if let Some(bad) = ids
         .iter()
         .find(|u| u.variant as usize >= scenario.variants.len())
@@ -87,6 +97,21 @@ pub fn run_units<T: Send>(
             scenario.variants.len()
         );
     }
+    let total: usize = ids
+        .iter()
+        .map(|u| simulations_of(scenario, u.variant))
+        .sum();
+    let done = AtomicUsize::new(0);
+    // The shadows of each variant's fault windows, built once.
+    let shadow_specs: Vec<Vec<crate::scenario::Spec>> = scenario
+        .variants
+        .iter()
+        .map(|v| {
+            (0..v.spec.faults.len())
+                .map(|i| shadow::without_window(&v.spec, i))
+                .collect()
+        })
+        .collect();
     let work = || -> anyhow::Result<Vec<T>> {
         let cache = opts.materials.clone().unwrap_or_default();
         let backends: Vec<Option<Backend>> = scenario
@@ -109,14 +134,46 @@ pub fn run_units<T: Send>(
                 let backend = backends[id.variant as usize]
                     .as_ref()
                     .ok_or_else(|| anyhow::anyhow!("unit {id}: no PKI backend"))?;
-                let mut pki = backend.port(spec.users);
-                let run = Model::new(spec, id.replication, pki.as_mut(), &opts.trace).run();
-                progress(
-                    Stage::Simulations,
-                    done.fetch_add(1, Ordering::Relaxed) + 1,
-                    total,
+                let tick = || {
+                    progress(
+                        Stage::Simulations,
+                        done.fetch_add(1, Ordering::Relaxed) + 1,
+                        total,
+                    )
+                };
+                // The run and its shadows are independent simulations: they run in
+                // parallel too, and come back in window order.
+                let windows = &shadow_specs[id.variant as usize];
+                let (run, shadows) = rayon::join(
+                    || {
+                        let mut pki = backend.port(spec.users);
+                        let run = Model::new(spec, id.replication, pki.as_mut(), &opts.trace).run();
+                        tick();
+                        run
+                    },
+                    || {
+                        windows
+                            .par_iter()
+                            .map(|shadow_spec| {
+                                let mut pki = backend.port(shadow_spec.users);
+                                let run = Model::new(
+                                    shadow_spec,
+                                    id.replication,
+                                    pki.as_mut(),
+                                    &TraceFilter::Off,
+                                )
+                                .run();
+                                tick();
+                                shadow::usable_times(&run)
+                            })
+                            .collect::<Vec<_>>()
+                    },
                 );
-                each(UnitOutput { id: *id, run })
+                each(UnitOutput {
+                    id: *id,
+                    run,
+                    shadows,
+                })
             })
             .collect()
     };
@@ -153,15 +210,37 @@ pub fn assemble(scenario: &Scenario, mut units: Vec<UnitOutput>) -> anyhow::Resu
         .variants
         .iter()
         .any(|v| v.spec.pki.mode == PkiMode::Real);
-    let mut runs = units.into_iter().map(|u| u.run);
+    let mut units = units.into_iter();
     let variants = scenario
         .variants
         .iter()
-        .map(|v| VariantResult {
-            name: v.name.clone(),
-            replications: runs.by_ref().take(reps as usize).collect(),
+        .map(|v| {
+            let windows = v.spec.faults.len();
+            let mut runs = Vec::with_capacity(reps as usize);
+            let mut shadows: Vec<Vec<Vec<Option<SimTime>>>> = vec![Vec::new(); windows];
+            for u in units.by_ref().take(reps as usize) {
+                if u.shadows.len() != windows {
+                    anyhow::bail!(
+                        "unit {}: {} shadow runs where the variant has {windows} fault windows",
+                        u.id,
+                        u.shadows.len()
+                    );
+                }
+                for (i, times) in u.shadows.into_iter().enumerate() {
+                    shadows[i].push(times);
+                }
+                runs.push(u.run);
+            }
+            let faults = (0..windows)
+                .map(|i| shadow::fault_outcome(&v.spec, i, &runs, &shadows[i]))
+                .collect();
+            Ok(VariantResult {
+                name: v.name.clone(),
+                replications: runs,
+                faults,
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     Ok(ScenarioResult {
         scenario: scenario.name().to_string(),
         seed: base.seed,

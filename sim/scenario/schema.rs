@@ -394,6 +394,11 @@ pub struct Enrollment {
     pub periodic: Duration,
     /// Installing the certificate and telling the user the PIN is ready. Estimate.
     pub client_install: DistSpec,
+    /// How long the client waits for the answer to one enrollment request (request sent
+    /// → certificate or error back from AD FS) before that attempt fails and the retry
+    /// schedule takes over. Estimate (WinHTTP's default receive timeout is 30 s; nothing
+    /// published for the enrollment client).
+    pub request_timeout: Duration,
 }
 
 impl Default for Enrollment {
@@ -406,6 +411,7 @@ impl Default for Enrollment {
             after_signin: Duration(30 * MINUTE),
             periodic: Duration(8 * HOUR),
             client_install: DistSpec::lognormal(SECOND, 3 * SECOND),
+            request_timeout: Duration(60 * SECOND),
         }
     }
 }
@@ -422,15 +428,80 @@ pub enum Balancing {
     LeastBusy,
 }
 
+/// Which AD FS servers have KB4088889: `"all"`, `"none"`, or a number of servers
+/// (servers `1..=N` are patched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patched {
+    /// Every server, however many there are (a sweep of `adfs.servers` stays patched).
+    All,
+    /// No server.
+    None,
+    /// Servers `1..=N`.
+    Count(u32),
+}
+
+impl Patched {
+    /// Patched servers in a farm of `servers`.
+    pub fn count(self, servers: u32) -> u32 {
+        match self {
+            Patched::All => servers,
+            Patched::None => 0,
+            Patched::Count(n) => n,
+        }
+    }
+}
+
+impl std::fmt::Display for Patched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Patched::All => f.write_str("\"all\""),
+            Patched::None => f.write_str("\"none\""),
+            Patched::Count(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Patched {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Patched;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"all\", \"none\" or a number of servers (0 or more)")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Patched, E> {
+                u32::try_from(v).map(Patched::Count).map_err(|_| {
+                    E::custom(format!(
+                        "{v} is not allowed; allowed: \"all\", \"none\" or a number of servers (0 to adfs.servers)"
+                    ))
+                })
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Patched, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Patched, E> {
+                match v {
+                    "all" => Ok(Patched::All),
+                    "none" => Ok(Patched::None),
+                    other => Err(E::custom(format!(
+                        "`{other}` is not allowed; allowed: \"all\", \"none\" or a number of servers (0 to adfs.servers)"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The AD FS farm and its registration authority (DOMAIN §1 step 9, §6).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Adfs {
     /// Federation servers. DOMAIN §6 (M: 1k–15k users → 2).
     pub servers: u32,
-    /// Servers with KB4088889 (servers 1..=patched are patched). DOMAIN §1 step 9 (H: the
-    /// KB is installed per server).
-    pub patched: u32,
+    /// Servers with KB4088889: `"all"`, `"none"` or a number (servers `1..=N`).
+    /// DOMAIN §1 step 9 (H: the KB is installed per server).
+    pub patched: Patched,
     /// Concurrent requests per server. Estimate.
     pub workers: u32,
     /// Load-balancer policy.
@@ -443,18 +514,29 @@ pub struct Adfs {
     /// Registration-authority processing besides the crypto itself. DOMAIN §6 (estimate
     /// ≈ 0.3 s).
     pub ra_service: DistSpec,
+    /// How long the RA waits for the CA (its call queued and served there) before it
+    /// gives up, frees its worker and answers the client with an error. Estimate.
+    pub ca_timeout: Duration,
+}
+
+impl Adfs {
+    /// Patched servers in this farm.
+    pub fn patched_servers(&self) -> u32 {
+        self.patched.count(self.servers)
+    }
 }
 
 impl Default for Adfs {
     fn default() -> Self {
         Adfs {
             servers: 2,
-            patched: 0,
+            patched: Patched::None,
             workers: 16,
             balancing: Balancing::RoundRobin,
             service: DistSpec::lognormal(80 * MS, 300 * MS),
             ad_key_lookup: DistSpec::lognormal(20 * MS, 80 * MS),
             ra_service: DistSpec::lognormal(300 * MS, 900 * MS),
+            ca_timeout: Duration(30 * SECOND),
         }
     }
 }
@@ -580,6 +662,19 @@ pub enum FaultKind {
     AadConnectStopped,
 }
 
+impl FaultKind {
+    /// The name as written in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::DrsDown => "drs_down",
+            FaultKind::DrsSlow => "drs_slow",
+            FaultKind::AdfsServerDown => "adfs_server_down",
+            FaultKind::CaDown => "ca_down",
+            FaultKind::AadConnectStopped => "aad_connect_stopped",
+        }
+    }
+}
+
 /// A scheduled fault window.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -615,12 +710,16 @@ pub struct Attacks {
 pub struct Report {
     /// Bucket width of the time series (resources, users waiting).
     pub series_bucket: Duration,
+    /// Length of the busiest window reported for every resource (`peak`): a multiple of
+    /// `series_bucket`, the windows sliding on its grid.
+    pub peak_window: Duration,
 }
 
 impl Default for Report {
     fn default() -> Self {
         Report {
             series_bucket: Duration(5 * MINUTE),
+            peak_window: Duration(HOUR),
         }
     }
 }

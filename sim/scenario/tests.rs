@@ -1,3 +1,4 @@
+use super::schema::{FaultKind, Patched};
 use super::*;
 
 fn load(text: &str, sets: &[&str]) -> Result<Scenario, ScenarioError> {
@@ -24,8 +25,8 @@ fn embedded_default_loads_with_pre_and_post_kb() {
 fn variants_keep_file_order_and_override_the_base() {
     let s = load(TWO, &[]).unwrap();
     assert_eq!(s.variants[0].name, "pre-kb");
-    assert_eq!(s.variants[0].spec.adfs.patched, 0);
-    assert_eq!(s.variants[1].spec.adfs.patched, 3);
+    assert_eq!(s.variants[0].spec.adfs.patched, Patched::Count(0));
+    assert_eq!(s.variants[1].spec.adfs.patched, Patched::Count(3));
     assert_eq!(s.variants[1].spec.adfs.servers, 3);
     assert_eq!(s.name(), "t");
 }
@@ -42,7 +43,7 @@ fn set_wins_over_variants_and_can_target_one() {
     )
     .unwrap();
     assert!(s.variants.iter().all(|v| v.spec.adfs.servers == 5));
-    assert_eq!(s.variants[0].spec.adfs.patched, 1);
+    assert_eq!(s.variants[0].spec.adfs.patched, Patched::Count(1));
     assert_eq!(
         s.variants[1].spec.aad_connect.interval.0,
         3 * crate::engine::time::HOUR
@@ -180,4 +181,86 @@ fn variants_cannot_mix_pki_modes() {
         e.contains("`variants.b.pki.mode`") && e.contains("same pki.mode"),
         "{e}"
     );
+}
+
+#[test]
+fn patched_takes_all_none_or_a_number() {
+    let s = load(
+        "users = 10\n[adfs]\nservers = 3\n[variants.a]\nadfs.patched = \"all\"\n[variants.b]\nadfs.patched = \"none\"\n[variants.c]\nadfs.patched = 2\n",
+        &[],
+    )
+    .unwrap();
+    let got: Vec<(Patched, u32)> = s
+        .variants
+        .iter()
+        .map(|v| (v.spec.adfs.patched, v.spec.adfs.patched_servers()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Patched::All, 3),
+            (Patched::None, 0),
+            (Patched::Count(2), 2)
+        ]
+    );
+    // "all" follows the farm when the servers change.
+    let s = load(
+        "users = 10\n[variants.a]\nadfs.patched = \"all\"\n",
+        &["adfs.servers=5"],
+    )
+    .unwrap();
+    assert_eq!(s.variants[0].spec.adfs.patched_servers(), 5);
+    let e = err("users = 10\n[adfs]\npatched = \"some\"\n", &[]);
+    assert!(
+        e.starts_with("t.toml:3:1: key `adfs.patched`") && e.contains("\"all\", \"none\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_variant_replaces_or_clears_the_fault_list() {
+    let s = load(
+        "users = 10\n[[faults]]\nkind = \"drs_down\"\nstart = \"08:00\"\nend = \"08:20\"\n\
+         [variants.keeps]\nadfs.patched = 0\n\
+         [variants.clears]\nfaults = []\n\
+         [variants.own]\n[[variants.own.faults]]\nkind = \"ca_down\"\nstart = \"09:00\"\nend = \"09:10\"\n",
+        &[],
+    )
+    .unwrap();
+    let kinds: Vec<Vec<FaultKind>> = s
+        .variants
+        .iter()
+        .map(|v| v.spec.faults.iter().map(|f| f.kind).collect())
+        .collect();
+    assert_eq!(
+        kinds,
+        [vec![FaultKind::DrsDown], vec![], vec![FaultKind::CaDown]]
+    );
+    // `--set faults=[]` clears them everywhere.
+    let s = load(
+        "users = 10\n[[faults]]\nkind = \"drs_down\"\nstart = \"08:00\"\nend = \"08:20\"\n",
+        &["faults=[]"],
+    )
+    .unwrap();
+    assert!(s.variants[0].spec.faults.is_empty());
+}
+
+#[test]
+fn peak_window_must_sit_on_the_bucket_grid_within_the_horizon() {
+    for (v, ok) in [
+        ("1h", true),
+        ("5m", true),
+        ("7m", false),
+        ("1m", false),
+        ("15d", false),
+    ] {
+        let r = load(
+            &format!("users = 10\n[report]\npeak_window = \"{v}\"\n"),
+            &[],
+        );
+        assert_eq!(r.is_ok(), ok, "{v}: {r:?}");
+        if let Err(e) = r {
+            assert_eq!(e.key.as_deref(), Some("report.peak_window"), "{v}");
+        }
+    }
 }

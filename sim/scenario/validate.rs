@@ -3,7 +3,7 @@
 
 use super::calendar::parse_epoch;
 use super::keypath::KeyPath;
-use super::schema::{FaultKind, Spec};
+use super::schema::{FaultKind, Patched, Spec};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
@@ -210,15 +210,19 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     let f = &spec.adfs;
     c.at_least("adfs.servers", f.servers as u64, 1);
     c.at_least("adfs.workers", f.workers as u64, 1);
-    if f.patched > f.servers {
-        c.fail(
-            "adfs.patched",
-            format!(
-                "{} patched servers but adfs.servers = {}; allowed: 0 to adfs.servers",
-                f.patched, f.servers
-            ),
-        );
+    if let Patched::Count(n) = f.patched {
+        if n > f.servers {
+            c.fail(
+                "adfs.patched",
+                format!(
+                    "{n} patched servers but adfs.servers = {}; allowed: 0 to adfs.servers, \"all\" or \"none\"",
+                    f.servers
+                ),
+            );
+        }
     }
+    c.positive("adfs.ca_timeout", f.ca_timeout.0);
+    c.positive("enrollment.request_timeout", e.request_timeout.0);
     c.at_least("ca.workers", spec.ca.workers as u64, 1);
 
     if let Err(msg) = parse_epoch(&spec.pki.epoch) {
@@ -279,8 +283,20 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
 
     c.prob("attacks.mismatched_key", spec.attacks.mismatched_key);
     c.prob("attacks.non_agent_signer", spec.attacks.non_agent_signer);
-    if spec.report.series_bucket.0 < SECOND {
+    let r = &spec.report;
+    if r.series_bucket.0 < SECOND {
         c.fail("report.series_bucket", "must be at least 1s".into());
+    } else if r.peak_window.0 < r.series_bucket.0
+        || r.peak_window.0 % r.series_bucket.0 != 0
+        || r.peak_window.0 > spec.horizon.0
+    {
+        c.fail(
+            "report.peak_window",
+            format!(
+                "{} is not allowed; allowed: a multiple of report.series_bucket ({}) from {} up to the horizon ({}) (the busiest window slides on the buckets' grid)",
+                r.peak_window, r.series_bucket, r.series_bucket, spec.horizon
+            ),
+        );
     }
     c.problems
 }
@@ -303,7 +319,7 @@ mod tests {
     fn reports_each_problem_with_its_key() {
         let mut s = Spec::default();
         s.mfa.p_fail = 1.5;
-        s.adfs.patched = 3;
+        s.adfs.patched = Patched::Count(3);
         s.aad_connect.interval = Duration(10 * MINUTE);
         s.signin.waves[0].share = 0.5;
         let keys: Vec<String> = validate(&s).iter().map(|(k, _)| k.to_string()).collect();

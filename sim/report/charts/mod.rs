@@ -2,6 +2,7 @@
 //! [`style`] for what they share (font, colours, axes, rendering).
 
 pub mod cdf;
+pub mod fault_shading;
 pub mod histogram;
 pub mod resources;
 pub mod stages;

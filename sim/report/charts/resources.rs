@@ -2,6 +2,7 @@
 //! resource (AD FS servers, CA, DRS, Azure AD Connect), queue on the left and utilisation
 //! on the right, one line per variant (bucket means; the thin line is the bucket maximum).
 
+use super::fault_shading::{fault_spans, shade, FaultSpan};
 use super::style::*;
 use super::waiting::first_day_window;
 use crate::run::ScenarioResult;
@@ -26,6 +27,8 @@ pub struct ResourcesChart {
     axis: ClockAxis,
     variants: Vec<String>,
     rows: Vec<Row>,
+    /// Fault windows, shaded behind the lines.
+    faults: Vec<FaultSpan>,
 }
 
 /// What a resource's queue and utilisation mean, for captions.
@@ -166,13 +169,16 @@ impl ResourcesChart {
         } else {
             String::new()
         };
+        let faults = fault_spans(result);
         ResourcesChart {
             subtitle: format!(
-                "The first 24 hours from the first sign-in (resources.csv has the whole run). Left: queue — thick line: mean over each {} bucket{reps}, thin line: the bucket's maximum. Right: utilisation, hourly mean.",
+                "The first 24 hours from the first sign-in (resources.csv has the whole run). Left: queue — thick line: mean over each {} bucket{reps}, thin line: the bucket's maximum. Right: utilisation, hourly mean.{}",
                 bucket
                     .map(crate::report::clock::short_duration)
-                    .unwrap_or_else(|| "time".into())
+                    .unwrap_or_else(|| "time".into()),
+                if faults.is_empty() { "" } else { " Shaded: fault windows." }
             ),
+            faults,
             axis: ClockAxis::new(window.0, window.1),
             variants: result.variants.iter().map(|v| v.name.clone()).collect(),
             rows,
@@ -231,6 +237,7 @@ impl ResourcesChart {
             .label_style(tick_font())
             .axis_desc_style(axis_font())
             .draw()?;
+        shade(&mut chart, &self.faults, ax.range(), ymax, legend)?;
         let n = series.len();
         for (i, s) in series.iter().enumerate() {
             let Some(s) = s else { continue };

@@ -3,6 +3,7 @@
 //! that marks each Azure AD Connect sync cycle (start to export end). Before KB4088889
 //! the curve drops in steps after sync cycles and retry times; after it, it stays near 0.
 
+use super::fault_shading::{fault_spans, shade, FaultSpan};
 use super::style::*;
 use crate::engine::time::to_secs;
 use crate::run::ScenarioResult;
@@ -30,6 +31,8 @@ pub struct WaitingChart {
     /// The whole window, when it is longer than the first day.
     whole: Option<(ClockAxis, Vec<f64>)>,
     lines: Vec<Line>,
+    /// Fault windows, shaded behind the curves.
+    faults: Vec<FaultSpan>,
 }
 
 /// The span worth showing: from shortly before the first sign-in to shortly after the
@@ -153,8 +156,15 @@ impl WaitingChart {
         } else {
             String::new()
         };
+        let faults = fault_spans(result);
+        let shaded = if faults.is_empty() {
+            ""
+        } else {
+            " Shaded: fault windows."
+        };
         WaitingChart {
-            subtitle: format!("Users whose key is registered with Azure AD but whose certificate is not installed yet: they cannot use the PIN on-prem.{reps} Under the first day: the Azure AD Connect sync cycles, from start to the end of the export to AD."),
+            subtitle: format!("Users whose key is registered with Azure AD but whose certificate is not installed yet: they cannot use the PIN on-prem.{reps} Under the first day: the Azure AD Connect sync cycles, from start to the end of the export to AD.{shaded}"),
+            faults,
             day_axis: ClockAxis::new(d0, d1),
             day_grid,
             whole: whole_grid.map(|g| (ClockAxis::new(t0, t1), g)),
@@ -211,6 +221,7 @@ impl WaitingChart {
             .label_style(tick_font())
             .axis_desc_style(axis_font())
             .draw()?;
+        shade(&mut chart, &self.faults, ax.range(), ymax, true)?;
         let n = self.lines.len();
         for (i, l) in self.lines.iter().enumerate() {
             let color = variant_color(i);

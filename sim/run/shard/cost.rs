@@ -26,7 +26,7 @@ const EVENTS_PER_SYNC_HOUR: f64 = 2.0;
 /// Share of the AD FS servers without KB4088889.
 fn unpatched_share(spec: &Spec) -> f64 {
     let servers = spec.adfs.servers.max(1) as f64;
-    let patched = (spec.adfs.patched as f64).min(servers);
+    let patched = (spec.adfs.patched_servers() as f64).min(servers);
     (servers - patched) / servers
 }
 
@@ -50,11 +50,15 @@ pub fn crypto_ns_per_user(spec: &Spec) -> f64 {
     (t.ra_check_sign.0 + t.ca_check_issue.0 + t.client_verify.0) as f64 * 1_000.0
 }
 
-/// Estimated CPU cost of one simulation (one replication of one variant) of `spec`, ns.
+/// Estimated CPU cost of one unit (one replication of one variant) of `spec`, ns: the
+/// simulation and its shadow runs, one per fault window, which cost about as much.
 pub fn unit_cost(spec: &Spec) -> u64 {
     let per_user = events_per_user(spec) * EVENT_NS + USER_NS + crypto_ns_per_user(spec);
+    let simulations = 1.0 + spec.faults.len() as f64;
     // Saturating float-to-int: a cost only orders and sums shards.
-    (spec.users as f64 * per_user).round().max(1.0) as u64
+    (simulations * spec.users as f64 * per_user)
+        .round()
+        .max(1.0) as u64
 }
 
 /// Deals units with costs `costs` (in plan order) to `count` shards and returns each
