@@ -3,7 +3,8 @@
 //! × workers behind a load balancer); the RA checks the key (in AD if synced, else by
 //! validating the key receipt against DRS), checks the request and signs it with its
 //! enrollment agent certificate; the CA (workers) checks the RA's signature and issues;
-//! the client verifies and installs the certificate. An unpatched server takes the same
+//! the client verifies and installs the certificate, and a domain controller validates a
+//! logon with it (`dc_logon`). An unpatched server takes the same
 //! path but refuses a key that is not in AD yet (see `enrollment_unpatched`).
 //!
 //! Every crypto check is a call to the PKI port: started when the simulated server starts
@@ -14,7 +15,7 @@
 
 use super::done::{Outcome, ResourceReport};
 use super::events::Event;
-use super::pki_port::{EnvelopeSigner, Refusal, RequestKey};
+use super::pki_port::{KeyEvidence, Refusal};
 use super::stream;
 use super::user::{first, InFlight};
 use super::Model;
@@ -141,13 +142,7 @@ impl Model<'_> {
     pub(super) fn enrollment_begin(&mut self, u: u32) {
         let now = self.now();
         let spec = self.spec;
-        let key = if self.users[u as usize].streams.attack.random::<f64>()
-            < spec.attacks.mismatched_key
-        {
-            RequestKey::Attacker
-        } else {
-            RequestKey::Own
-        };
+        let key = self.attack_request_key(u);
         let request = self.pki.client_request(u, key);
         let user = self.user(u);
         user.enrolling = true;
@@ -237,21 +232,22 @@ impl Model<'_> {
             return;
         }
         let spec = self.spec;
-        let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
-        // The RA starts on the request now: who signs the envelope is decided now (a
-        // draw on the user's own attack stream, the only one on it during the RA step).
-        let signer = if self.users[u as usize].streams.attack.random::<f64>()
-            < spec.attacks.non_agent_signer
-        {
-            EnvelopeSigner::NonAgent
+        // A key not yet in AD is vouched for by its DRS receipt, which the RA verifies.
+        let (evidence, receipt_t) = if self.user(u).key_in_ad {
+            (KeyEvidence::Directory, 0)
         } else {
-            EnvelopeSigner::EnrollmentAgent
+            (KeyEvidence::Receipt, spec.pki.timing.receipt_verify.0)
         };
+        let t =
+            self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0 + receipt_t;
+        // The RA starts on the request now: who signs the envelope and whom it names are
+        // decided now (draws on the user's own attack stream).
+        let call = self.attack_ra_call(u, evidence);
         let Some(InFlight::Sent(request)) = self.users[u as usize].request.take() else {
             unreachable!("a sent request travels with every enrollment reaching the RA");
         };
         let done_at = self.now() + t;
-        let answer = self.pki.start_ra(u, request, signer, done_at);
+        let answer = self.pki.start_ra(call, request, done_at);
         self.user(u).request = Some(InFlight::Ra(answer));
         self.q.schedule_in(t, Event::RaSigned { user: u, server });
     }
@@ -269,6 +265,7 @@ impl Model<'_> {
                 self.reject(u, reason);
             }
             Ok(envelope) => {
+                let envelope = self.attack_envelope(u, envelope);
                 self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
                     self.adfs_release(s);
@@ -286,15 +283,19 @@ impl Model<'_> {
     /// now, and the CA's work starts with them.
     fn ca_serve(&mut self, u: u32, server: u16) {
         let spec = self.spec;
-        let t = self.net_draw(u, &spec.ca.issue) + spec.pki.timing.ca_check_issue.0;
-        // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
-        // the order the CA starts on requests.
-        let serial = (self.ca.serials.random::<u64>() >> 1).max(1);
+        let timing = &spec.pki.timing;
+        let t = self.net_draw(u, &spec.ca.issue) + timing.ca_check_issue.0 + timing.crl_check.0;
         let Some(InFlight::Queued(envelope)) = self.users[u as usize].request.take() else {
             unreachable!("an envelope waits for every request the CA starts on");
         };
+        self.attack_tap(u, &envelope);
         let done_at = self.now() + t;
-        let answer = self.pki.start_ca(u, envelope, serial, done_at);
+        // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
+        // the order the CA starts on requests (again on the rare repeat: the CA never
+        // issues one twice).
+        let serials = &mut self.ca.serials;
+        let mut draw = || (serials.random::<u64>() >> 1).max(1);
+        let answer = self.pki.start_ca(envelope, &mut draw, done_at);
         self.user(u).request = Some(InFlight::Ca(answer));
         self.q.schedule_in(t, Event::CaDone { user: u, server });
     }
@@ -317,8 +318,20 @@ impl Model<'_> {
             unreachable!("the CA works on every request it finishes");
         };
         match answer.join() {
+            // The CA refused the RA's own envelope because of the RA's state (its agent
+            // certificate revoked, until AD FS enrolls a new one; or the envelope aged in
+            // the CA's queue): AD FS answers the client with a server error and the
+            // client retries. The same refusals of an attacker's envelope are counted.
+            Err(reason @ (Refusal::AgentRevoked | Refusal::EnvelopeStale))
+                if self.users[u as usize].attack.is_none() =>
+            {
+                self.enrollment_failed_with(u, || {
+                    format!("the CA refused the RA's envelope ({reason})")
+                });
+            }
             Err(reason) => self.reject(u, reason),
             Ok(issued) => {
+                self.attack_honoured(u);
                 let serial = issued.serial;
                 first(&mut self.user(u).milestones.cert_issued, now);
                 self.trace.log(now, u, "certificate_issued", None, || {
@@ -342,18 +355,18 @@ impl Model<'_> {
         };
         match answer.join() {
             Err(reason) => self.reject(u, reason),
-            Ok(()) => {
-                self.trace.log(now, u, "usable", None, || {
-                    "Certificate installed in the user's store: the PIN can be used on-prem".into()
+            Ok(issued) => {
+                self.trace.log(now, u, "installed", None, || {
+                    "Certificate installed in the user's store: the PIN is ready".into()
                 });
-                self.finish(u, Outcome::Usable);
                 self.end_ui(u);
+                self.dc_logon_begin(u, issued);
             }
         }
     }
 
     /// A security check refused the request: the flow ends `rejected`.
-    fn reject(&mut self, u: u32, reason: Refusal) {
+    pub(super) fn reject(&mut self, u: u32, reason: Refusal) {
         let now = self.now();
         self.trace.log(now, u, "rejected", None, || {
             format!("Enrollment refused by a security check: {reason}")

@@ -25,7 +25,7 @@ impl Model<'_> {
         self.enrollment_failed_with(u, || why.to_string());
     }
 
-    fn enrollment_failed_with(&mut self, u: u32, why: impl FnOnce() -> String) {
+    pub(super) fn enrollment_failed_with(&mut self, u: u32, why: impl FnOnce() -> String) {
         let now = self.now();
         let user = self.user(u);
         user.enrolling = false;

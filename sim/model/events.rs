@@ -47,6 +47,8 @@ pub enum Event {
     CaDone { user: u32, server: u16 },
     /// The client finished verifying and installing the certificate.
     Installed(u32),
+    /// A domain controller finished validating the first logon with the certificate.
+    DcValidated(u32),
     /// A deferred enrollment attempt is due.
     Retry {
         user: u32,

@@ -142,7 +142,7 @@ impl Model<'_> {
         let user = self.user(u);
         first(&mut user.milestones.key_registered, now);
         user.awaiting_cert = true;
-        self.pki.register_key(u);
+        self.pki.register_key(u, now);
         self.sync_enqueue(SyncObject::Key(u));
         self.trace.log(now, u, "key_registered", Some(300), || {
             "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()

@@ -3,12 +3,16 @@
 //! One file per step of DESIGN §1's table: [`signin`], [`prerequisites`], [`pin_page`],
 //! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`],
 //! [`enrollment_unpatched`] (deferred enrollment and its retry schedule),
-//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA)
-//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows.
+//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA),
+//! [`dc_logon`] (a domain controller validating the first logon with the certificate)
+//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows;
+//! [`attacks`] decides what an attacker sends in place of a user's enrollment.
 //! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
 //! It knows nothing of files or threads.
 
 pub mod aad_connect;
+pub mod attacks;
+pub mod dc_logon;
 pub mod done;
 pub mod enrollment_patched;
 pub mod enrollment_unpatched;
@@ -64,6 +68,7 @@ pub struct Model<'a> {
     drs: key_registration::DrsState,
     sync: aad_connect::SyncState,
     pki: &'a mut dyn PkiPort,
+    attacker: attacks::Attacker,
     trace: trace::Trace,
     /// Users without an outcome yet: the run ends when none is left.
     unfinished: u32,
@@ -90,6 +95,7 @@ impl<'a> Model<'a> {
             drs: key_registration::DrsState::new(bucket),
             sync: aad_connect::SyncState::new(&streams, bucket),
             pki,
+            attacker: attacks::Attacker::new(spec),
             trace: trace::Trace::new(trace, n),
             unfinished: n,
         };
@@ -134,6 +140,7 @@ impl<'a> Model<'a> {
             Event::RaSigned { user, server } => self.on_ra_signed(user, server),
             Event::CaDone { user, server } => self.on_ca_done(user, server),
             Event::Installed(u) => self.on_installed(u),
+            Event::DcValidated(u) => self.on_dc_validated(u),
             Event::Retry {
                 user,
                 generation,

@@ -1,8 +1,11 @@
 //! One simulated person with one device: what was drawn for them at the start, and where
 //! they are in the flow.
 
+use super::attacks::AttackKind;
 use super::done::{KeySource, Milestones, Outcome};
-use super::pki_port::{CaAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request};
+use super::pki_port::{
+    CaAnswer, DcAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request,
+};
 use crate::engine::{SimRng, SimTime};
 
 /// The device's join state for certificate trust (DOMAIN §3).
@@ -60,6 +63,8 @@ pub enum InFlight {
     Ca(Pending<CaAnswer>),
     /// The client verifies the certificate.
     Installing(Pending<InstallAnswer>),
+    /// A domain controller validates the first logon with it.
+    Dc(Pending<DcAnswer>),
 }
 
 /// Where a user is and what happened to them.
@@ -98,6 +103,9 @@ pub struct User {
     pub key_in_ad: bool,
     /// The enrollment in flight: what its next step needs.
     pub request: Option<InFlight>,
+    /// What an attacker put in place of the enrollment in flight, if anything: decides
+    /// whether a CA refusal rejects the user or is the RA's own failure.
+    pub attack: Option<AttackKind>,
     /// Final outcome once reached.
     pub outcome: Option<Outcome>,
     /// The refusal for `rejected`.
@@ -136,6 +144,7 @@ impl User {
             retry_generation: 0,
             key_in_ad: false,
             request: None,
+            attack: None,
             outcome: None,
             rejected_by: None,
             milestones: Milestones::default(),

@@ -2,12 +2,16 @@
 //! problem names its key and what is allowed.
 
 use super::calendar::parse_epoch;
+use super::duration::Duration;
 use super::keypath::KeyPath;
 use super::schema::{FaultKind, Spec};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
 pub type Problem = (KeyPath, String);
+
+/// `agent_revoked` faults a variant may have: one per spare agent key in the pool.
+const MAX_AGENT_REVOCATIONS: usize = crate::pki::material::InfraKeys::NEXT_AGENTS;
 
 struct Checker {
     problems: Vec<Problem>,
@@ -226,9 +230,35 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
 
+    if spec.ca.envelope_max_age.0 < SECOND {
+        c.fail(
+            "ca.envelope_max_age",
+            "must be at least 1s (signingTime has one-second resolution)".into(),
+        );
+    }
+    if spec.pki.crl_validity.0 < SECOND {
+        c.fail("pki.crl_validity", "must be at least 1s".into());
+    }
+    c.positive("pki.agent_reenroll", spec.pki.agent_reenroll.0);
+    let mut revocations: Vec<(usize, u64)> = Vec::new();
     for (i, fault) in spec.faults.iter().enumerate() {
         let k = |f: &str| format!("faults[{i}].{f}");
-        if fault.end <= fault.start {
+        if fault.kind == FaultKind::AgentRevoked {
+            if fault.end.0 != 0 {
+                c.fail(
+                    &k("end"),
+                    "an agent_revoked fault is an instant: leave `end` out (AD FS holds a new agent certificate pki.agent_reenroll after `start`)".into(),
+                );
+            }
+            revocations.push((i, fault.start.0));
+            continue;
+        }
+        if fault.end.0 == 0 {
+            c.fail(
+                &k("end"),
+                "a fault window needs `end` (after `start`)".into(),
+            );
+        } else if fault.end <= fault.start {
             c.fail(
                 &k("end"),
                 format!(
@@ -277,8 +307,36 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         }
     }
 
+    revocations.sort_by_key(|&(_, start)| start);
+    if revocations.len() > MAX_AGENT_REVOCATIONS {
+        let (i, _) = revocations[MAX_AGENT_REVOCATIONS];
+        c.fail(
+            &format!("faults[{i}].kind"),
+            format!(
+                "{} agent_revoked faults; allowed: at most {MAX_AGENT_REVOCATIONS} per variant (the key pool holds that many spare agent keys)",
+                revocations.len()
+            ),
+        );
+    }
+    for pair in revocations.windows(2) {
+        let ((_, a), (j, b)) = (pair[0], pair[1]);
+        if b < a.saturating_add(spec.pki.agent_reenroll.0) {
+            c.fail(
+                &format!("faults[{j}].start"),
+                format!(
+                    "this agent_revoked fault starts before AD FS has re-enrolled after the previous one (at {}); allowed: at or after {}",
+                    Duration(a),
+                    Duration(a.saturating_add(spec.pki.agent_reenroll.0))
+                ),
+            );
+        }
+    }
+
     c.prob("attacks.mismatched_key", spec.attacks.mismatched_key);
     c.prob("attacks.non_agent_signer", spec.attacks.non_agent_signer);
+    c.prob("attacks.other_identity", spec.attacks.other_identity);
+    c.prob("attacks.replayed_envelope", spec.attacks.replayed_envelope);
+    c.prob("attacks.revoked_agent", spec.attacks.revoked_agent);
     if spec.report.series_bucket.0 < SECOND {
         c.fail("report.series_bucket", "must be at least 1s".into());
     }
