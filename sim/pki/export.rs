@@ -5,6 +5,8 @@
 //! - `ca.pem`: the CA certificate;
 //! - `ra.pem`: the AD FS enrollment-agent certificate;
 //! - `crl.pem`: the CA's CRL, current at the issuance instant;
+//! - `ca-and-crl.pem`: both in one file, for tools that take CRLs only with the trusted
+//!   certificates (`openssl cms -verify -crl_check -CAfile`);
 //! - `user{i}/request.csr.pem`: user `i`'s PKCS#10 request;
 //! - `user{i}/key-receipt.der`: the DRS key receipt the RA verified;
 //! - `user{i}/request.p7b`: the RA's CMS SignedData around the request (DER);
@@ -94,7 +96,12 @@ pub fn export_material(
     let crl_pem = out_dir.join("crl.pem");
     write(&ca_pem, material.ca_cert_pem().as_bytes())?;
     write(&ra_pem, material.agent_cert_pem().as_bytes())?;
-    write(&crl_pem, pem("X509 CRL", crl)?.as_bytes())?;
+    let crl_text = pem("X509 CRL", crl)?;
+    write(&crl_pem, crl_text.as_bytes())?;
+    write(
+        &out_dir.join("ca-and-crl.pem"),
+        (material.ca_cert_pem() + &crl_text).as_bytes(),
+    )?;
 
     let total = material.users();
     let done = AtomicUsize::new(0);

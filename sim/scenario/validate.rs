@@ -379,4 +379,46 @@ mod tests {
             .iter()
             .any(|(k, _)| k.to_string() == "aad_connect.interval"));
     }
+
+    #[test]
+    fn agent_revocations_are_instants_few_and_apart() {
+        use crate::scenario::schema::Fault;
+        let fault = |kind, start: u64, end: u64| Fault {
+            kind,
+            start: Duration(start * MINUTE),
+            end: Duration(end * MINUTE),
+            factor: None,
+            server: None,
+        };
+        let keys =
+            |s: &Spec| -> Vec<String> { validate(s).iter().map(|(k, _)| k.to_string()).collect() };
+        let mut s = Spec::default();
+        s.faults = vec![
+            fault(FaultKind::AgentRevoked, 60, 0),
+            fault(FaultKind::CaDown, 60, 0),
+        ];
+        assert_eq!(keys(&s), ["faults[1].end"]);
+        s.faults[0].end = Duration(90 * MINUTE);
+        s.faults.pop();
+        assert_eq!(keys(&s), ["faults[0].end"]);
+        // Four, and one starting before AD FS re-enrolled after the previous one.
+        s.faults = [60, 200, 230, 400, 600]
+            .iter()
+            .map(|&m| fault(FaultKind::AgentRevoked, m, 0))
+            .collect();
+        assert_eq!(keys(&s), ["faults[3].kind", "faults[2].start"]);
+        s.faults.truncate(2);
+        assert!(keys(&s).is_empty());
+        s.ca.envelope_max_age = Duration(0);
+        s.pki.crl_validity = Duration(0);
+        s.attacks.replayed_envelope = 2.0;
+        assert_eq!(
+            keys(&s),
+            [
+                "ca.envelope_max_age",
+                "pki.crl_validity",
+                "attacks.replayed_envelope"
+            ]
+        );
+    }
 }
