@@ -121,3 +121,34 @@ pub fn backends(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn variants_differing_only_in_ca_policy_share_one_material() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "name = \"t\"\nusers = 2\n[pki]\nclient_key = \"ecdsa-p256\"\nkey_cache = \"{}\"\n\
+             [variants.a]\nca.sid_extension = true\n\
+             [variants.b]\nca.sid_extension = false\nca.envelope_max_age = \"1m\"\n\
+             [variants.c]\npki.cert_validity = \"30d\"\n",
+            dir.path().display()
+        );
+        let s = Scenario::load_str(&toml, "t.toml", "t", &[]).unwrap();
+        let specs: Vec<&Spec> = s.variants.iter().map(|v| &v.spec).collect();
+        let cache = MaterialCache::default();
+        let b = backends(&specs, &cache, &|_, _| {}).unwrap();
+        let (Backend::Real(ma, pa), Backend::Real(mb, pb), Backend::Real(mc, _)) =
+            (&b[0], &b[1], &b[2])
+        else {
+            panic!("real backends expected");
+        };
+        assert!(Arc::ptr_eq(ma, mb), "policy alone must not rebuild the material");
+        assert!(!Arc::ptr_eq(ma, mc), "another validity is another material");
+        assert!(pa.sid_extension && !pb.sid_extension);
+        assert_eq!(pb.envelope_max_age_s, 60);
+    }
+}
