@@ -146,7 +146,10 @@ mod tests {
         else {
             panic!("real backends expected");
         };
-        assert!(Arc::ptr_eq(ma, mb), "policy alone must not rebuild the material");
+        assert!(
+            Arc::ptr_eq(ma, mb),
+            "policy alone must not rebuild the material"
+        );
         assert!(!Arc::ptr_eq(ma, mc), "another validity is another material");
         assert!(pa.sid_extension && !pb.sid_extension);
         assert_eq!(pb.envelope_max_age_s, 60);

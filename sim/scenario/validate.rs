@@ -392,11 +392,13 @@ mod tests {
         };
         let keys =
             |s: &Spec| -> Vec<String> { validate(s).iter().map(|(k, _)| k.to_string()).collect() };
-        let mut s = Spec::default();
-        s.faults = vec![
-            fault(FaultKind::AgentRevoked, 60, 0),
-            fault(FaultKind::CaDown, 60, 0),
-        ];
+        let mut s = Spec {
+            faults: vec![
+                fault(FaultKind::AgentRevoked, 60, 0),
+                fault(FaultKind::CaDown, 60, 0),
+            ],
+            ..Spec::default()
+        };
         assert_eq!(keys(&s), ["faults[1].end"]);
         s.faults[0].end = Duration(90 * MINUTE);
         s.faults.pop();
