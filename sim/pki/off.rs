@@ -6,8 +6,6 @@
 //!
 //! [`RealPki`]: super::RealPki
 
-use std::collections::HashSet;
-
 use crate::model::pki_port::{
     CaAnswer, DcAnswer, Envelope, Issued, PkiPort, RaAnswer, RaCall, Refusal, Request, RequestKey,
 };
@@ -28,6 +26,8 @@ struct Said {
     generation: Option<usize>,
     /// signingTime, Unix seconds.
     signed_at_s: i64,
+    /// The CA has seen this envelope (its replay cache).
+    seen: bool,
 }
 
 /// One simulation run of the structural PKI.
@@ -36,10 +36,8 @@ pub struct OffPki {
     settings: PkiSettings,
     users: usize,
     registered_at: Vec<u64>,
-    /// What envelope `id` says, at index `id - 1`.
+    /// What envelope `id` says, and whether the CA has seen it, at index `id - 1`.
     envelopes: Vec<Said>,
-    /// Envelope ids the CA has seen.
-    seen: HashSet<u64>,
     ledger: Ledger,
     /// Serial and issuance instant of each user's latest certificate, for the client's
     /// and the DC's checks; indexed by user (a lookup per enrollment, no hashing).
@@ -57,7 +55,6 @@ impl OffPki {
             users,
             registered_at: vec![NEVER; users],
             envelopes: Vec::with_capacity(users),
-            seen: HashSet::with_capacity(users),
             ledger: Ledger::new(settings, users),
             issued: vec![None; users],
         }
@@ -116,6 +113,7 @@ impl PkiPort for OffPki {
             key_of: Some(call.requester),
             generation: self.ledger.generation_for(call.signer),
             signed_at_s: self.now_s(now_us),
+            seen: false,
         });
         // A request that names no key stands for one whose signature cannot be checked.
         let key = request.key.ok_or(Refusal::BadRequestSignature)?;
@@ -140,11 +138,13 @@ impl PkiPort for OffPki {
         now_us: u64,
     ) -> CaAnswer {
         let serial = self.ledger.draw_serial(serials);
-        let said = envelope
+        let index = envelope
             .id
             .checked_sub(1)
-            .and_then(|i| self.envelopes.get(i as usize).copied())
+            .map(|i| i as usize)
+            .filter(|&i| i < self.envelopes.len())
             .ok_or(Refusal::BadEnvelopeSignature)?;
+        let said = self.envelopes[index];
         let now_s = self.now_s(now_us);
         // Same order as the real CA. The non-agent certificate lives as long as the CA,
         // so only an agent's validity can fail, and it is checked before the EKU.
@@ -166,7 +166,7 @@ impl PkiPort for OffPki {
         if age < 0 || age as u64 > self.settings.policy.envelope_max_age_s {
             return Err(Refusal::EnvelopeStale);
         }
-        if !self.seen.insert(envelope.id) {
+        if std::mem::replace(&mut self.envelopes[index].seen, true) {
             return Err(Refusal::EnvelopeReplayed);
         }
         if !(self.registered(said.target, now_us) && said.key_of == Some(said.target)) {
