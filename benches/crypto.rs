@@ -1,9 +1,10 @@
 //! (c) The crypto floor against the whole real-mode pipeline, one thread.
 //!
 //! - `crypto_ops/*`: each per-user operation alone (aws-lc-rs, RSA-2048, SHA-256).
-//! - `crypto_floor/per_user`: the four operations of one user's enrollment (request sign,
-//!   RA check + sign, CA check + issue, client verify) back to back for 300 users: the
-//!   least a run can cost per user.
+//! - `crypto_floor/per_user`: the operations of one user's enrollment (request sign, RA
+//!   check of the DRS key receipt + sign, CA check (CRL included) + issue, client verify,
+//!   DC validation (CRL included)) back to back for 300 users: the least a run can cost
+//!   per user.
 //! - `pipeline/per_user`: a whole real run of a one-variant scenario (every AD FS server
 //!   patched) with the same 300 users on one thread from a warm pool: keys and the
 //!   requests an earlier run signed with them read back, then the simulation with every
@@ -16,11 +17,11 @@
 mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use whfb_sim::model::pki_port::EnvelopeSigner;
+use whfb_sim::model::pki_port::KeyEvidence;
 use whfb_sim::model::Outcome;
 use whfb_sim::pki::material::InfraKeys;
 use whfb_sim::pki::{
-    ca, client, no_progress, ra, sign_request, KeyAlg, KeyPool, KeySet, PkiMaterial, PkiSettings,
+    no_progress, sign_request, KeyAlg, KeyPool, KeySet, PkiMaterial, PkiSettings, Standalone,
 };
 use whfb_sim::run::{run_scenario, RunOptions};
 use whfb_sim::scenario::Scenario;
@@ -45,12 +46,16 @@ fn bench(c: &mut Criterion) {
         &no_progress,
     )
     .expect("material");
-    let agent = EnvelopeSigner::EnrollmentAgent;
+    let receipt = KeyEvidence::Receipt;
+    let pki = Standalone::new(&material);
+    // Envelope ids: every RA call gets a fresh one, or the CA would refuse a replay.
+    let ids = std::sync::atomic::AtomicU64::new(1);
+    let id = || ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 
     // The artefacts of user 0, for the single-operation benches.
     let req = sign_request(&settings, &keys[0], 0).expect("request");
-    let env = ra::process(&material, 0, true, &req, agent).expect("RA");
-    let cert = ca::issue(&material, 0, &env, 1, 0).expect("CA");
+    let env = pki.ra(0, &req, receipt, id(), 0).expect("RA");
+    let cert = pki.ca(&env, 1, 0).expect("CA");
     let pooled = pool
         .load(KeySet::Users, KeyAlg::Rsa2048, 1, &no_progress)
         .expect("pooled key");
@@ -70,13 +75,28 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(sign_request(&settings, &keys[0], 0).expect("sign")))
     });
     g.bench_function("ra_check_sign", |b| {
-        b.iter(|| black_box(ra::process(&material, 0, true, &req, agent).expect("RA")))
+        b.iter(|| {
+            black_box(
+                pki.ra(0, &req, KeyEvidence::Directory, id(), 0)
+                    .expect("RA"),
+            )
+        })
+    });
+    g.bench_function("ra_receipt_check_sign", |b| {
+        b.iter(|| black_box(pki.ra(0, &req, receipt, id(), 0).expect("RA")))
     });
     g.bench_function("ca_check_issue", |b| {
-        b.iter(|| black_box(ca::issue(&material, 0, &env, 1, 0).expect("CA")))
+        b.iter_batched(
+            || pki.ra(0, &req, receipt, id(), 0).expect("RA"),
+            |env| black_box(pki.ca(&env, 1, 0).expect("CA")),
+            criterion::BatchSize::SmallInput,
+        )
     });
     g.bench_function("client_verify", |b| {
-        b.iter(|| client::install(&material, 0, black_box(&cert), 1, 0).expect("install"))
+        b.iter(|| pki.client(0, black_box(&cert), 1, 0).expect("install"))
+    });
+    g.bench_function("dc_validate", |b| {
+        b.iter(|| pki.dc(0, black_box(&cert), 0).expect("logon"))
     });
     g.finish();
 
@@ -88,9 +108,10 @@ fn bench(c: &mut Criterion) {
                 let u = i as u32;
                 let serial = u64::from(u) + 1;
                 let req = sign_request(&settings, key, u).expect("sign");
-                let env = ra::process(&material, u, true, &req, agent).expect("RA");
-                let cert = ca::issue(&material, u, &env, serial, 0).expect("CA");
-                client::install(&material, u, &cert, serial, 0).expect("install");
+                let env = pki.ra(u, &req, receipt, id(), 0).expect("RA");
+                let cert = pki.ca(&env, serial, 0).expect("CA");
+                pki.client(u, &cert, serial, 0).expect("install");
+                pki.dc(u, &cert, 0).expect("logon");
             }
         })
     });

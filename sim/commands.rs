@@ -294,10 +294,11 @@ pub fn default_scenario_text() -> &'static str {
     DEFAULT_SCENARIO
 }
 
-/// `whfb-sim pki export`: the CA, the RA's agent certificate and per user the request, the
-/// RA's CMS envelope and the issued certificate, written for `openssl` to inspect. The PKI
-/// settings (epoch, validity, client key, key cache) come from the scenario (default: the
-/// embedded one).
+/// `whfb-sim pki export`: the CA, the RA's agent certificate, the CA's CRL and per user the
+/// request, the DRS key receipt, the RA's CMS envelope and the issued certificate, written
+/// for `openssl` to inspect. The PKI settings (validity, client key, key cache) come from
+/// the scenario (default: the embedded one); the epoch is the current time, so the
+/// artefacts are valid today, unless `--set pki.epoch=...` pins it.
 pub fn pki_export(
     users: u32,
     out: &Path,
@@ -309,8 +310,18 @@ pub fn pki_export(
         return Err(Failure::Usage("--users must be at least 1".into()));
     }
     let s = load_scenario(scenario, sets)?;
-    let settings =
+    let mut settings =
         crate::run::pki_backend::settings_of(&s.base).map_err(|e| Failure::Usage(e.to_string()))?;
+    let pinned = sets.iter().any(|kv| {
+        kv.split_once('=')
+            .is_some_and(|(k, _)| k.trim() == "pki.epoch")
+    });
+    if !pinned {
+        settings.epoch_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("the system clock is before 1970: {e}")))?
+            .as_secs() as i64;
+    }
     let bar = StageBar::new(quiet);
     let summary =
         crate::pki::export::export_with_progress(users as usize, out, &settings, &|d, t| {
@@ -318,13 +329,14 @@ pub fn pki_export(
         })
         .map_err(|e| Failure::Other(e.into()))?;
     bar.finish();
+    let ca = summary.ca_pem.display();
+    let crl = summary.crl_pem.display();
     Ok(format!(
-        "wrote {} users' artifacts to {} (CA: {}, RA agent: {}; per user: request.csr.pem, request.p7b, cert.pem)\ncheck them with e.g. `openssl verify -CAfile {} {}`",
+        "wrote {} users' artifacts to {} (CA: {ca}, RA agent: {}, CRL: {crl}; per user: request.csr.pem, key-receipt.der, request.p7b, cert.pem), issued at {}\ncheck them with e.g. `openssl verify -CAfile {ca} -crl_check -CRLfile {crl} {}`",
         summary.users,
         summary.out_dir.display(),
-        summary.ca_pem.display(),
         summary.ra_pem.display(),
-        summary.ca_pem.display(),
+        crate::pki::time::rfc3339(settings.epoch_unix),
         crate::pki::export::user_dir(&summary.out_dir, 0).join("cert.pem").display()
     ))
 }

@@ -20,6 +20,23 @@ fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
 
+/// Every attack kind at once, and a revocation of the agent at 08:30 during the morning
+/// wave (AD FS re-enrolls an hour later).
+const ATTACKS: [&str; 12] = [
+    "--set",
+    "attacks.mismatched_key=0.12",
+    "--set",
+    "attacks.non_agent_signer=0.12",
+    "--set",
+    "attacks.other_identity=0.12",
+    "--set",
+    "attacks.replayed_envelope=0.12",
+    "--set",
+    "attacks.revoked_agent=0.2",
+    "--set",
+    "faults=[{ kind = \"agent_revoked\", start = \"8h30m\" }]",
+];
+
 #[test]
 fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
     let tmp = tempfile::tempdir().unwrap();
@@ -27,15 +44,10 @@ fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
     let run = |mode: &str, out: &str| {
         let out = tmp.path().join(out);
         ok(bin(&cache)
-            .args(["run", "--users", "60", "--quiet", "--out"])
+            .args(["run", "--users", "150", "--quiet", "--out"])
             .arg(&out)
             .args(["--set", &format!("pki.mode={mode}")])
-            .args([
-                "--set",
-                "attacks.mismatched_key=0.25",
-                "--set",
-                "attacks.non_agent_signer=0.25",
-            ])
+            .args(ATTACKS)
             .output()
             .unwrap());
         out
@@ -45,12 +57,23 @@ fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
     assert_eq!(s["pki_mode"], "real");
     for v in s["variants"].as_array().unwrap() {
         let by = &v["rejected_by"];
-        assert!(by["key_mismatch"].as_u64().unwrap() > 0, "{v}");
-        assert!(by["signer_not_agent"].as_u64().unwrap() > 0, "{v}");
-        assert_eq!(
-            v["outcomes"]["rejected"].as_u64().unwrap(),
-            by["key_mismatch"].as_u64().unwrap() + by["signer_not_agent"].as_u64().unwrap()
-        );
+        let n = |k: &str| by[k].as_u64().unwrap();
+        for reason in [
+            "key_mismatch",
+            "signer_not_agent",
+            "identity_mismatch",
+            "envelope_replayed",
+            "agent_revoked",
+        ] {
+            assert!(n(reason) > 0, "no {reason}: {v}");
+        }
+        let total: u64 = by
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_u64().unwrap())
+            .sum();
+        assert_eq!(v["outcomes"]["rejected"].as_u64().unwrap(), total, "{v}");
         assert!(v["outcomes"]["usable"].as_u64().unwrap() > 0);
     }
     // The off mode makes the same decisions on identities: same users.csv.
@@ -115,17 +138,12 @@ fn real_mode_gives_identical_bytes_at_any_thread_count() {
             .unwrap());
         out
     };
-    let default_args = [
-        "--users",
-        "60",
-        "--replications",
-        "2",
-        "--set",
-        "attacks.mismatched_key=0.1",
-        "--set",
-        "attacks.non_agent_signer=0.1",
-    ];
-    for (scenario, extra) in [(None, &default_args[..]), (Some(wave.as_path()), &[][..])] {
+    let mut default_args = vec!["--users", "60", "--replications", "2"];
+    default_args.extend(ATTACKS);
+    for (scenario, extra) in [
+        (None, &default_args[..]),
+        (Some(wave.as_path()), &ATTACKS[..]),
+    ] {
         let one = run(scenario, "1", extra);
         let s = summary(&one);
         assert_eq!(s["pki_mode"], "real");
@@ -182,6 +200,67 @@ fn an_expired_agent_certificate_stops_enrollment() {
     }
 }
 
+/// A revoked agent certificate stops the RA's enrollments until AD FS enrolls a new one;
+/// the users it refused in between retry on the client's schedule, none is rejected.
+#[test]
+fn a_revoked_agent_defers_enrollment_until_ad_fs_re_enrolls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let scenario = tmp.path().join("revoked.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"revoked\"\nusers = 30\nseed = 3\n\
+         [signin]\nwaves = [{ start = \"8h\", end = \"8h20m\", share = 1.0 }]\n\
+         [prerequisites]\njoined_share = 1.0\n[adfs]\npatched = 2\n\
+         [pki]\nagent_reenroll = \"2h\"\n\
+         [[faults]]\nkind = \"agent_revoked\"\nstart = \"7h\"\n",
+    )
+    .unwrap();
+    ok(bin(&tmp.path().join("keys"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap());
+    let s = summary(&out);
+    let v = &s["variants"][0];
+    assert_eq!(v["outcomes"]["rejected"], 0, "{v}");
+    assert_eq!(v["outcomes"]["usable"], 30, "{v}");
+    let users = std::fs::read_to_string(out.join("users.csv")).unwrap();
+    let mut lines = users.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let usable: f64 = f[col("usable_s")].parse().unwrap();
+        let attempts: u32 = f[col("enroll_attempts")].parse().unwrap();
+        // Not before AD FS holds its new agent certificate at 09:00.
+        assert!(usable >= 9.0 * 3600.0, "{line}");
+        assert!(attempts >= 2, "{line}");
+    }
+}
+
+/// A CA without the May 2022 update issues certificates without the SID extension: in
+/// full enforcement the DC refuses every logon, pre-KB and post-KB alike.
+#[test]
+fn without_the_sid_extension_every_user_ends_at_the_dc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    ok(bin(&tmp.path().join("keys"))
+        .args(["run", "--users", "20", "--quiet", "--out"])
+        .arg(&out)
+        .args(["--set", "ca.sid_extension=false"])
+        .output()
+        .unwrap());
+    let s = summary(&out);
+    for v in s["variants"].as_array().unwrap() {
+        assert_eq!(v["outcomes"]["usable"], 0, "{v}");
+        assert_eq!(v["outcomes"]["rejected"], 20, "{v}");
+        assert_eq!(v["rejected_by"]["no_strong_mapping"], 20, "{v}");
+    }
+}
+
 #[test]
 fn pki_export_writes_the_artifacts() {
     let tmp = tempfile::tempdir().unwrap();
@@ -195,7 +274,10 @@ fn pki_export_writes_the_artifacts() {
     for f in [
         "ca.pem",
         "ra.pem",
+        "crl.pem",
+        "ca-and-crl.pem",
         "user0/request.csr.pem",
+        "user0/key-receipt.der",
         "user0/request.p7b",
         "user2/cert.pem",
     ] {

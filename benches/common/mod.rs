@@ -31,8 +31,13 @@ pub fn warm_pool(users: usize) -> tempfile::TempDir {
     let started = std::time::Instant::now();
     pool.load(KeySet::Users, KeyAlg::Rsa2048, users, &no_progress)
         .expect("user keys");
-    pool.load(KeySet::Infrastructure, KeyAlg::Rsa2048, 4, &no_progress)
-        .expect("infrastructure keys");
+    pool.load(
+        KeySet::Infrastructure,
+        KeyAlg::Rsa2048,
+        whfb_sim::pki::material::InfraKeys::RSA_SLOTS,
+        &no_progress,
+    )
+    .expect("infrastructure keys");
     let took = started.elapsed();
     if took > Duration::from_secs(1) {
         eprintln!(

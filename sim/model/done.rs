@@ -62,17 +62,25 @@ pub enum EnrollFailure {
     CaTimeout,
     /// The client gave up waiting for the answer (`enrollment.request_timeout`).
     RequestTimeout,
+    /// The CA refused the RA's own envelope because the agent certificate that signed it
+    /// was revoked (until AD FS has enrolled a new one).
+    AgentRevoked,
+    /// The CA refused the RA's own envelope because it aged past `ca.envelope_max_age`
+    /// while it waited for the CA.
+    EnvelopeStale,
 }
 
 impl EnrollFailure {
     /// Every reason, in report order.
-    pub const ALL: [EnrollFailure; 6] = [
+    pub const ALL: [EnrollFailure; 8] = [
         EnrollFailure::KeyNotInAd,
         EnrollFailure::NoAdfsServer,
         EnrollFailure::DrsUnreachable,
         EnrollFailure::CaUnreachable,
         EnrollFailure::CaTimeout,
         EnrollFailure::RequestTimeout,
+        EnrollFailure::AgentRevoked,
+        EnrollFailure::EnvelopeStale,
     ];
 
     /// Position in [`EnrollFailure::ALL`].
@@ -89,6 +97,8 @@ impl EnrollFailure {
             EnrollFailure::CaUnreachable => "ca_unreachable",
             EnrollFailure::CaTimeout => "ca_timeout",
             EnrollFailure::RequestTimeout => "request_timeout",
+            EnrollFailure::AgentRevoked => "agent_revoked",
+            EnrollFailure::EnvelopeStale => "envelope_stale",
         }
     }
 }
@@ -97,7 +107,7 @@ impl EnrollFailure {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failures {
     /// Failed enrollment attempts, indexed like [`EnrollFailure::ALL`].
-    pub enrollment: [u64; 6],
+    pub enrollment: [u64; EnrollFailure::ALL.len()],
     /// Key registrations refused because DRS was unreachable.
     pub registration_drs_unreachable: u64,
 }

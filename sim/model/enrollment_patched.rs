@@ -3,7 +3,8 @@
 //! × workers behind a load balancer); the RA checks the key (in AD if synced, else by
 //! validating the key receipt against DRS), checks the request and signs it with its
 //! enrollment agent certificate; the CA (workers) checks the RA's signature and issues;
-//! the client verifies and installs the certificate. An unpatched server takes the same
+//! the client verifies and installs the certificate, and a domain controller validates a
+//! logon with it (`dc_logon`). An unpatched server takes the same
 //! path but refuses a key that is not in AD yet (see `enrollment_unpatched`).
 //!
 //! Every crypto check is a call to the PKI port: started when the simulated server starts
@@ -19,7 +20,7 @@
 
 use super::done::{EnrollFailure, Holding, Outcome, ResourceReport};
 use super::events::Event;
-use super::pki_port::{EnvelopeSigner, Refusal, RequestKey};
+use super::pki_port::{KeyEvidence, Refusal};
 use super::stream;
 use super::user::{first, AtServer, InFlight, User};
 use super::Model;
@@ -195,13 +196,7 @@ impl Model<'_> {
             });
             return;
         }
-        let key = if self.users[u as usize].streams.attack.random::<f64>()
-            < spec.attacks.mismatched_key
-        {
-            RequestKey::Attacker
-        } else {
-            RequestKey::Own
-        };
+        let key = self.attack_request_key(u);
         let request = self.pki.client_request(u, key);
         let user = self.user(u);
         user.enrolling = true;
@@ -383,23 +378,24 @@ impl Model<'_> {
             return;
         }
         let spec = self.spec;
-        let t = self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0;
+        // A key not yet in AD is vouched for by its DRS receipt, which the RA verifies.
+        let (evidence, receipt_t) = if self.user(u).key_in_ad {
+            (KeyEvidence::Directory, 0)
+        } else {
+            (KeyEvidence::Receipt, spec.pki.timing.receipt_verify.0)
+        };
+        let t =
+            self.net_draw(u, &spec.adfs.ra_service) + spec.pki.timing.ra_check_sign.0 + receipt_t;
         self.farm.servers[s].held[OWN] += t;
         self.arm_request_timeout(u, self.now() + t);
-        // The RA starts on the request now: who signs the envelope is decided now (a
-        // draw on the user's own attack stream, the only one on it during the RA step).
-        let signer = if self.users[u as usize].streams.attack.random::<f64>()
-            < spec.attacks.non_agent_signer
-        {
-            EnvelopeSigner::NonAgent
-        } else {
-            EnvelopeSigner::EnrollmentAgent
-        };
+        // The RA starts on the request now: who signs the envelope and whom it names are
+        // decided now (draws on the user's own attack stream).
+        let call = self.attack_ra_call(u, evidence);
         let Some(InFlight::Sent(request)) = self.users[u as usize].request.take() else {
             unreachable!("a sent request travels with every enrollment reaching the RA");
         };
         let done_at = self.now() + t;
-        let answer = self.pki.start_ra(u, request, signer, done_at);
+        let answer = self.pki.start_ra(call, request, done_at);
         self.user(u).request = Some(InFlight::Ra(answer));
         self.q.schedule_in(t, Event::RaSigned { user: u, server });
     }
@@ -422,6 +418,7 @@ impl Model<'_> {
                 self.reject(u, reason);
             }
             Ok(envelope) => {
+                let envelope = self.attack_envelope(u, envelope);
                 self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
                     self.ca.failed += 1;
@@ -463,7 +460,8 @@ impl Model<'_> {
         let now = self.now();
         let spec = self.spec;
         self.user(u).at = AtServer::CaService;
-        let t = self.net_draw(u, &spec.ca.issue) + spec.pki.timing.ca_check_issue.0;
+        let timing = &spec.pki.timing;
+        let t = self.net_draw(u, &spec.ca.issue) + timing.ca_check_issue.0 + timing.crl_check.0;
         // The RA's worker waits for the CA until it answers or the RA gives up, whichever
         // comes first: both are known now.
         let gives_up = called + spec.adfs.ca_timeout.0;
@@ -471,13 +469,16 @@ impl Model<'_> {
         held[CA_QUEUE] += now - called;
         held[CA_SERVICE] += t.min(gives_up.saturating_sub(now));
         self.arm_request_timeout(u, now + t);
-        // Serial numbers are positive 63-bit values from the CA's own stream, drawn in
-        // the order the CA starts on requests.
-        let serial = (self.ca.serials.random::<u64>() >> 1).max(1);
         match self.users[u as usize].request.take() {
             Some(InFlight::Queued(envelope)) => {
+                self.attack_tap(u, &envelope);
                 let done_at = now + t;
-                let answer = self.pki.start_ca(u, envelope, serial, done_at);
+                // Serial numbers are positive 63-bit values from the CA's own stream, drawn
+                // in the order the CA starts on requests (again on the rare repeat: the CA
+                // never issues one twice).
+                let serials = &mut self.ca.serials;
+                let mut draw = || (serials.random::<u64>() >> 1).max(1);
+                let answer = self.pki.start_ca(envelope, &mut draw, done_at);
                 self.user(u).request = Some(InFlight::Ca(answer));
             }
             // The client gave up while the call waited (the RA still waits for it): the
@@ -527,8 +528,26 @@ impl Model<'_> {
             unreachable!("the CA works on every request it finishes");
         };
         match answer.join() {
+            // The CA refused the RA's own envelope because of the RA's state (its agent
+            // certificate revoked, until AD FS enrolls a new one; or the envelope aged in
+            // the CA's queue): AD FS answers the client with a server error and the
+            // client retries. The same refusals of an attacker's envelope are counted.
+            Err(reason @ (Refusal::AgentRevoked | Refusal::EnvelopeStale))
+                if self.users[u as usize].attack.is_none() =>
+            {
+                let failure = if reason == Refusal::AgentRevoked {
+                    self.fault_hit(FaultKind::AgentRevoked, None, u, true);
+                    EnrollFailure::AgentRevoked
+                } else {
+                    EnrollFailure::EnvelopeStale
+                };
+                self.enrollment_failed_with(u, failure, || {
+                    format!("the CA refused the RA's envelope ({reason})")
+                });
+            }
             Err(reason) => self.reject(u, reason),
             Ok(issued) => {
+                self.attack_honoured(u);
                 let serial = issued.serial;
                 first(&mut self.user(u).milestones.cert_issued, now);
                 self.trace.log(now, u, "certificate_issued", None, || {
@@ -601,12 +620,12 @@ impl Model<'_> {
         };
         match answer.join() {
             Err(reason) => self.reject(u, reason),
-            Ok(()) => {
-                self.trace.log(now, u, "usable", None, || {
-                    "Certificate installed in the user's store: the PIN can be used on-prem".into()
+            Ok(issued) => {
+                self.trace.log(now, u, "installed", None, || {
+                    "Certificate installed in the user's store: the PIN is ready".into()
                 });
-                self.finish(u, Outcome::Usable);
                 self.end_ui(u);
+                self.dc_logon_begin(u, issued);
             }
         }
     }

@@ -61,6 +61,8 @@ pub enum Event {
         attempt: u32,
         server: u16,
     },
+    /// A domain controller finished validating the first logon with the certificate.
+    DcValidated(u32),
     /// A deferred enrollment attempt is due.
     Retry {
         user: u32,

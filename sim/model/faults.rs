@@ -1,5 +1,6 @@
 //! Scheduled fault windows: DRS unreachable or slow, an AD FS server down, the CA down,
-//! Azure AD Connect stopped. Windows may overlap; each component counts open windows.
+//! Azure AD Connect stopped, the enrollment agent certificate revoked. Windows may
+//! overlap; each component counts open windows.
 //!
 //! Each window keeps a trace: the users it hit and the calls that failed because of it.
 //! A user is *hit* by a window when, while it was open, one of their calls failed because
@@ -69,7 +70,8 @@ impl Model<'_> {
     pub(super) fn init_faults(&mut self) {
         for (i, f) in self.spec.faults.iter().enumerate() {
             self.q.schedule_at(f.start.0, Event::FaultStart(i as u16));
-            self.q.schedule_at(f.end.0, Event::FaultEnd(i as u16));
+            let end = f.effective_end(self.spec.pki.agent_reenroll);
+            self.q.schedule_at(end.0, Event::FaultEnd(i as u16));
         }
     }
 
@@ -166,6 +168,16 @@ impl Model<'_> {
                     self.sync_stop();
                 } else {
                     self.sync_resume();
+                }
+            }
+            // The agent's key was stolen: the CA revokes its certificate (the attacker
+            // keeps the key); at the window's end AD FS holds a new one.
+            FaultKind::AgentRevoked => {
+                if start {
+                    self.pki.revoke_agent(now);
+                    self.attacker.holds_revoked_agent = true;
+                } else {
+                    self.pki.reenroll_agent(now);
                 }
             }
         }

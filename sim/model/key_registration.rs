@@ -158,7 +158,7 @@ impl Model<'_> {
         let user = self.user(u);
         first(&mut user.milestones.key_registered, now);
         user.awaiting_cert = true;
-        self.pki.register_key(u);
+        self.pki.register_key(u, now);
         self.sync_enqueue(SyncObject::Key(u));
         if self.sync.stopped > 0 {
             self.fault_hit(FaultKind::AadConnectStopped, None, u, false);

@@ -5,7 +5,7 @@
 
 use super::done::Outcome;
 use super::events::Event;
-use super::user::first;
+use super::user::{first, User};
 use super::Model;
 use rand::Rng;
 
@@ -14,14 +14,13 @@ impl Model<'_> {
     pub(super) fn mfa_begin(&mut self, u: u32) {
         let now = self.now();
         let reuse = self.spec.mfa.reuse.0;
-        if let Some(at) = self.user(u).mfa_ok_at {
-            if now.saturating_sub(at) <= reuse {
-                self.trace.log(now, u, "mfa", None, || {
-                    "MFA done in the last 10 minutes: not asked again".into()
-                });
-                self.pin_begin(u);
-                return;
-            }
+        let at = self.user(u).mfa_ok_at;
+        if at != User::NEVER && now.saturating_sub(at) <= reuse {
+            self.trace.log(now, u, "mfa", None, || {
+                "MFA done in the last 10 minutes: not asked again".into()
+            });
+            self.pin_begin(u);
+            return;
         }
         self.mfa_attempt(u);
     }
@@ -47,7 +46,7 @@ impl Model<'_> {
         let spec = self.spec;
         let user = self.user(u);
         if ok {
-            user.mfa_ok_at = Some(now);
+            user.mfa_ok_at = now;
             first(&mut user.milestones.mfa_done, now);
             self.trace
                 .log(now, u, "mfa", None, || "MFA succeeded".into());

@@ -4,13 +4,17 @@
 //! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`],
 //! [`enrollment_unpatched`] (deferred enrollment and its retry schedule),
 //! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA),
-//! [`enrollment_timeouts`] (the client's and the RA's timeouts on that path)
+//! [`enrollment_timeouts`] (the client's and the RA's timeouts on that path),
+//! [`dc_logon`] (a domain controller validating the first logon with the certificate)
 //! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows and
-//! keeps what each hit.
+//! keeps what each hit; [`attacks`] decides what an attacker sends in place of a user's
+//! enrollment.
 //! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
 //! It knows nothing of files or threads.
 
 pub mod aad_connect;
+pub mod attacks;
+pub mod dc_logon;
 pub mod done;
 pub mod enrollment_patched;
 pub mod enrollment_timeouts;
@@ -69,6 +73,7 @@ pub struct Model<'a> {
     drs: key_registration::DrsState,
     sync: aad_connect::SyncState,
     pki: &'a mut dyn PkiPort,
+    attacker: attacks::Attacker,
     trace: trace::Trace,
     /// Users without an outcome yet: the run ends when none is left.
     unfinished: u32,
@@ -102,6 +107,7 @@ impl<'a> Model<'a> {
             drs: key_registration::DrsState::new(bucket),
             sync: aad_connect::SyncState::new(&streams, bucket),
             pki,
+            attacker: attacks::Attacker::new(spec),
             trace: trace::Trace::new(trace, n),
             unfinished: n,
             failures: done::Failures::default(),
@@ -159,6 +165,7 @@ impl<'a> Model<'a> {
                 attempt,
                 server,
             } => self.on_ca_timeout(user, attempt, server),
+            Event::DcValidated(u) => self.on_dc_validated(u),
             Event::Retry {
                 user,
                 generation,

@@ -180,7 +180,7 @@ fn an_overloaded_ca_gives_failures_and_retries_and_no_abandoned_certificate_is_i
         "{RUSH}ca_timeout = \"1d\"\n[enrollment]\nrequest_timeout = \"1d\"\n"
     ));
     let out = run(&patient);
-    assert_eq!(out.failures.enrollment, [0; 6]);
+    assert_eq!(out.failures.enrollment, [0; EnrollFailure::ALL.len()]);
 }
 
 #[test]
@@ -249,4 +249,62 @@ fn fault_windows_record_the_users_they_hit_and_the_calls_that_failed() {
     assert!(!slow.users_hit.is_empty());
     // A window after the rollout (the run ends before it opens) hits nobody.
     assert_eq!(idle, &done::FaultRecord::default());
+}
+
+fn run_with_settings(spec: &Spec) -> RunOutput {
+    let settings = crate::run::pki_backend::settings_of(spec).unwrap();
+    let mut pki = OffPki::new(&settings, spec.users as usize);
+    Model::new(spec, 0, &mut pki, &TraceFilter::Users(vec![0, 1, 2])).run()
+}
+
+#[test]
+fn every_attack_kind_is_refused_by_its_check() {
+    let s = spec(
+        "users = 400\npki.mode = \"off\"\nadfs.patched = 2\n\
+         [attacks]\nother_identity = 0.15\nreplayed_envelope = 0.15\nrevoked_agent = 0.3\n\
+         [[faults]]\nkind = \"agent_revoked\"\nstart = \"8h30m\"\n",
+    );
+    let out = run_with_settings(&s);
+    let by = |r: pki_port::Refusal| {
+        out.users
+            .iter()
+            .filter(|u| u.rejected_by == Some(r))
+            .count()
+    };
+    use pki_port::Refusal::*;
+    for r in [IdentityMismatch, EnvelopeReplayed, AgentRevoked] {
+        assert!(by(r) > 10, "{r}: {}", by(r));
+    }
+    let counted: usize = pki_port::Refusal::ALL.iter().map(|r| by(*r)).sum();
+    assert_eq!(count(&out, Outcome::Rejected), counted);
+    // About 0.85 × 0.85 × 0.7 of the users are never attacked: they get through.
+    let usable = count(&out, Outcome::Usable);
+    assert!(usable > 140, "{usable} usable");
+}
+
+#[test]
+fn the_dc_is_the_last_step_before_usable() {
+    let s = spec("users = 50\npki.mode = \"off\"\nadfs.patched = 2\n");
+    let out = run_with_settings(&s);
+    for u in [0, 1, 2] {
+        let steps: Vec<&str> = out
+            .trace
+            .iter()
+            .filter(|r| r.user == u)
+            .map(|r| r.step.as_ref())
+            .collect();
+        let installed = steps.iter().position(|s| *s == "installed").unwrap();
+        assert_eq!(steps[installed + 1], "usable", "{steps:?}");
+    }
+    // A CA without the SID extension: every user that got a certificate is refused by
+    // the DC (event 39 in the trace).
+    let s = spec("users = 50\npki.mode = \"off\"\nadfs.patched = 2\nca.sid_extension = false\n");
+    let out = run_with_settings(&s);
+    assert_eq!(count(&out, Outcome::Usable), 0);
+    assert!(out
+        .users
+        .iter()
+        .filter(|u| u.milestones.cert_issued.is_some())
+        .all(|u| u.rejected_by == Some(pki_port::Refusal::NoStrongMapping)));
+    assert!(out.trace.iter().any(|r| r.event_id == Some(39)));
 }

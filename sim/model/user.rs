@@ -1,8 +1,11 @@
 //! One simulated person with one device: what was drawn for them at the start, and where
 //! they are in the flow.
 
+use super::attacks::AttackKind;
 use super::done::{KeySource, Milestones, Outcome};
-use super::pki_port::{CaAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request};
+use super::pki_port::{
+    CaAnswer, DcAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request,
+};
 use crate::engine::{SimRng, SimTime};
 
 /// The device's join state for certificate trust (DOMAIN §3).
@@ -60,6 +63,8 @@ pub enum InFlight {
     Ca(Pending<CaAnswer>),
     /// The client verifies the certificate.
     Installing(Pending<InstallAnswer>),
+    /// A domain controller validates the first logon with it.
+    Dc(Pending<DcAnswer>),
 }
 
 /// Where the user's enrollment attempt is on the server side. A user has at most one
@@ -103,8 +108,9 @@ pub struct User {
     pub in_ui: bool,
     /// MFA attempts during the current provisioning run.
     pub mfa_attempts: u32,
-    /// When MFA last succeeded.
-    pub mfa_ok_at: Option<SimTime>,
+    /// When MFA last succeeded; [`User::NEVER`] until it has (a plain time rather than an
+    /// `Option`: the eight bytes saved keep the record within five cache lines).
+    pub mfa_ok_at: SimTime,
     /// Sign-ins on which the user left provisioning.
     pub abandoned: u32,
     /// The key is registered but no certificate yet: deferred enrollment applies.
@@ -117,6 +123,9 @@ pub struct User {
     pub key_in_ad: bool,
     /// The enrollment in flight: what its next step needs.
     pub request: Option<InFlight>,
+    /// What an attacker put in place of the enrollment in flight, if anything: decides
+    /// whether a CA refusal rejects the user or is the RA's own failure.
+    pub attack: Option<AttackKind>,
     /// Final outcome once reached.
     pub outcome: Option<Outcome>,
     /// The refusal for `rejected`.
@@ -140,6 +149,9 @@ pub struct User {
 }
 
 impl User {
+    /// A time that never came: [`User::mfa_ok_at`] before the first MFA success.
+    pub const NEVER: SimTime = SimTime::MAX;
+
     /// A user before the policy applies, drawing from `streams`.
     pub fn new(device_ready: bool, tpm: Tpm, pregen: bool, streams: Streams) -> User {
         User {
@@ -156,13 +168,14 @@ impl User {
             session: 0,
             in_ui: false,
             mfa_attempts: 0,
-            mfa_ok_at: None,
+            mfa_ok_at: User::NEVER,
             abandoned: 0,
             awaiting_cert: false,
             enrolling: false,
             retry_generation: 0,
             key_in_ad: false,
             request: None,
+            attack: None,
             outcome: None,
             rejected_by: None,
             milestones: Milestones::default(),

@@ -7,12 +7,13 @@ use x509_cert::Certificate;
 use crate::model::pki_port::Refusal;
 
 use super::material::PkiMaterial;
-use super::{cert, oids, time};
+use super::{cert, directory, oids, time};
 
-/// Verifies `cert_der` for `user` at simulated `now_us`: signed by the CA, for the user's
-/// own key, with the expected serial, valid now, with both the Smart Card Logon and
-/// Client Authentication EKUs. Any failure is `CertificateInvalid`.
-pub fn install(
+/// Verifies `cert_der` for `user` at simulated `now_us`: signed by the CA, with the
+/// expected serial, valid now, with both the Smart Card Logon and Client Authentication
+/// EKUs, and the user's own: their key, their UPN in the subjectAltName, their account
+/// name as the subject's common name. Any failure is `CertificateInvalid`.
+pub(crate) fn install(
     material: &PkiMaterial,
     user: u32,
     cert_der: &[u8],
@@ -34,6 +35,9 @@ pub fn install(
                 .subject_public_key_info
                 .to_der()
                 .is_ok_and(|spki| spki == material.user_spki_der(user))
+            && cert::upn_of(&c).is_some_and(|upn| upn == material.settings().user_upn(user))
+            && directory::leaf_cn(&tbs.subject)
+                .is_some_and(|cn| cn == directory::account_name(user))
             && time::within(&tbs.validity, now_s)
             && cert::has_eku(&c, oids::SMART_CARD_LOGON)
             && cert::has_eku(&c, oids::ID_KP_CLIENT_AUTH)

@@ -2,24 +2,44 @@
 //!
 //! Choices: eContentType is id-data and the encapsulated content is the PKCS#10 DER
 //! itself (not a CMC PKIData): that is what `openssl cms -verify` hands back verbatim,
-//! and the CA needs nothing more. Signed attributes are contentType and messageDigest
-//! (the minimum RFC 5652 §5.3 requires when attributes are present); the signer is named
-//! by issuerAndSerialNumber and its certificate is included, so the CA can check it
-//! without any out-of-band directory.
+//! and the CA needs nothing more. The signer is named by issuerAndSerialNumber and its
+//! certificate is included, so the CA can check it without any out-of-band directory.
+//!
+//! Signed attributes: contentType and messageDigest (RFC 5652 §5.3), and what makes the
+//! envelope say whom it is for and when, so that nothing outside the signed bytes decides
+//! it (DESIGN §11):
+//! - `requestername` (szOID_ENROLLMENT_NAME_VALUE_PAIR 1.3.6.1.4.1.311.13.2.1, a
+//!   `SEQUENCE { name BMPString, value BMPString }` as Windows writes it): the account
+//!   the agent enrolls for, `CONTOSO\user{i}` (DOMAIN §9);
+//! - signingTime (1.2.840.113549.1.9.5): when the RA signed it, for the CA's freshness
+//!   window;
+//! - senderNonce (id-cmc-senderNonce 1.3.6.1.5.5.7.7.6, 16 octets): a unique envelope id,
+//!   for the CA's replay cache.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
     CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
-use der::asn1::{OctetString, SetOfVec};
-use der::{Any, Decode, Encode};
+use der::asn1::{BmpString, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
+use x509_cert::time::Time;
 use x509_cert::Certificate;
 
 use super::keys::{sha256, verify_with_spki, KeyPair};
-use super::{oids, PkiError};
+use super::{oids, time, PkiError};
+
+/// The name of the name-value pair that names the target user.
+pub(crate) const REQUESTER_NAME: &str = "requestername";
+
+/// `CRYPT_ENROLLMENT_NAME_VALUE_PAIR` in its ASN.1 form.
+#[derive(Sequence)]
+struct NameValuePair {
+    name: BmpString,
+    value: BmpString,
+}
 
 fn sha256_alg() -> AlgorithmIdentifierOwned {
     // RFC 5754 §2: SHA-2 AlgorithmIdentifiers SHOULD omit the parameters.
@@ -29,23 +49,62 @@ fn sha256_alg() -> AlgorithmIdentifierOwned {
     }
 }
 
-/// Wraps `content` in a CMS SignedData signed by `key`, whose certificate is `cert`.
+fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, PkiError> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// What the RA's signature vouches for besides the request itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claims {
+    /// `DOMAIN\account` of the user the certificate is for (`requestername`).
+    pub requester: String,
+    /// When the RA signed (Unix seconds; signingTime has one-second resolution).
+    pub signing_time_s: i64,
+    /// The unique envelope id (senderNonce).
+    pub nonce: [u8; 16],
+}
+
+/// Wraps `content` in a CMS SignedData signed by `key`, whose certificate is `cert`, with
+/// `claims` in its signed attributes.
 pub(crate) fn build(
     content: &[u8],
+    claims: &Claims,
     key: &KeyPair,
     cert: &Certificate,
 ) -> Result<Vec<u8>, PkiError> {
+    build_typed(oids::ID_DATA, content, claims, key, cert)
+}
+
+/// [`build`] with any eContentType (the CA accepts id-data only).
+pub(crate) fn build_typed(
+    econtent_type: const_oid::ObjectIdentifier,
+    content: &[u8],
+    claims: &Claims,
+    key: &KeyPair,
+    cert: &Certificate,
+) -> Result<Vec<u8>, PkiError> {
+    let pair = NameValuePair {
+        name: BmpString::from_utf8(REQUESTER_NAME)?,
+        value: BmpString::from_utf8(&claims.requester)?,
+    };
     let signed_attrs = SetOfVec::try_from(vec![
-        Attribute {
-            oid: oids::ID_CONTENT_TYPE,
-            values: SetOfVec::try_from(vec![Any::encode_from(&oids::ID_DATA)?])?,
-        },
-        Attribute {
-            oid: oids::ID_MESSAGE_DIGEST,
-            values: SetOfVec::try_from(vec![Any::encode_from(&OctetString::new(
-                sha256(content).to_vec(),
-            )?)?])?,
-        },
+        attribute(oids::ID_CONTENT_TYPE, Any::encode_from(&econtent_type)?)?,
+        attribute(
+            oids::ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(sha256(content).to_vec())?)?,
+        )?,
+        attribute(
+            oids::ID_SIGNING_TIME,
+            Any::encode_from(&time::x509_time(claims.signing_time_s)?)?,
+        )?,
+        attribute(oids::ENROLLMENT_NAME_VALUE_PAIR, Any::encode_from(&pair)?)?,
+        attribute(
+            oids::ID_CMC_SENDER_NONCE,
+            Any::encode_from(&OctetString::new(claims.nonce.to_vec())?)?,
+        )?,
     ])?;
     // RFC 5652 §5.4: the signature covers the DER of the attributes with a SET OF tag,
     // not the [0] IMPLICIT tag they carry inside SignerInfo.
@@ -66,7 +125,7 @@ pub(crate) fn build(
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![sha256_alg()])?,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oids::ID_DATA,
+            econtent_type,
             econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
         },
         certificates: Some(CertificateSet::try_from(vec![
@@ -146,6 +205,32 @@ pub(crate) fn open(der: &[u8]) -> Result<Opened, OpenError> {
 }
 
 impl Opened {
+    /// `true` when the encapsulated content is declared id-data (the PKCS#10 bytes
+    /// themselves): the only content type the CA accepts.
+    pub(crate) fn is_data(&self) -> bool {
+        self.econtent_type == oids::ID_DATA
+    }
+
+    /// The claims among the signed attributes, each present exactly once with one value
+    /// of the right form; `None` otherwise. Only meaningful once
+    /// [`Opened::signature_valid`] said the attributes are the signer's.
+    pub(crate) fn claims(&self) -> Option<Claims> {
+        let attrs = self.signer.signed_attrs.as_ref()?;
+        let single = |oid| single_value(attrs, oid);
+        let pair: NameValuePair = single(oids::ENROLLMENT_NAME_VALUE_PAIR)?.decode_as().ok()?;
+        if pair.name.to_string() != REQUESTER_NAME {
+            return None;
+        }
+        // Time is a CHOICE (UTCTime or GeneralizedTime): decode it from its own DER.
+        let signing_time = Time::from_der(&single(oids::ID_SIGNING_TIME)?.to_der().ok()?).ok()?;
+        let nonce: OctetString = single(oids::ID_CMC_SENDER_NONCE)?.decode_as().ok()?;
+        Some(Claims {
+            requester: pair.value.to_string(),
+            signing_time_s: i64::try_from(signing_time.to_unix_duration().as_secs()).ok()?,
+            nonce: nonce.as_bytes().try_into().ok()?,
+        })
+    }
+
     /// `true` when the signed attributes name the content type actually carried, their
     /// messageDigest is the SHA-256 of the content, and the signer certificate's key
     /// signed them.
@@ -156,13 +241,7 @@ impl Opened {
         if self.signer.digest_alg.oid != oids::ID_SHA_256 {
             return false;
         }
-        let single = |oid| {
-            let mut found = attrs.iter().filter(|a| a.oid == oid);
-            match (found.next(), found.next()) {
-                (Some(a), None) if a.values.len() == 1 => a.values.get(0),
-                _ => None,
-            }
-        };
+        let single = |oid| single_value(attrs, oid);
         let type_ok = single(oids::ID_CONTENT_TYPE)
             .and_then(|v| v.decode_as::<const_oid::ObjectIdentifier>().ok())
             .is_some_and(|t| t == self.econtent_type);
@@ -183,5 +262,15 @@ impl Opened {
             &msg,
             self.signer.signature.as_bytes(),
         )
+    }
+}
+
+/// The one value of the one attribute `oid` in `attrs` (`None`: absent, repeated, or with
+/// other than one value).
+fn single_value(attrs: &SetOfVec<Attribute>, oid: const_oid::ObjectIdentifier) -> Option<&Any> {
+    let mut found = attrs.iter().filter(|a| a.oid == oid);
+    match (found.next(), found.next()) {
+        (Some(a), None) if a.values.len() == 1 => a.values.get(0),
+        _ => None,
     }
 }

@@ -122,6 +122,19 @@ impl KeyPair {
         Self::from_inner(alg, inner)
     }
 
+    /// An RSA key of `bits` bits (3072, 4096 or 8192) labelled RSA: what no client of ours
+    /// holds, for tests of the CA's key-size check.
+    #[cfg(test)]
+    pub(crate) fn generate_rsa_for_tests(bits: usize) -> Result<Self, PkiError> {
+        let size = match bits {
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            _ => KeySize::Rsa8192,
+        };
+        let k = RsaKeyPair::generate(size).map_err(|e| crypto("RSA keygen", e))?;
+        Self::from_inner(KeyAlg::Rsa2048, Inner::Rsa(k))
+    }
+
     /// Parses a PKCS#8 private key of the given algorithm (what the key pool stores).
     pub fn from_pkcs8(alg: KeyAlg, pkcs8: &[u8]) -> Result<Self, PkiError> {
         let inner = match alg {
@@ -257,6 +270,34 @@ pub fn alg_of_spki(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
         (curve.ok()? == oids::SECP_256_R_1).then_some(KeyAlg::EcdsaP256)
     } else {
         None
+    }
+}
+
+/// Which of our key kinds an SPKI is, exactly: RSA with a 2048-bit modulus (parameters
+/// NULL), or an uncompressed point on P-256. `None` for anything else — another curve, a
+/// compressed point, RSA of another size — even where `alg_of_spki` names the family.
+pub fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
+    match alg_of_spki(spki)? {
+        KeyAlg::Rsa2048 => {
+            if spki.algorithm.parameters != Some(Any::from(AnyRef::NULL)) {
+                return None;
+            }
+            #[derive(der::Sequence)]
+            struct RsaPublicKey<'a> {
+                modulus: der::asn1::UintRef<'a>,
+                exponent: der::asn1::UintRef<'a>,
+            }
+            let bits = spki.subject_public_key.as_bytes()?;
+            let key = <RsaPublicKey<'_> as Decode>::from_der(bits).ok()?;
+            let n = key.modulus.as_bytes();
+            // UintRef strips leading zeros: 2048 bits is 256 bytes with the top bit set.
+            (n.len() == 256 && n[0] & 0x80 != 0 && !key.exponent.as_bytes().is_empty())
+                .then_some(KeyAlg::Rsa2048)
+        }
+        KeyAlg::EcdsaP256 => {
+            let point = spki.subject_public_key.as_bytes()?;
+            (point.len() == 65 && point[0] == 0x04).then_some(KeyAlg::EcdsaP256)
+        }
     }
 }
 

@@ -4,9 +4,11 @@
 //!
 //! Keys come from the [`KeyPool`]: users from the `users` set (user `i` gets key `i`),
 //! the PKI parties from the `infra` set: RSA slot 0 is the CA, slot 1 the RA agent, slot 2
-//! the non-agent signer, and slot 3 of the client algorithm is the attacker. Reusing the
-//! CA key across runs keeps exported artefacts comparable from one run to the next; the
-//! certificates themselves are rebuilt every run from the settings.
+//! the non-agent signer, slot 3 of the client algorithm is the attacker, RSA slot 4 the
+//! DRS receipt-signing key and RSA slots 5 to 7 the keys AD FS enrolls new agent
+//! certificates with after a revocation. Reusing the CA key across runs keeps exported
+//! artefacts comparable from one run to the next; the certificates themselves are
+//! rebuilt every run from the settings.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +24,7 @@ use super::cert::{self, CertSpec};
 use super::keys::{key_identifier, KeyAlg, KeyPair, Verifier};
 use super::pool::{KeyPool, KeySet, PooledKey};
 use super::request_cache::RequestCache;
-use super::{oids, request, time, PkiError, Progress};
+use super::{crl, oids, receipt, request, time, PkiError, Progress};
 
 /// Seconds in a (365-day) year, for the default validity periods.
 pub const YEAR_S: u64 = 365 * 86_400;
@@ -47,6 +49,32 @@ pub struct PkiSettings {
     pub agent_validity_s: u64,
     /// Domain of the users' UPNs (`user{i}@<upn_domain>`).
     pub upn_domain: String,
+    /// What the CA does at run time; changes nothing in the material itself.
+    pub policy: CaPolicy,
+}
+
+/// The CA's run-time policy (`[ca]` and CRL keys of a scenario). Kept apart from the
+/// rest of the settings so that variants differing only in it share one material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaPolicy {
+    /// Whether issued certificates carry the SID extension (a CA with the May 2022
+    /// update, KB5014754).
+    pub sid_extension: bool,
+    /// The CA refuses an envelope signed longer ago than this (seconds).
+    pub envelope_max_age_s: u64,
+    /// nextUpdate − thisUpdate of the CRLs the CA publishes (seconds).
+    pub crl_validity_s: u64,
+}
+
+impl Default for CaPolicy {
+    /// The SID extension on, a 10-minute freshness window, weekly CRLs.
+    fn default() -> Self {
+        CaPolicy {
+            sid_extension: true,
+            envelope_max_age_s: 600,
+            crl_validity_s: 7 * 86_400,
+        }
+    }
 }
 
 impl Default for PkiSettings {
@@ -61,11 +89,21 @@ impl Default for PkiSettings {
             agent_not_before_s: -30 * 86_400,
             agent_validity_s: 2 * YEAR_S,
             upn_domain: "contoso.com".to_owned(),
+            policy: CaPolicy::default(),
         }
     }
 }
 
 impl PkiSettings {
+    /// Whether material built for `self` serves `other` too: everything but the run-time
+    /// policy is equal.
+    pub fn same_material(&self, other: &PkiSettings) -> bool {
+        PkiSettings {
+            policy: other.policy,
+            ..self.clone()
+        } == *other
+    }
+
     /// `true` when the agent certificate is valid at simulated `now_us`: the same
     /// second-resolution, both-ends-inclusive rule as the X.509 check, so the off mode
     /// refuses exactly when the real CA would.
@@ -106,6 +144,11 @@ pub struct InfraKeys {
     pub non_agent: KeyPair,
     /// The attacker's key, of the client algorithm.
     pub attacker: KeyPair,
+    /// DRS's RSA-2048 key, which signs the key receipts.
+    pub drs: KeyPair,
+    /// The RSA-2048 keys of the agent certificates AD FS enrolls after a revocation, in
+    /// order.
+    pub next_agents: Vec<KeyPair>,
 }
 
 impl InfraKeys {
@@ -117,6 +160,14 @@ impl InfraKeys {
     pub const NON_AGENT_SLOT: usize = 2;
     /// Slot of the attacker key in the client algorithm's infrastructure set.
     pub const ATTACKER_SLOT: usize = 3;
+    /// Slot of the DRS key in the RSA infrastructure set.
+    pub const DRS_SLOT: usize = 4;
+    /// Slot of the first re-enrolled agent's key in the RSA infrastructure set.
+    pub const NEXT_AGENT_SLOT: usize = 5;
+    /// How many agent certificates AD FS can enroll after revocations in one run.
+    pub const NEXT_AGENTS: usize = 3;
+    /// RSA infrastructure keys in all.
+    pub const RSA_SLOTS: usize = Self::NEXT_AGENT_SLOT + Self::NEXT_AGENTS;
 
     /// Fresh keys, never written anywhere (tests, calibration).
     pub fn generate(client_key: KeyAlg) -> Result<Self, PkiError> {
@@ -125,28 +176,35 @@ impl InfraKeys {
             agent: KeyPair::generate(KeyAlg::Rsa2048)?,
             non_agent: KeyPair::generate(KeyAlg::Rsa2048)?,
             attacker: KeyPair::generate(client_key)?,
+            drs: KeyPair::generate(KeyAlg::Rsa2048)?,
+            next_agents: (0..Self::NEXT_AGENTS)
+                .map(|_| KeyPair::generate(KeyAlg::Rsa2048))
+                .collect::<Result<_, _>>()?,
         })
     }
 
     /// The keys from the pool's infrastructure set (generated and saved on first use).
     pub fn from_pool(pool: &KeyPool, client_key: KeyAlg) -> Result<Self, PkiError> {
-        let mut rsa = pool.load_parsed(KeySet::Infrastructure, KeyAlg::Rsa2048, 4)?;
+        let rsa = pool.load_parsed(KeySet::Infrastructure, KeyAlg::Rsa2048, Self::RSA_SLOTS)?;
+        let mut slots: Vec<Option<KeyPair>> = rsa.into_iter().map(Some).collect();
+        let mut take = |i: usize| {
+            slots[i]
+                .take()
+                .expect("every RSA infrastructure slot was loaded, each taken once")
+        };
         let attacker = if client_key == KeyAlg::Rsa2048 {
-            rsa.remove(Self::ATTACKER_SLOT)
+            take(Self::ATTACKER_SLOT)
         } else {
-            pool.load_parsed(KeySet::Infrastructure, client_key, 4)?
+            pool.load_parsed(KeySet::Infrastructure, client_key, Self::ATTACKER_SLOT + 1)?
                 .remove(Self::ATTACKER_SLOT)
         };
-        let mut rsa = rsa.into_iter();
-        let mut next = || {
-            rsa.next()
-                .expect("four RSA infrastructure keys were loaded")
-        };
         Ok(InfraKeys {
-            ca: next(),
-            agent: next(),
-            non_agent: next(),
+            ca: take(Self::CA_SLOT),
+            agent: take(Self::AGENT_SLOT),
+            non_agent: take(Self::NON_AGENT_SLOT),
             attacker,
+            drs: take(Self::DRS_SLOT),
+            next_agents: (Self::NEXT_AGENT_SLOT..Self::RSA_SLOTS).map(take).collect(),
         })
     }
 }
@@ -179,10 +237,12 @@ pub(crate) struct Signer {
     pub cert: Certificate,
 }
 
-/// What the simulation needs of one user: the registered key and the prepared request.
+/// What the simulation needs of one user: the registered key, the prepared request and
+/// the key receipt DRS returns when the key is registered.
 struct UserMaterial {
     spki_der: Vec<u8>,
     request_der: Vec<u8>,
+    receipt_der: Vec<u8>,
 }
 
 /// Everything real crypto needs for one run, built once and shared read-only (by `Arc`)
@@ -197,6 +257,9 @@ pub struct PkiMaterial {
     ca_verifier: Verifier,
     pub(crate) agent: Signer,
     pub(crate) non_agent: Signer,
+    /// Keys of the agent certificates AD FS enrolls after a revocation.
+    next_agent_keys: Vec<KeyPair>,
+    drs_verifier: Verifier,
     attacker: KeyPair,
     users: Vec<UserMaterial>,
     /// Attacker requests are rare: built on first use, then shared by every run.
@@ -233,9 +296,17 @@ impl PkiMaterial {
         // Requests signed by an earlier run with the same keys are reused as they are:
         // byte for byte what signing again would give (RSA), without parsing the keys.
         let cache = RequestCache::open(&pool, settings.client_key, &settings.upn_domain);
+        let receipt_cache = RequestCache::open_receipts(
+            &pool,
+            settings.client_key,
+            &settings.upn_domain,
+            infra.drs.spki_der(),
+        );
         let spkis: Vec<&[u8]> = user_keys.iter().map(PooledKey::spki_der).collect();
         let (stored, old) = cache.load(&spkis);
+        let (stored_receipts, old_receipts) = receipt_cache.load(&spkis);
         let fresh: Vec<bool> = stored.iter().map(Option::is_none).collect();
+        let fresh_receipts: Vec<bool> = stored_receipts.iter().map(Option::is_none).collect();
         let user_keys = user_keys
             .into_iter()
             .zip(stored)
@@ -248,13 +319,17 @@ impl PkiMaterial {
                 None => UserKey::Pooled(key),
             })
             .collect();
-        let material = Self::assemble(settings, infra, user_keys, &|d, t| {
+        let material = Self::assemble(settings, infra, user_keys, stored_receipts, &|d, t| {
             progress(offset + d, offset + t)
         })?;
+        let spkis: Vec<&[u8]> = material.users.iter().map(|u| &u.spki_der[..]).collect();
         if fresh.iter().any(|f| *f) {
-            let spkis: Vec<&[u8]> = material.users.iter().map(|u| &u.spki_der[..]).collect();
             let requests: Vec<&[u8]> = material.users.iter().map(|u| &u.request_der[..]).collect();
             cache.store(&spkis, &requests, &fresh, &old);
+        }
+        if fresh_receipts.iter().any(|f| *f) {
+            let receipts: Vec<&[u8]> = material.users.iter().map(|u| &u.receipt_der[..]).collect();
+            receipt_cache.store(&spkis, &receipts, &fresh_receipts, &old_receipts);
         }
         Ok(material)
     }
@@ -267,14 +342,16 @@ impl PkiMaterial {
         user_keys: Vec<KeyPair>,
         progress: Progress<'_>,
     ) -> Result<Self, PkiError> {
+        let receipts = vec![None; user_keys.len()];
         let user_keys = user_keys.into_iter().map(UserKey::Parsed).collect();
-        Self::assemble(settings, infra, user_keys, progress)
+        Self::assemble(settings, infra, user_keys, receipts, progress)
     }
 
     fn assemble(
         settings: PkiSettings,
         infra: InfraKeys,
         user_keys: Vec<UserKey>,
+        receipts: Vec<Option<Vec<u8>>>,
         progress: Progress<'_>,
     ) -> Result<Self, PkiError> {
         if let Some(k) = user_keys.iter().find(|k| k.alg() != settings.client_key) {
@@ -352,38 +429,47 @@ impl PkiMaterial {
         let total = user_keys.len();
         let done = AtomicUsize::new(0);
         progress(0, total);
+        let drs = &infra.drs;
         let users: Vec<UserMaterial> = user_keys
             .into_par_iter()
+            .zip(receipts)
             .enumerate()
-            .map(|(i, key)| {
+            .map(|(i, (key, receipt))| {
                 let i = i as u32;
+                let upn = settings.user_upn(i);
                 // Pooled keys are parsed here, in parallel, right before their only use.
-                let key = match key {
+                let (spki_der, request_der) = match key {
                     UserKey::Signed {
                         spki_der,
                         request_der,
                         ..
-                    } => {
-                        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                        return Ok(UserMaterial {
-                            spki_der,
-                            request_der,
-                        });
+                    } => (spki_der, request_der),
+                    UserKey::Parsed(k) => {
+                        let r = request::build(&k, &settings.user_cn(i), &upn)?;
+                        (k.spki_der().to_vec(), r)
                     }
-                    UserKey::Parsed(k) => k,
-                    UserKey::Pooled(p) => p.key_pair()?,
+                    UserKey::Pooled(p) => {
+                        let k = p.key_pair()?;
+                        let r = request::build(&k, &settings.user_cn(i), &upn)?;
+                        (k.spki_der().to_vec(), r)
+                    }
                 };
-                let request_der =
-                    request::build(&key, &settings.user_cn(i), &settings.user_upn(i))?;
+                let receipt_der = match receipt {
+                    Some(r) => r,
+                    None => receipt::build(drs, &upn, &spki_der)?,
+                };
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 Ok(UserMaterial {
-                    spki_der: key.spki_der().to_vec(),
+                    spki_der,
                     request_der,
+                    receipt_der,
                 })
             })
             .collect::<Result<_, PkiError>>()?;
 
         Ok(PkiMaterial {
+            drs_verifier: infra.drs.verifier()?,
+            next_agent_keys: infra.next_agents,
             ca_verifier: infra.ca.verifier()?,
             ca_key: infra.ca,
             ca_cert,
@@ -447,6 +533,73 @@ impl PkiMaterial {
     /// User `user`'s PKCS#10 request, signed with its own key. Panics if out of range.
     pub fn request_der(&self, user: u32) -> &[u8] {
         &self.user(user).request_der
+    }
+
+    /// The key receipt DRS returns to user `user` when it registers its key. Panics if
+    /// out of range.
+    pub fn receipt_der(&self, user: u32) -> &[u8] {
+        &self.user(user).receipt_der
+    }
+
+    /// The CRL current at `at_s` (Unix seconds) given `list`, signed by the CA (DER).
+    pub(crate) fn crl_der(&self, list: &crl::RevocationList, at_s: i64) -> Vec<u8> {
+        crl::build(self, list, at_s).expect("signing a CRL of in-range dates cannot fail")
+    }
+
+    /// The key of agent generation `generation` (0: the agent of the material, then the
+    /// ones enrolled after revocations), `None` past the last one.
+    pub(crate) fn agent_key(&self, generation: usize) -> Option<&KeyPair> {
+        match generation {
+            0 => Some(&self.agent.key),
+            g => self.next_agent_keys.get(g - 1),
+        }
+    }
+
+    /// The serial of agent generation `generation`'s certificate.
+    pub(crate) fn agent_serial(generation: usize) -> crl::Serial {
+        let k = if generation == 0 {
+            2
+        } else {
+            10 + generation as u8
+        };
+        (1u128 << 64) + u128::from(k)
+    }
+
+    /// The certificate AD FS obtains when it enrolls agent generation `generation`
+    /// (≥ 1) at `not_before_s`, valid two years (the agent template's period).
+    pub(crate) fn enroll_agent(
+        &self,
+        generation: usize,
+        not_before_s: i64,
+    ) -> Result<Certificate, PkiError> {
+        let key = self.agent_key(generation).ok_or_else(|| {
+            PkiError::Settings(format!("no key for agent generation {generation}"))
+        })?;
+        let spki = key.spki()?;
+        cert::sign(
+            CertSpec {
+                serial: crl::serial_number(Self::agent_serial(generation)),
+                subject: super::asn1::cn_name("ADFS Enrollment Agent")?,
+                validity: time::validity(not_before_s, 2 * YEAR_S)?,
+                extensions: cert::signer_extensions(
+                    &spki,
+                    &self.ca_ski,
+                    vec![oids::ENROLLMENT_AGENT],
+                )?,
+                spki,
+            },
+            &self.ca_name,
+            &self.ca_key,
+        )
+    }
+
+    /// How many agent certificates AD FS can enroll after revocations.
+    pub(crate) fn spare_agents(&self) -> usize {
+        self.next_agent_keys.len()
+    }
+
+    pub(crate) fn drs_verifier(&self) -> &Verifier {
+        &self.drs_verifier
     }
 
     /// A PKCS#10 request for user `user` (same subject and UPN) carrying the attacker's

@@ -1,50 +1,61 @@
 //! Real PKI behind the model's [`PkiPort`](crate::model::pki_port::PkiPort).
 //!
 //! Every simulated user holds a real key pair (from an on-disk [`KeyPool`] so runs do not
-//! pay RSA key generation again), sends a real PKCS#10 request, the AD FS registration
-//! authority checks it and wraps it in a CMS SignedData signed with its enrollment-agent
-//! key, the CA checks that and issues a real X.509 certificate, and the client verifies
-//! it. [`RealPki`] runs those checks; [`OffPki`] makes the same decisions on identities
-//! only, for sweeps too large for real crypto.
+//! pay RSA key generation again) and a DRS key receipt, sends a real PKCS#10 request, the
+//! AD FS registration authority checks the key (in AD, or by the receipt) and wraps the
+//! request in a CMS SignedData naming the user, signed with its enrollment-agent key; the
+//! CA checks that (signer pinned and not revoked, fresh, never seen, the named user's
+//! registered key) and issues a real X.509 certificate built from its directory, the
+//! client checks it is its own, and a DC validates a logon with it. [`RealPki`] runs
+//! those checks; [`OffPki`] makes the same decisions on identities only, for sweeps too
+//! large for real crypto.
 //!
 //! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `pool_lock` keeps
 //! concurrent fillers from generating the same keys, `prefill` fills it ahead of time),
-//! `request_cache` (the
-//! users' signed requests kept beside it), `jobs` (server-side checks computed on worker
-//! threads while the event loop goes on), `material` (the CA,
-//! agent and per-user requests built once per run), `request` / `envelope` / `cert`
-//! (the three ASN.1 artefacts), `ra` / `ca` / `client` (the three checkers), `real` /
-//! `off` (the two ports), `export` and `calibrate` (CLI helpers).
+//! `request_cache` (the users' signed requests and receipts kept beside it), `jobs`
+//! (server-side checks computed on worker threads while the event loop goes on),
+//! `material` (the CA, agents, DRS and per-user requests built once per run), `directory`
+//! (accounts and registered keys), `ledger` (a run's serials, agents and revocations),
+//! `request` / `receipt` / `envelope` / `cert` / `crl` (the ASN.1 artefacts), `ra` / `ca` /
+//! `client` / `dc` (the checkers), `real` / `off` (the two ports), `export` and
+//! `calibrate` (CLI helpers).
 
 mod asn1;
-pub mod ca;
+mod ca;
 pub mod calibrate;
 mod cert;
-pub mod client;
+mod client;
+mod crl;
+mod dc;
+pub mod directory;
 mod envelope;
 pub mod export;
 mod fsutil;
 mod jobs;
 pub mod keys;
+mod ledger;
 pub mod material;
 pub mod off;
 pub mod oids;
 pub mod pool;
 mod pool_lock;
 pub mod prefill;
-pub mod ra;
+mod ra;
 pub mod real;
+mod receipt;
 mod request;
 mod request_cache;
+pub mod standalone;
 pub mod time;
 
 pub use calibrate::Calibration;
 pub use export::ExportSummary;
 pub use keys::{KeyAlg, KeyPair};
-pub use material::{PkiMaterial, PkiSettings};
+pub use material::{CaPolicy, PkiMaterial, PkiSettings};
 pub use off::OffPki;
 pub use pool::{KeyPool, KeySet, PooledKey};
 pub use real::RealPki;
+pub use standalone::Standalone;
 
 /// Builds and signs user `user`'s PKCS#10 request with `key`, exactly as the material
 /// does for every user before a run: what the crypto-floor bench times as the client's

@@ -6,14 +6,19 @@
 use const_oid::ObjectIdentifier;
 
 pub use const_oid::db::rfc4519::CN as COMMON_NAME;
+pub use const_oid::db::rfc4519::DOMAIN_COMPONENT;
 pub use const_oid::db::rfc5280::{
-    ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE,
-    ID_CE_SUBJECT_ALT_NAME, ID_CE_SUBJECT_KEY_IDENTIFIER, ID_KP_CLIENT_AUTH,
+    ID_AD_CA_ISSUERS, ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS,
+    ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS, ID_CE_EXT_KEY_USAGE,
+    ID_CE_KEY_USAGE, ID_CE_SUBJECT_ALT_NAME, ID_CE_SUBJECT_KEY_IDENTIFIER, ID_KP_CLIENT_AUTH,
+    ID_PE_AUTHORITY_INFO_ACCESS,
 };
-pub use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
+pub use const_oid::db::rfc5911::{
+    ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME,
+};
 pub use const_oid::db::rfc5912::{
-    ECDSA_WITH_SHA_256, ID_EC_PUBLIC_KEY, ID_EXTENSION_REQ, ID_SHA_256, RSA_ENCRYPTION,
-    SECP_256_R_1, SHA_256_WITH_RSA_ENCRYPTION,
+    ECDSA_WITH_SHA_256, ID_CMC_SENDER_NONCE, ID_EC_PUBLIC_KEY, ID_EXTENSION_REQ, ID_SHA_256,
+    RSA_ENCRYPTION, SECP_256_R_1, SHA_256_WITH_RSA_ENCRYPTION,
 };
 
 /// Certificate Request Agent EKU (szOID_ENROLLMENT_AGENT): lets AD FS sign enrollment
@@ -29,3 +34,34 @@ pub const SMART_CARD_LOGON: ObjectIdentifier =
 /// User Principal Name otherName type (szOID_NT_PRINCIPAL_NAME): how the DC maps the
 /// certificate to the account.
 pub const UPN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
+
+/// szOID_ENROLLMENT_NAME_VALUE_PAIR: the signed attribute in which an enrollment agent
+/// names the user it enrolls for (`requestername`, DOMAIN §9).
+pub const ENROLLMENT_NAME_VALUE_PAIR: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.13.2.1");
+
+/// szOID_NTDS_CA_SECURITY_EXT: the SID extension an updated CA adds (KB5014754), which
+/// a DC in full enforcement needs for strong mapping.
+pub const NTDS_CA_SECURITY_EXT: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.25.2");
+
+/// szOID_NTDS_OBJECTSID: the otherName type inside the SID extension; its value is the
+/// SID string.
+pub const NTDS_OBJECTSID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.25.2.1");
+
+/// szOID_CERTIFICATE_TEMPLATE: the template (OID, major and minor version) a certificate
+/// was issued from.
+pub const CERTIFICATE_TEMPLATE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.21.7");
+
+/// The (fictional) contoso forest's `WHFBAuthentication` template: the users'
+/// certificates.
+pub const TEMPLATE_WHFB_AUTHENTICATION: ObjectIdentifier = ObjectIdentifier::new_unwrap(
+    "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124307",
+);
+
+/// The (fictional) contoso forest's `WHFBEnrollmentAgent` template: AD FS's enrollment
+/// agent certificates.
+pub const TEMPLATE_WHFB_ENROLLMENT_AGENT: ObjectIdentifier = ObjectIdentifier::new_unwrap(
+    "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124308",
+);

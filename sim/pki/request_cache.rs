@@ -1,5 +1,6 @@
-//! Users' signed PKCS#10 requests kept next to the key pool, so that a run from a warm
-//! pool neither parses each user's private key nor signs its request again.
+//! Users' signed PKCS#10 requests (and their DRS key receipts) kept next to the key pool,
+//! so that a run from a warm pool neither parses each user's private key nor signs its
+//! request or receipt again.
 //!
 //! Those two steps are most of a one-thread run's client-side cost: aws-lc validates an
 //! RSA private key when it parses it (≈ 170 µs) and builds its Montgomery and blinding
@@ -9,6 +10,10 @@
 //! DER encoding are deterministic: a stored RSA request is byte for byte the one the run
 //! would sign. (An ECDSA request signed again would differ only in its random `k`; the
 //! stored one is just as valid a signature by the same key.)
+//!
+//! Key receipts (see `receipt`) are kept the same way in `receipts-<alg>-<tag>/`, where the
+//! tag also covers the DRS key: a receipt depends on the user's key and UPN and on the key
+//! that signed it, and is deterministic (RSA) as well.
 //!
 //! # Format
 //! `<pool>/requests-<alg>-<tag>/chunk-NNNNN.reqs`, `<tag>` the first 8 bytes (hex) of
@@ -60,6 +65,26 @@ impl RequestCache {
             .collect();
         RequestCache {
             dir: pool.dir().join(format!("requests-{}-{tag}", alg.as_str())),
+        }
+    }
+
+    /// The key-receipt store beside `pool` for `alg`, `upn_domain` and the DRS key whose
+    /// SubjectPublicKeyInfo DER is `drs_spki`.
+    pub(crate) fn open_receipts(
+        pool: &KeyPool,
+        alg: KeyAlg,
+        upn_domain: &str,
+        drs_spki: &[u8],
+    ) -> Self {
+        let mut input = upn_domain.as_bytes().to_vec();
+        input.push(0);
+        input.extend_from_slice(drs_spki);
+        let tag: String = sha256(&input)[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        RequestCache {
+            dir: pool.dir().join(format!("receipts-{}-{tag}", alg.as_str())),
         }
     }
 

@@ -32,6 +32,15 @@ pub fn x509_time(unix_s: i64) -> Result<Time, PkiError> {
     }
 }
 
+/// A Unix second as `YYYY-MM-DDTHH:MM:SSZ` (the form `pki.epoch` takes); the number
+/// itself when it is outside what X.509 can write.
+pub fn rfc3339(unix_s: i64) -> String {
+    u64::try_from(unix_s)
+        .ok()
+        .and_then(|s| DateTime::from_unix_duration(Duration::from_secs(s)).ok())
+        .map_or_else(|| unix_s.to_string(), |dt| dt.to_string())
+}
+
 /// A validity period from `not_before` (Unix seconds) lasting `duration_s` seconds.
 pub fn validity(not_before: i64, duration_s: u64) -> Result<Validity, PkiError> {
     let dur = i64::try_from(duration_s)

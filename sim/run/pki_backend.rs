@@ -3,7 +3,7 @@
 //! every variant with the same PKI settings), or the off mode.
 
 use crate::model::pki_port::PkiPort;
-use crate::pki::{KeyAlg, OffPki, PkiMaterial, PkiSettings, RealPki};
+use crate::pki::{CaPolicy, KeyAlg, OffPki, PkiMaterial, PkiSettings, RealPki};
 use crate::scenario::calendar::parse_epoch;
 use crate::scenario::schema::{ClientKey, PkiMode};
 use crate::scenario::Spec;
@@ -29,13 +29,18 @@ pub fn settings_of(spec: &Spec) -> anyhow::Result<PkiSettings> {
         agent_not_before_s: -AGENT_ISSUED_BEFORE_S,
         agent_validity_s: (p.agent_expires.0 / 1_000_000) + AGENT_ISSUED_BEFORE_S as u64,
         upn_domain: "contoso.com".into(),
+        policy: CaPolicy {
+            sid_extension: spec.ca.sid_extension,
+            envelope_max_age_s: spec.ca.envelope_max_age.0 / 1_000_000,
+            crl_validity_s: p.crl_validity.0 / 1_000_000,
+        },
     })
 }
 
-/// One variant's PKI: real material shared by `Arc`, or off.
+/// One variant's PKI: real material shared by `Arc` with the variant's CA policy, or off.
 pub enum Backend {
     /// Real cryptography.
-    Real(Arc<PkiMaterial>),
+    Real(Arc<PkiMaterial>, CaPolicy),
     /// `pki.mode = "off"`.
     Off(PkiSettings),
 }
@@ -44,14 +49,15 @@ impl Backend {
     /// A fresh port for one simulation run.
     pub fn port(&self, users: u32) -> Box<dyn PkiPort + Send> {
         match self {
-            Backend::Real(m) => Box::new(RealPki::new(Arc::clone(m))),
+            Backend::Real(m, policy) => Box::new(RealPki::with_policy(Arc::clone(m), *policy)),
             Backend::Off(s) => Box::new(OffPki::new(s, users as usize)),
         }
     }
 }
 
 /// Real PKI material built so far, by (settings, users): variants, replications and sweep
-/// points with the same PKI settings and population share one.
+/// points with the same PKI settings (the CA's run-time policy aside) and population
+/// share one.
 #[derive(Default)]
 pub struct MaterialCache {
     built: Mutex<Vec<(PkiSettings, u32, Arc<PkiMaterial>)>>,
@@ -84,7 +90,7 @@ impl MaterialCache {
             .map_err(|_| anyhow::anyhow!("a PKI build panicked"))?;
         if let Some((_, _, m)) = built
             .iter()
-            .find(|(s, u, _)| *s == settings && *u == spec.users)
+            .find(|(s, u, _)| s.same_material(&settings) && *u == spec.users)
         {
             return Ok(Some(Arc::clone(m)));
         }
@@ -107,10 +113,45 @@ pub fn backends(
     specs
         .iter()
         .map(|spec| {
+            let settings = settings_of(spec)?;
             Ok(match cache.material_for(spec, progress)? {
-                Some(m) => Backend::Real(m),
-                None => Backend::Off(settings_of(spec)?),
+                Some(m) => Backend::Real(m, settings.policy),
+                None => Backend::Off(settings),
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn variants_differing_only_in_ca_policy_share_one_material() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "name = \"t\"\nusers = 2\n[pki]\nclient_key = \"ecdsa-p256\"\nkey_cache = \"{}\"\n\
+             [variants.a]\nca.sid_extension = true\n\
+             [variants.b]\nca.sid_extension = false\nca.envelope_max_age = \"1m\"\n\
+             [variants.c]\npki.cert_validity = \"30d\"\n",
+            dir.path().display()
+        );
+        let s = Scenario::load_str(&toml, "t.toml", "t", &[]).unwrap();
+        let specs: Vec<&Spec> = s.variants.iter().map(|v| &v.spec).collect();
+        let cache = MaterialCache::default();
+        let b = backends(&specs, &cache, &|_, _| {}).unwrap();
+        let (Backend::Real(ma, pa), Backend::Real(mb, pb), Backend::Real(mc, _)) =
+            (&b[0], &b[1], &b[2])
+        else {
+            panic!("real backends expected");
+        };
+        assert!(
+            Arc::ptr_eq(ma, mb),
+            "policy alone must not rebuild the material"
+        );
+        assert!(!Arc::ptr_eq(ma, mc), "another validity is another material");
+        assert!(pa.sid_extension && !pb.sid_extension);
+        assert_eq!(pb.envelope_max_age_s, 60);
+    }
 }

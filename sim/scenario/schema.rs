@@ -541,7 +541,7 @@ impl Default for Adfs {
     }
 }
 
-/// The issuing CA (DOMAIN §6).
+/// The issuing CA (DOMAIN §6, §9).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ca {
@@ -550,6 +550,12 @@ pub struct Ca {
     /// Time to issue one certificate on one worker. DOMAIN §6 (M: ≈ 23 certificates/s per
     /// CPU → mean 43 ms).
     pub issue: DistSpec,
+    /// The CA has the May 2022 update (KB5014754) and writes the SID extension that DCs
+    /// in full enforcement require for strong mapping. DOMAIN §9 (M).
+    pub sid_extension: bool,
+    /// The CA refuses an RA envelope signed longer ago than this (its freshness window;
+    /// the replay cache covers what is younger). Estimate.
+    pub envelope_max_age: Duration,
 }
 
 impl Default for Ca {
@@ -557,6 +563,8 @@ impl Default for Ca {
         Ca {
             workers: 2,
             issue: DistSpec::exponential(43 * MS),
+            sid_extension: true,
+            envelope_max_age: Duration(10 * MINUTE),
         }
     }
 }
@@ -600,6 +608,14 @@ pub struct Pki {
     /// When the enrollment agent certificate expires, counted from the time origin.
     /// DOMAIN §5 (AD FS renews it ~60 days before expiry; default: far away).
     pub agent_expires: Duration,
+    /// After an `agent_revoked` fault, how long until AD FS holds a new enrollment agent
+    /// certificate (an administrator restarts the AD FS service, which enrolls one when it
+    /// starts: DOMAIN §5). Estimate.
+    pub agent_reenroll: Duration,
+    /// nextUpdate − thisUpdate of the CA's CRLs; the CA publishes a new one when the
+    /// current one reaches its nextUpdate, and at once after a revocation. AD CS's default
+    /// base CRL period (M).
+    pub crl_validity: Duration,
     /// Simulated durations of the crypto steps (`whfb-sim calibrate` measures them).
     pub timing: PkiTiming,
 }
@@ -613,6 +629,8 @@ impl Default for Pki {
             epoch: "2026-01-05T00:00:00Z".into(),
             cert_validity: Duration(365 * DAY),
             agent_expires: Duration(300 * DAY),
+            agent_reenroll: Duration(HOUR),
+            crl_validity: Duration(7 * DAY),
             timing: PkiTiming::default(),
         }
     }
@@ -620,7 +638,8 @@ impl Default for Pki {
 
 /// Simulated durations of crypto steps. Defaults: `whfb-sim calibrate` on the development
 /// machine (2-core AMD EPYC, RSA-2048 client keys, aws-lc-rs; medians 236 µs, 262 µs,
-/// 311 µs, 24 µs), rounded up.
+/// 311 µs, 24 µs; the receipt, CRL and DC checks about 17, 19 and 20 µs, measured on the
+/// same machine under load and scaled by the ratio of the others), rounded up.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PkiTiming {
@@ -632,6 +651,15 @@ pub struct PkiTiming {
     pub ca_check_issue: Duration,
     /// Client verifies the issued certificate.
     pub client_verify: Duration,
+    /// RA verifies the DRS key receipt (patched server, key not in AD yet), on top of
+    /// `ra_check_sign`.
+    pub receipt_verify: Duration,
+    /// Verifying the CA's CRL and looking a serial up in it: the CA for the envelope's
+    /// signer and the DC for the logon certificate each add it to their step.
+    pub crl_check: Duration,
+    /// DC validates the PKINIT logon certificate (chain, EKU, UPN, strong mapping),
+    /// besides its CRL check.
+    pub dc_validate: Duration,
 }
 
 impl Default for PkiTiming {
@@ -641,6 +669,9 @@ impl Default for PkiTiming {
             ra_check_sign: Duration(300),
             ca_check_issue: Duration(350),
             client_verify: Duration(25),
+            receipt_verify: Duration(20),
+            crl_check: Duration(20),
+            dc_validate: Duration(25),
         }
     }
 }
@@ -660,6 +691,10 @@ pub enum FaultKind {
     /// The sync scheduler is stopped: a running cycle is aborted (its changes wait for the
     /// next run) and no cycle starts; it resumes with a cycle at the window's end.
     AadConnectStopped,
+    /// At `start` the CA revokes AD FS's enrollment agent certificate (its key was
+    /// stolen) and publishes a CRL; AD FS holds a new one `pki.agent_reenroll` later.
+    /// An instant: `end` is left out.
+    AgentRevoked,
 }
 
 impl FaultKind {
@@ -671,6 +706,7 @@ impl FaultKind {
             FaultKind::AdfsServerDown => "adfs_server_down",
             FaultKind::CaDown => "ca_down",
             FaultKind::AadConnectStopped => "aad_connect_stopped",
+            FaultKind::AgentRevoked => "agent_revoked",
         }
     }
 }
@@ -683,7 +719,8 @@ pub struct Fault {
     pub kind: FaultKind,
     /// Window start (time since the origin).
     pub start: Duration,
-    /// Window end.
+    /// Window end (left out for `agent_revoked`, an instant; read as 0 then).
+    #[serde(default)]
     pub end: Duration,
     /// `drs_slow` only: latency multiplier.
     #[serde(default)]
@@ -693,7 +730,7 @@ pub struct Fault {
     pub server: Option<u32>,
 }
 
-/// Attack shares (DESIGN §1): the real checks must refuse them.
+/// Attack shares (DESIGN §1, §11): the real checks must refuse them.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Attacks {
@@ -702,6 +739,26 @@ pub struct Attacks {
     /// Share of envelopes reaching the CA signed by a certificate without the enrollment
     /// agent EKU.
     pub non_agent_signer: f64,
+    /// Share of envelopes that name another user than the one whose request (and key)
+    /// they carry: a valid agent-signed envelope re-targeted to another account.
+    pub other_identity: f64,
+    /// Share of envelopes reaching the CA replaced by a copy of the last envelope the CA
+    /// honoured (captured on the RA–CA link).
+    pub replayed_envelope: f64,
+    /// Share of envelopes, after an `agent_revoked` fault, signed by the attacker holding
+    /// the revoked agent certificate's key (before any revocation it has no effect).
+    pub revoked_agent: f64,
+}
+
+impl Fault {
+    /// When the fault's effect ends: `end`, or for `agent_revoked` the instant AD FS holds
+    /// a new agent certificate (`start` + `reenroll`).
+    pub fn effective_end(&self, reenroll: Duration) -> Duration {
+        match self.kind {
+            FaultKind::AgentRevoked => Duration(self.start.0.saturating_add(reenroll.0)),
+            _ => self.end,
+        }
+    }
 }
 
 /// Report options.

@@ -2,12 +2,16 @@
 //! problem names its key and what is allowed.
 
 use super::calendar::parse_epoch;
+use super::duration::Duration;
 use super::keypath::KeyPath;
 use super::schema::{FaultKind, Patched, Spec};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
 pub type Problem = (KeyPath, String);
+
+/// `agent_revoked` faults a variant may have: one per spare agent key in the pool.
+const MAX_AGENT_REVOCATIONS: usize = crate::pki::material::InfraKeys::NEXT_AGENTS;
 
 struct Checker {
     problems: Vec<Problem>,
@@ -230,9 +234,35 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
 
+    if spec.ca.envelope_max_age.0 < SECOND {
+        c.fail(
+            "ca.envelope_max_age",
+            "must be at least 1s (signingTime has one-second resolution)".into(),
+        );
+    }
+    if spec.pki.crl_validity.0 < SECOND {
+        c.fail("pki.crl_validity", "must be at least 1s".into());
+    }
+    c.positive("pki.agent_reenroll", spec.pki.agent_reenroll.0);
+    let mut revocations: Vec<(usize, u64)> = Vec::new();
     for (i, fault) in spec.faults.iter().enumerate() {
         let k = |f: &str| format!("faults[{i}].{f}");
-        if fault.end <= fault.start {
+        if fault.kind == FaultKind::AgentRevoked {
+            if fault.end.0 != 0 {
+                c.fail(
+                    &k("end"),
+                    "an agent_revoked fault is an instant: leave `end` out (AD FS holds a new agent certificate pki.agent_reenroll after `start`)".into(),
+                );
+            }
+            revocations.push((i, fault.start.0));
+            continue;
+        }
+        if fault.end.0 == 0 {
+            c.fail(
+                &k("end"),
+                "a fault window needs `end` (after `start`)".into(),
+            );
+        } else if fault.end <= fault.start {
             c.fail(
                 &k("end"),
                 format!(
@@ -281,8 +311,36 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         }
     }
 
+    revocations.sort_by_key(|&(_, start)| start);
+    if revocations.len() > MAX_AGENT_REVOCATIONS {
+        let (i, _) = revocations[MAX_AGENT_REVOCATIONS];
+        c.fail(
+            &format!("faults[{i}].kind"),
+            format!(
+                "{} agent_revoked faults; allowed: at most {MAX_AGENT_REVOCATIONS} per variant (the key pool holds that many spare agent keys)",
+                revocations.len()
+            ),
+        );
+    }
+    for pair in revocations.windows(2) {
+        let ((_, a), (j, b)) = (pair[0], pair[1]);
+        if b < a.saturating_add(spec.pki.agent_reenroll.0) {
+            c.fail(
+                &format!("faults[{j}].start"),
+                format!(
+                    "this agent_revoked fault starts before AD FS has re-enrolled after the previous one (at {}); allowed: at or after {}",
+                    Duration(a),
+                    Duration(a.saturating_add(spec.pki.agent_reenroll.0))
+                ),
+            );
+        }
+    }
+
     c.prob("attacks.mismatched_key", spec.attacks.mismatched_key);
     c.prob("attacks.non_agent_signer", spec.attacks.non_agent_signer);
+    c.prob("attacks.other_identity", spec.attacks.other_identity);
+    c.prob("attacks.replayed_envelope", spec.attacks.replayed_envelope);
+    c.prob("attacks.revoked_agent", spec.attacks.revoked_agent);
     let r = &spec.report;
     if r.series_bucket.0 < SECOND {
         c.fail("report.series_bucket", "must be at least 1s".into());
@@ -336,5 +394,49 @@ mod tests {
         assert!(!validate(&s)
             .iter()
             .any(|(k, _)| k.to_string() == "aad_connect.interval"));
+    }
+
+    #[test]
+    fn agent_revocations_are_instants_few_and_apart() {
+        use crate::scenario::schema::Fault;
+        let fault = |kind, start: u64, end: u64| Fault {
+            kind,
+            start: Duration(start * MINUTE),
+            end: Duration(end * MINUTE),
+            factor: None,
+            server: None,
+        };
+        let keys =
+            |s: &Spec| -> Vec<String> { validate(s).iter().map(|(k, _)| k.to_string()).collect() };
+        let mut s = Spec {
+            faults: vec![
+                fault(FaultKind::AgentRevoked, 60, 0),
+                fault(FaultKind::CaDown, 60, 0),
+            ],
+            ..Spec::default()
+        };
+        assert_eq!(keys(&s), ["faults[1].end"]);
+        s.faults[0].end = Duration(90 * MINUTE);
+        s.faults.pop();
+        assert_eq!(keys(&s), ["faults[0].end"]);
+        // Four, and one starting before AD FS re-enrolled after the previous one.
+        s.faults = [60, 200, 230, 400, 600]
+            .iter()
+            .map(|&m| fault(FaultKind::AgentRevoked, m, 0))
+            .collect();
+        assert_eq!(keys(&s), ["faults[3].kind", "faults[2].start"]);
+        s.faults.truncate(2);
+        assert!(keys(&s).is_empty());
+        s.ca.envelope_max_age = Duration(0);
+        s.pki.crl_validity = Duration(0);
+        s.attacks.replayed_envelope = 2.0;
+        assert_eq!(
+            keys(&s),
+            [
+                "ca.envelope_max_age",
+                "pki.crl_validity",
+                "attacks.replayed_envelope"
+            ]
+        );
     }
 }

@@ -223,9 +223,11 @@ struct EnrollTimes {
     to_handled: SimTime,
     /// Key lookup in AD.
     lookup: SimTime,
-    /// Receipt validation against DRS (patched servers, key not yet in AD).
+    /// Receipt validation against DRS and of its signature (patched servers, key not yet
+    /// in AD).
     receipt: SimTime,
-    /// Key check done → certificate installed (RA, CA, client).
+    /// Key check done → the DC accepted the logon (RA, CA with its CRL check, client, DC
+    /// with its CRL check).
     after_check: SimTime,
 }
 
@@ -235,13 +237,16 @@ impl EnrollTimes {
         EnrollTimes {
             to_handled: t.request_sign.0 + fixed(&spec.adfs.service),
             lookup: fixed(&spec.adfs.ad_key_lookup),
-            receipt: fixed(&spec.drs.receipt_validation),
+            receipt: fixed(&spec.drs.receipt_validation) + t.receipt_verify.0,
             after_check: fixed(&spec.adfs.ra_service)
                 + t.ra_check_sign.0
                 + fixed(&spec.ca.issue)
                 + t.ca_check_issue.0
+                + t.crl_check.0
                 + fixed(&spec.enrollment.client_install)
-                + t.client_verify.0,
+                + t.client_verify.0
+                + t.dc_validate.0
+                + t.crl_check.0,
         }
     }
 }
@@ -408,7 +413,7 @@ fn check_idle(c: Check, run: &RunOutput) -> Check {
 
 /// Post-KB on an idle farm: every user's time from sign-in to usable is the sum of the
 /// step durations (click, MFA, PIN, key, DRS, request, AD FS, key check, RA, CA,
-/// install), exactly.
+/// install, DC logon), exactly.
 pub fn post_kb_checks(cfg: &Config) -> Vec<Check> {
     let sets = vec![format!("users={}", cfg.size.users), "adfs.patched=2".into()];
     let spec = load(FIXED_FLOW, "fixed-flow", cfg.seed_for(600), &sets)
