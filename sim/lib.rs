@@ -5,9 +5,11 @@
 //! format and its validation), [`model`] (the provisioning flow, one module per step),
 //! [`pki`] (real keys, requests, RA, CA), [`run`] (replications, variants, parallelism)
 //! and [`report`] (summary, CSV, charts); [`validation`] checks the simulator against
-//! queueing theory and the documented behaviour. The `whfb-sim` binary only parses the
-//! command line and calls into these.
+//! queueing theory and the documented behaviour; [`analysis`] holds the estimators
+//! (intervals, quantiles, paired differences) that reports, sweeps and validation share.
+//! The `whfb-sim` binary only parses the command line and calls into these.
 
+pub mod analysis;
 pub mod commands;
 pub mod engine;
 pub mod model;

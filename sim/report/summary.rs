@@ -241,20 +241,10 @@ fn stats_of(sorted: &[f64]) -> Option<[f64; 6]> {
     ])
 }
 
-/// Student-t 95 % interval of the mean of `xs` (needs at least two values).
+/// Student-t 95 % interval of the mean of `xs` (needs at least two values), rounded.
 pub fn ci95(xs: &[f64]) -> Option<[f64; 2]> {
-    use statrs::distribution::{ContinuousCDF, StudentsT};
-    let n = xs.len();
-    if n < 2 {
-        return None;
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .ok()?
-        .inverse_cdf(0.975);
-    let half = t * (var / n as f64).sqrt();
-    Some([round(mean - half), round(mean + half)])
+    let (_, ci) = crate::analysis::student::mean_interval(xs, 0.95);
+    ci.map(|[lo, hi]| [round(lo), round(hi)])
 }
 
 /// Time statistics of `metric` over the replications of a variant.

@@ -247,21 +247,7 @@ impl Check {
 /// The mean of `xs` and its 95 % Student-t interval (`None` with fewer than two values).
 /// Unrounded, unlike the report's, because some checks compare to the microsecond.
 pub fn mean_ci95(xs: &[f64]) -> (f64, Option<[f64; 2]>) {
-    use statrs::distribution::{ContinuousCDF, StudentsT};
-    let n = xs.len();
-    if n == 0 {
-        return (f64::NAN, None);
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (mean, None);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
-    let half = t * (var / n as f64).sqrt();
-    (mean, Some([mean - half, mean + half]))
+    crate::analysis::student::mean_interval(xs, 0.95)
 }
 
 /// Runs replications `0..reps` of each of `cases` cases in parallel (all pairs at once,

@@ -1,0 +1,6 @@
+//! Output analysis: every estimator the reports, sweeps, `plan` and `validate` use —
+//! intervals, quantiles, paired differences, sequential stopping, family-wise error —
+//! in one place, so that a figure means the same thing wherever it is printed.
+//! Nothing here knows about the model or the report formats: it works on numbers.
+
+pub mod student;
