@@ -11,7 +11,9 @@ use std::borrow::Cow;
 /// How a user's provisioning ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Outcome {
-    /// The certificate is installed: the PIN works on-prem.
+    /// The PIN works on-prem: the certificate is installed and a DC accepted it
+    /// (certificate trust), the key is on the user's DC (key trust), provisioning ended
+    /// with a DC in reach (cloud Kerberos trust).
     Usable,
     /// `require_tpm` and the device has no usable TPM.
     NoTpm,
@@ -179,11 +181,16 @@ pub struct Milestones {
     pub key_registered: Option<SimTime>,
     /// Key synced to on-prem AD.
     pub key_in_ad: Option<SimTime>,
+    /// Key trust: AD replication brought the key to the user's DC.
+    pub key_on_dc: Option<SimTime>,
     /// The most recent enrollment request sent (for a usable user: the one that
     /// succeeded), so reports can split retry waits from AD FS and CA time.
     pub request_sent: Option<SimTime>,
     /// Certificate issued by the CA.
     pub cert_issued: Option<SimTime>,
+    /// The PIN was ready for on-prem use but no domain controller was in reach (a
+    /// `dc_unreachable` window): the first logon waited from then.
+    pub dc_wait: Option<SimTime>,
     /// Certificate installed: the PIN is usable on-prem.
     pub usable: Option<SimTime>,
 }

@@ -4,7 +4,7 @@
 
 use super::charts::RUN_CHARTS;
 use super::clock::{prose_duration, short_duration};
-use super::stages::{mean_stages, mean_stages_within, STAGES};
+use super::stages::{mean_stages, mean_stages_within, STAGES, STAGE_COUNT};
 use super::summary::{time_to_usable, Summary, VariantSummary};
 use super::table::{markdown, markdown_table, notes, replications_note};
 use super::RunInfo;
@@ -156,7 +156,7 @@ pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
 }
 
 fn stage_table(result: &ScenarioResult) -> Option<String> {
-    let mut means: Vec<Option<([f64; 8], u64)>> = Vec::new();
+    let mut means: Vec<Option<([f64; STAGE_COUNT], u64)>> = Vec::new();
     let mut headers = vec!["stage (mean per usable user)".to_string()];
     for v in &result.variants {
         means.push(mean_stages(&v.replications));
