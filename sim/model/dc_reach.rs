@@ -5,17 +5,45 @@
 //! user through, in the order they came.
 
 use super::done::Outcome;
-use super::user::{first, InFlight};
+use super::user::{InFlight, User};
 use super::Model;
+use crate::engine::SimTime;
 use crate::scenario::schema::{FaultKind, Trust};
+use crate::scenario::Spec;
 
 /// Domain controller reachability.
-#[derive(Default)]
 pub struct DcReach {
     /// Open `dc_unreachable` windows.
     pub down: u32,
     /// Users whose first use waits for a DC, in arrival order (empty without a window).
     waiting: Vec<u32>,
+    /// Per user, when their wait for a DC began ([`User::NEVER`]: it did not); empty
+    /// when the spec has no `dc_unreachable` window.
+    since: Vec<SimTime>,
+}
+
+impl DcReach {
+    /// Reachable; the per-user record is only kept when `spec` has a window.
+    pub fn new(spec: &Spec) -> DcReach {
+        let any = spec
+            .faults
+            .iter()
+            .any(|f| f.kind == FaultKind::DcUnreachable);
+        DcReach {
+            down: 0,
+            waiting: Vec::new(),
+            since: if any {
+                vec![User::NEVER; spec.users as usize]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// When user `i`'s first use began to wait for a DC, if it did.
+    pub fn since(&self, i: usize) -> Option<SimTime> {
+        self.since.get(i).copied().filter(|&t| t != User::NEVER)
+    }
 }
 
 impl Model<'_> {
@@ -44,7 +72,8 @@ impl Model<'_> {
     /// No DC in reach: the user's first use waits for the window's end.
     pub(super) fn dc_wait(&mut self, u: u32) {
         let now = self.now();
-        first(&mut self.user(u).milestones.dc_wait, now);
+        let since = &mut self.dc.since[u as usize];
+        *since = (*since).min(now);
         self.dc.waiting.push(u);
         self.fault_hit(FaultKind::DcUnreachable, None, u, false);
         self.trace.log(now, u, "dc_wait", None, || {

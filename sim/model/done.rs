@@ -181,16 +181,11 @@ pub struct Milestones {
     pub key_registered: Option<SimTime>,
     /// Key synced to on-prem AD.
     pub key_in_ad: Option<SimTime>,
-    /// Key trust: AD replication brought the key to the user's DC.
-    pub key_on_dc: Option<SimTime>,
     /// The most recent enrollment request sent (for a usable user: the one that
     /// succeeded), so reports can split retry waits from AD FS and CA time.
     pub request_sent: Option<SimTime>,
     /// Certificate issued by the CA.
     pub cert_issued: Option<SimTime>,
-    /// The PIN was ready for on-prem use but no domain controller was in reach (a
-    /// `dc_unreachable` window): the first logon waited from then.
-    pub dc_wait: Option<SimTime>,
     /// Certificate installed: the PIN is usable on-prem.
     pub usable: Option<SimTime>,
 }
@@ -218,6 +213,13 @@ pub struct UserRecord {
     pub registration_failures: u32,
     /// Enrollment attempts that failed for a reason other than a security refusal.
     pub enrollment_failures: u32,
+    /// Key trust: when AD replication brought the key to the user's DC. (Kept out of
+    /// [`Milestones`], which every event's user record carries, since only key trust
+    /// has it.)
+    pub key_on_dc: Option<SimTime>,
+    /// When the PIN was ready for on-prem use while no domain controller was in reach
+    /// (a `dc_unreachable` window): the first logon waited from then.
+    pub dc_wait: Option<SimTime>,
 }
 
 /// One sync cycle, for `sync_cycles.csv`.

@@ -7,7 +7,6 @@
 //! unavailable".
 
 use super::events::Event;
-use super::user::first;
 use super::Model;
 
 impl Model<'_> {
@@ -31,7 +30,8 @@ impl Model<'_> {
     /// The user's DC holds the key: the PIN works on-prem (once a DC is in reach).
     pub(super) fn on_key_on_dc(&mut self, u: u32) {
         let now = self.now();
-        first(&mut self.user(u).milestones.key_on_dc, now);
+        let at = &mut self.key_on_dc[u as usize];
+        *at = (*at).min(now);
         self.trace.log(now, u, "key_on_dc", None, || {
             "AD replication brought the key to the user's domain controller".into()
         });

@@ -93,6 +93,9 @@ pub struct Model<'a> {
     faults: faults::FaultTracker,
     /// Whether a domain controller is in reach, and who waits for one.
     dc: dc_reach::DcReach,
+    /// Key trust: per user, when the key reached their DC ([`User::NEVER`] until then);
+    /// empty under the other models.
+    key_on_dc: Vec<SimTime>,
 }
 
 impl<'a> Model<'a> {
@@ -122,7 +125,12 @@ impl<'a> Model<'a> {
             failures: done::Failures::default(),
             fail_counts: vec![[0; 2]; n as usize],
             faults: faults::FaultTracker::new(spec.faults.len(), n),
-            dc: dc_reach::DcReach::default(),
+            dc: dc_reach::DcReach::new(spec),
+            key_on_dc: if spec.trust == crate::scenario::schema::Trust::Key {
+                vec![User::NEVER; n as usize]
+            } else {
+                Vec::new()
+            },
         };
         m.init_users(&streams);
         m.init_sync();
@@ -224,6 +232,8 @@ impl<'a> Model<'a> {
                 device_ready_at_start: u.device_ready_at_start,
                 registration_failures: self.fail_counts[i][0] as u32,
                 enrollment_failures: self.fail_counts[i][1] as u32,
+                key_on_dc: self.key_on_dc.get(i).copied().filter(|&t| t != User::NEVER),
+                dc_wait: self.dc.since(i),
             })
             .collect();
         let mut resources = self.farm.reports(end);

@@ -43,12 +43,12 @@ impl Model<'_> {
                 "Device is AAD joined (DJ++): Yes; device writeback: No (waiting for a sync cycle)"
             }
         };
-        let tgt = if trust == Trust::CloudKerberos {
-            format!("; {CLOUD_TGT_LINE}")
-        } else {
-            String::new()
-        };
         self.trace.log(now, u, "prerequisites", Some(360), || {
+            let tgt = if trust == Trust::CloudKerberos {
+                format!("; {CLOUD_TGT_LINE}")
+            } else {
+                String::new()
+            };
             format!("Windows Hello for Business provisioning will not be launched. {why}{tgt}")
         });
         let session = self.user(u).session;

@@ -281,7 +281,7 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     let _ = writeln!(md, "## Time to usable\n");
     let _ = writeln!(
         md,
-        "From each user's first sign-in after the policy applies to the certificate installed (the PIN works on-prem), over the users that became usable. {}.\n",
+        "From each user's first sign-in after the policy applies to the PIN working on-prem (certificate trust: certificate installed and accepted by a DC; key trust: key on the user's DC; cloud Kerberos trust: provisioning over, a DC in reach), over the users that became usable. {}.\n",
         if s.replications > 1 {
             format!(
                 "Each figure is the mean over {} replications, with its 95 % confidence interval in brackets",
@@ -303,7 +303,7 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
 
     if let Some(t) = stage_table(result) {
         let _ = writeln!(md, "## Where the time goes\n");
-        let _ = writeln!(md, "Mean time per stage of all users who became usable, and of the 90 % of them who got there fastest (the typical path, without the tail of users who went home or whose device was not ready); the stages add up to the mean time to usable. *Waiting for sync* is key registered → key in on-prem AD, counted only when enrollment had to wait for it; *waiting for retry* runs until the enrollment request that succeeded.\n");
+        let _ = writeln!(md, "Mean time per stage of all users who became usable, and of the 90 % of them who got there fastest (the typical path, without the tail of users who went home or whose device was not ready); the stages add up to the mean time to usable. *Waiting for sync* is key registered → key in on-prem AD, counted only when the user had to wait for it (certificate trust: before the enrollment request that succeeded; key trust: always); *AD replication* is key trust's key in AD → on the user's DC; *waiting for retry* runs until the enrollment request that succeeded; *waiting for a reachable DC* is a PIN ready while no DC was in reach (a `dc_unreachable` window).\n");
         md.push_str(&t);
         let _ = writeln!(md);
     }

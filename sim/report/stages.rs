@@ -45,7 +45,7 @@ pub fn stages_of(u: &UserRecord) -> Option<[f64; STAGE_COUNT]> {
     let request = m.request_sent.or(m.cert_issued);
     // Only a key that reached AD before what came next (the successful request, the key
     // on the DC, the wait for a DC, usable) made the user wait for it.
-    let limit = request.or(m.key_on_dc).or(m.dc_wait).unwrap_or(usable);
+    let limit = request.or(u.key_on_dc).or(u.dc_wait).unwrap_or(usable);
     let in_ad = m.key_in_ad.filter(|&t| t <= limit);
     let cuts: [Option<SimTime>; STAGE_COUNT + 1] = [
         Some(start),
@@ -54,10 +54,10 @@ pub fn stages_of(u: &UserRecord) -> Option<[f64; STAGE_COUNT]> {
         m.key_ready,
         m.key_registered,
         in_ad,
-        m.key_on_dc,
+        u.key_on_dc,
         request,
         m.cert_issued,
-        m.dc_wait.or(Some(usable)),
+        u.dc_wait.or(Some(usable)),
         Some(usable),
     ];
     // A missing milestone takes the previous one's time (an empty stage); a running
@@ -108,6 +108,10 @@ mod tests {
     use crate::model::done::{KeySource, Milestones};
 
     fn user(m: Milestones) -> UserRecord {
+        user_with(m, None, None)
+    }
+
+    fn user_with(m: Milestones, key_on_dc: Option<u64>, dc_wait: Option<u64>) -> UserRecord {
         UserRecord {
             id: 0,
             outcome: Outcome::Usable,
@@ -119,6 +123,8 @@ mod tests {
             device_ready_at_start: true,
             registration_failures: 0,
             enrollment_failures: 0,
+            key_on_dc,
+            dc_wait,
         }
     }
 
@@ -169,17 +175,20 @@ mod tests {
     #[test]
     fn key_trust_user_waits_for_sync_then_replication() {
         let s = |x: u64| Some(x * SECOND);
-        let u = user(Milestones {
-            signin: s(0),
-            launched: s(1),
-            pin_set: s(40),
-            key_ready: s(42),
-            key_registered: s(43),
-            key_in_ad: s(1_000),
-            key_on_dc: s(1_030),
-            usable: s(1_030),
-            ..Milestones::default()
-        });
+        let u = user_with(
+            Milestones {
+                signin: s(0),
+                launched: s(1),
+                pin_set: s(40),
+                key_ready: s(42),
+                key_registered: s(43),
+                key_in_ad: s(1_000),
+                usable: s(1_030),
+                ..Milestones::default()
+            },
+            s(1_030),
+            None,
+        );
         let st = stages_of(&u).unwrap();
         assert_eq!(st, [1.0, 39.0, 2.0, 1.0, 957.0, 30.0, 0.0, 0.0, 0.0, 0.0]);
     }
@@ -187,17 +196,20 @@ mod tests {
     #[test]
     fn cloud_kerberos_user_waits_only_for_a_dc() {
         let s = |x: u64| Some(x * SECOND);
-        let u = user(Milestones {
-            signin: s(0),
-            launched: s(1),
-            pin_set: s(40),
-            key_ready: s(42),
-            key_registered: s(43),
-            dc_wait: s(43),
-            usable: s(600),
-            key_in_ad: s(900),
-            ..Milestones::default()
-        });
+        let u = user_with(
+            Milestones {
+                signin: s(0),
+                launched: s(1),
+                pin_set: s(40),
+                key_ready: s(42),
+                key_registered: s(43),
+                usable: s(600),
+                key_in_ad: s(900),
+                ..Milestones::default()
+            },
+            None,
+            s(43),
+        );
         let st = stages_of(&u).unwrap();
         assert_eq!(st, [1.0, 39.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 557.0]);
     }

@@ -39,7 +39,8 @@ pub struct VariantSummary {
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Rejected users per refusal reason.
     pub rejected_by: BTreeMap<&'static str, u64>,
-    /// From first sign-in to certificate installed, over users that became usable.
+    /// From first sign-in to the PIN working on-prem (for certificate trust: certificate
+    /// installed), over users that became usable.
     pub time_to_usable_s: TimeStats,
     /// From first sign-in to PIN set, over users that set one.
     pub time_to_pin_s: TimeStats,
@@ -537,6 +538,8 @@ mod tests {
                     device_ready_at_start: true,
                     registration_failures: 0,
                     enrollment_failures: 0,
+                    key_on_dc: None,
+                    dc_wait: None,
                 })
                 .collect(),
             resources: Vec::new(),

@@ -298,7 +298,7 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
     let _ = writeln!(out, "{}", replications_line(summary.replications));
     let _ = writeln!(
         out,
-        "time to usable (first sign-in → certificate installed), over the users that became usable:"
+        "time to usable (first sign-in → PIN works on-prem), over the users that became usable:"
     );
     let n_axes = plan.axes.len();
     let mut rows = Vec::new();
@@ -462,7 +462,7 @@ pub fn sweep_report(
     let _ = writeln!(md, "\n## Time to usable at each point\n");
     let _ = writeln!(
         md,
-        "From first sign-in to certificate installed, over the users that became usable{}.\n",
+        "From first sign-in to the PIN working on-prem, over the users that became usable{}.\n",
         if summary.replications > 1 {
             "; 95 % confidence intervals in brackets"
         } else {

@@ -132,7 +132,7 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
     let _ = writeln!(out, "{}", replications_note(s));
     let _ = writeln!(
         out,
-        "time to usable (first sign-in → certificate installed), over the users that became usable:"
+        "time to usable (first sign-in → PIN works on-prem), over the users that became usable:"
     );
     let headers: Vec<String> = OUTCOME_HEADERS
         .iter()

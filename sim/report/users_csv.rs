@@ -69,10 +69,10 @@ pub fn users_csv(result: &ScenarioResult) -> anyhow::Result<Vec<u8>> {
                     &secs(m.key_ready),
                     &secs(m.key_registered),
                     &secs(m.key_in_ad),
-                    &secs(m.key_on_dc),
+                    &secs(u.key_on_dc),
                     &secs(m.request_sent),
                     &secs(m.cert_issued),
-                    &secs(m.dc_wait),
+                    &secs(u.dc_wait),
                     &secs(m.usable),
                     &time_to_usable(u)
                         .map(|s| format!("{s:.3}"))

@@ -112,7 +112,7 @@ impl Chart for CdfChart {
             .y_label_formatter(&|p| format!("{p:.0} %"))
             .y_labels(11)
             .x_desc(format!(
-                "time from first sign-in to certificate installed{}",
+                "time from first sign-in to PIN usable on-prem{}",
                 ax.scale_note()
             ))
             .y_desc("users with a usable PIN (% of all users)")

@@ -143,7 +143,7 @@ impl Chart for HistogramChart {
                 .y_label_formatter(&|v| format!("{v:.0} %"))
                 .y_labels(6)
                 .x_desc(format!(
-                    "time from first sign-in to certificate installed{}",
+                    "time from first sign-in to PIN usable on-prem{}",
                     ax.scale_note()
                 ))
                 .y_desc("% of users")
