@@ -142,7 +142,6 @@ mod tests {
             request_sent: s(1_583),
             cert_issued: s(1_584),
             usable: s(1_585),
-            ..Milestones::default()
         });
         let st = stages_of(&u).unwrap();
         assert_eq!(st, [1.0, 39.0, 2.0, 1.0, 857.0, 0.0, 583.0, 1.0, 1.0, 0.0]);
