@@ -3,6 +3,8 @@
 //! trust and cloud Kerberos trust never call the RA or the CA, that real crypto still runs
 //! for certificate trust, the per-user event log, a DC out of reach, and bad input.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use whfb_sim::model::pki_port::{
@@ -396,4 +398,40 @@ fn bad_trust_settings_are_refused_with_the_key_and_what_is_allowed() {
     );
     let o = run(&["check", &scenario], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn outputs_do_not_depend_on_threads_or_shards() {
+    // Every model, with a DC outage so the new columns and stages are filled.
+    let fault = "faults=[{ kind = \"dc_unreachable\", start = \"8h\", end = \"9h\" }]";
+    let common_args = ["--users", "200", "--trace-users", "1,7", "--set", fault];
+    let mut one = common_args.to_vec();
+    one.extend(["--threads", "1"]);
+    let mut two = common_args.to_vec();
+    two.extend(["--threads", "2"]);
+    let (_a, a) = run_scenario(&one);
+    let (_b, b) = run_scenario(&two);
+    common::same_files(&a, &b);
+    // Three shards (four variants: one shard holds two), merged.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = repo(SCENARIO).display().to_string();
+    let mut dirs = Vec::new();
+    for k in 1..=3 {
+        let d = dir.path().join(format!("shard-{k}"));
+        let spec = format!("{k}/3");
+        let mut args = vec!["run", &scenario, "--quiet", "--set", "pki.mode=off"];
+        args.extend_from_slice(&common_args);
+        let d_s = d.display().to_string();
+        args.extend(["--shard", &spec, "--out", &d_s]);
+        let o = run(&args, None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        dirs.push(d_s);
+    }
+    let merged = dir.path().join("merged").display().to_string();
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.as_str()));
+    args.extend(["--out", &merged]);
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::same_files(&a, Path::new(&merged));
 }
