@@ -71,13 +71,11 @@ fn key_trust_check(cfg: &Config) -> Check {
     }
     let c = Check::exact(
         "trust",
-        format!(
-            "key trust, interval {INTERVAL_MIN}m, cut-off {CUTOFF_MIN}m, export {EXPORT_MIN}m: usable = end of the cycle carrying the key + AD replication ({REPLICATION_S} s)"
-        ),
+        format!("key trust: usable = end of the cycle carrying the key + AD replication ({REPLICATION_S} s)"),
         run.users.len(),
         matched,
         format!(
-            "mean registration → usable {:.0} s",
+            "interval {INTERVAL_MIN}m, cut-off {CUTOFF_MIN}m, export {EXPORT_MIN}m; mean registration → usable {:.0} s",
             wait_sum / matched.max(1) as f64
         ),
     );
@@ -114,7 +112,7 @@ fn cloud_kerberos_check(cfg: &Config) -> Check {
     }
     let c = Check::exact(
         "trust",
-        "cloud Kerberos trust: sign-in → usable = click + MFA + PIN + key + DRS",
+        "cloud Kerberos: sign-in → usable = click + MFA + PIN + key + DRS",
         run.users.len(),
         matched,
         format!(
