@@ -99,6 +99,14 @@ fn the_scenario_compares_all_four_models_on_the_same_users() {
         assert!(report.contains(&format!("| {v} |")), "report.md lacks {v}");
     }
     assert!(report.contains("AD replication (→ key on the user's DC)"));
+    let trusts = ["certificate", "certificate", "key", "cloud_kerberos"];
+    for (v, t) in VARIANTS.iter().zip(trusts) {
+        assert_eq!(variant(&s, v)["trust"], t, "{v}");
+        assert!(
+            report.contains(&format!("{v} (trust: {t})")),
+            "report.md names {v}'s trust"
+        );
+    }
     for chart in ["cdf.svg", "stages.svg", "histogram.svg"] {
         let svg = std::fs::read_to_string(out.join("charts").join(chart)).unwrap();
         for v in VARIANTS {

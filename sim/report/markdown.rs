@@ -258,7 +258,19 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     if !info.description.is_empty() {
         let _ = writeln!(md, "{}\n", info.description);
     }
-    let variants: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+    // The trust model is named only when a variant leaves certificate trust.
+    let mixed = s.variants.iter().any(|v| v.trust != "certificate");
+    let variants: Vec<String> = s
+        .variants
+        .iter()
+        .map(|v| {
+            if mixed {
+                format!("{} (trust: {})", v.name, v.trust)
+            } else {
+                v.name.clone()
+            }
+        })
+        .collect();
     let _ = writeln!(md, "| | |\n|:---|:---|");
     let _ = writeln!(md, "| scenario | `{}` from `{}` |", s.scenario, info.source);
     let _ = writeln!(md, "| variants | {} |", variants.join(", "));

@@ -35,6 +35,8 @@ pub struct Summary {
 pub struct VariantSummary {
     /// Variant name.
     pub name: String,
+    /// Its trust model: `certificate`, `key` or `cloud_kerberos`.
+    pub trust: &'static str,
     /// Users per outcome, summed over replications.
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Rejected users per refusal reason.
@@ -340,6 +342,7 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
     let (capacity_waiting, bottleneck) = super::bottleneck::attribute(&v.replications);
     VariantSummary {
         name: v.name.clone(),
+        trust: v.trust.as_str(),
         outcomes,
         rejected_by,
         time_to_usable_s: time_stats(&v.replications, time_to_usable),
