@@ -90,17 +90,13 @@ pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
                 // A ratio only where it says more than the difference does.
                 let about_same = how.starts_with("about the same");
                 if !about_same && a > 0.0 && b > 0.0 && (a / b >= 1.5 || b / a >= 1.5) {
-                    let (r, word) = if a >= b {
-                        (a / b, "faster")
-                    } else {
-                        (b / a, "slower")
-                    };
+                    let r = if a >= b { a / b } else { b / a };
                     let r = if r >= 10.0 {
                         format!("{r:.0}")
                     } else {
                         format!("{r:.1}")
                     };
-                    how = format!("{how}, {r}× {word}");
+                    how = format!("{how}, a factor of {r}");
                 }
                 let how = if how.is_empty() {
                     String::new()
