@@ -4,21 +4,10 @@
 //! pooled replications and its interval comes from the per-replication differences
 //! (sectioning, see [`super::sectioning`]); pairing cancels the noise both variants share.
 
-use super::sectioning;
+use super::sectioning::{self, Estimate};
 
-/// One figure's difference, second variant minus first.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Difference {
-    /// The difference on the pooled replications.
-    pub value: f64,
-    /// Its interval; `None` with fewer than two replications where both have a figure.
-    pub interval: Option<[f64; 2]>,
-    /// How many replications the interval rests on.
-    pub replications: usize,
-}
-
-/// The difference `estimator(second) − estimator(first)`, on the pooled replications and
-/// per replication pair; each slice holds one sorted sample per replication, in the same
+/// The difference `estimator(second) − estimator(first)` (second variant minus first), on
+/// the pooled replications and per replication pair; each slice holds one sorted sample per replication, in the same
 /// order for both. A replication where either sample is empty has no difference and is
 /// left out of the interval. `None` when either pooled sample is empty.
 pub fn replication_difference(
@@ -26,7 +15,7 @@ pub fn replication_difference(
     second: &[Vec<f64>],
     confidence: f64,
     estimator: impl Fn(&[f64]) -> f64,
-) -> Option<Difference> {
+) -> Option<Estimate> {
     let pool = |reps: &[Vec<f64>]| {
         let mut v: Vec<f64> = reps.iter().flatten().copied().collect();
         v.sort_unstable_by(f64::total_cmp);
@@ -44,10 +33,10 @@ pub fn replication_difference(
         .map(|(x, y)| estimator(y) - estimator(x))
         .collect();
     let interval = sectioning::interval(value, &per, confidence);
-    Some(Difference {
+    Some(Estimate {
         value,
         interval,
-        replications: if interval.is_some() { per.len() } else { 0 },
+        sections: if interval.is_some() { per.len() } else { 0 },
     })
 }
 
@@ -57,7 +46,7 @@ pub struct UserPairing {
     /// The mean of `second − first` over the people with a value in both; with its
     /// interval from the per-replication means (people in one replication share
     /// resources, so they are not independent of each other; replications are).
-    pub difference: Option<Difference>,
+    pub difference: Option<Estimate>,
     /// People with a value in both variants.
     pub paired: u64,
     /// People with a value in the first variant only.
@@ -90,11 +79,7 @@ pub fn user_mean_difference(
     }
     let paired = per_rep.iter().map(|d| d.len() as u64).sum();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let difference = sectioning::pooled_estimate(&per_rep, confidence, mean).map(|e| Difference {
-        value: e.value,
-        interval: e.interval,
-        replications: e.sections,
-    });
+    let difference = sectioning::pooled_estimate(&per_rep, confidence, mean);
     UserPairing {
         difference,
         paired,
@@ -117,7 +102,7 @@ mod tests {
         // Pooled medians 2.5 and 4.5; per replication 2 and 2.
         assert_eq!(d.value, 2.0);
         assert_eq!(d.interval, Some([2.0, 2.0]));
-        assert_eq!(d.replications, 2);
+        assert_eq!(d.sections, 2);
         assert!(replication_difference(&a, &[vec![], vec![]], 0.95, med).is_none());
     }
 
@@ -135,7 +120,7 @@ mod tests {
         assert_eq!((p.paired, p.first_only, p.second_only), (2, 1, 1));
         let d = p.difference.unwrap();
         assert_eq!(d.value, -4.0);
-        assert_eq!(d.replications, 2);
+        assert_eq!(d.sections, 2);
         // Per replication −6 and −2 around −4: se = sqrt(8 / 2) = 2, t(1, 0.975) = 12.706.
         let [lo, hi] = d.interval.unwrap();
         assert!((hi + 4.0 - 25.412).abs() < 1e-2 && (-4.0 - lo - 25.412).abs() < 1e-2);

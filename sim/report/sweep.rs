@@ -9,7 +9,9 @@ use super::clock::{prose_duration, short_duration};
 use super::comparisons::{Comparison, COMPARED};
 use super::markdown::crypto_sentence;
 use super::summary::{summarize, VariantSummary, STATS};
-use super::table::{ci_cell, markdown, plateau_note, text_columns, value_cell, with_ci};
+use super::table::{
+    ci_cell, markdown, plateau_note, text_columns, value_cell, with_ci, PLATEAU_MARK,
+};
 use crate::model::Outcome;
 use crate::run::sweep::{SweepPlan, SweepPoint};
 use crate::run::ScenarioResult;
@@ -527,6 +529,13 @@ pub fn sweep_report(
         })
         .collect();
     md.push_str(&markdown(&table_headers(plan), &rows));
+    if let Some(n) = plateau_note(
+        points
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| &v.time_to_usable_s)),
+    ) {
+        let _ = writeln!(md, "\n{}", n.replacen(PLATEAU_MARK, "\\*", 1));
+    }
     let _ = writeln!(md, "\n## Peak load and bottleneck at each point\n");
     let _ = writeln!(
         md,

@@ -185,7 +185,12 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
     if !s.comparisons.is_empty() {
         let _ = writeln!(
             out,
-            "paired differences of time to usable (common random numbers), 95% intervals in brackets:"
+            "paired differences of time to usable (common random numbers){}:",
+            if s.replications > 1 {
+                ", 95% intervals in brackets"
+            } else {
+                "; one replication: no intervals"
+            }
         );
         for c in &s.comparisons {
             let _ = writeln!(out, "  {}", comparison_line(c));
