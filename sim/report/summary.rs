@@ -260,12 +260,6 @@ pub fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
 /// nobody plans around a minute.
 const PLATEAU_MIN_GAP_S: f64 = 60.0;
 
-/// Student-t 95 % interval of the mean of `xs` (needs at least two values), rounded.
-pub fn ci95(xs: &[f64]) -> Option<[f64; 2]> {
-    let (_, ci) = crate::analysis::student::mean_interval(xs, 0.95);
-    ci.map(|[lo, hi]| [round(lo), round(hi)])
-}
-
 /// Per replication, the sorted values of `metric` over its users.
 pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> Vec<Vec<f64>> {
     reps.iter()
@@ -523,18 +517,6 @@ pub fn summarize(result: &ScenarioResult, horizon_s: f64) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ci_matches_a_hand_computed_t_interval() {
-        // mean 2, sd 1, n 3: t(0.975, 2) = 4.302653 → half width 4.302653/sqrt(3)
-        let ci = ci95(&[1.0, 2.0, 3.0]).unwrap();
-        let half = 4.302_652_7 / 3f64.sqrt();
-        assert!(
-            (ci[0] - (2.0 - half)).abs() < 1e-3 && (ci[1] - (2.0 + half)).abs() < 1e-3,
-            "{ci:?}"
-        );
-        assert_eq!(ci95(&[1.0]), None);
-    }
 
     fn rep(times: &[u64]) -> RunOutput {
         use crate::engine::time::SECOND;

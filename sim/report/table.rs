@@ -185,7 +185,7 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
     if !s.comparisons.is_empty() {
         let _ = writeln!(
             out,
-            "paired differences of time to usable (common random numbers){}:",
+            "paired differences of time to usable, over the users who became usable (common random numbers){}:",
             if s.replications > 1 {
                 ", 95% intervals in brackets"
             } else {
