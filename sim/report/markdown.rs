@@ -375,11 +375,10 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
         .variants
         .iter()
         .map(|v| {
-            format!(
-                "{} {}",
-                v.name,
-                v.sync_cycles as f64 / s.replications.max(1) as f64
-            )
+            // A mean over replications, to a tenth: 47.3, not 47.333333333333336.
+            let per = v.sync_cycles as f64 / s.replications.max(1) as f64;
+            let per = format!("{per:.1}");
+            format!("{} {}", v.name, per.trim_end_matches(".0"))
         })
         .collect();
     let _ = writeln!(
