@@ -56,6 +56,18 @@ impl Checker {
     }
 }
 
+/// A computed number as a person writes it: at most six decimals, trailing zeros gone
+/// (`1.15`, not `1.1500000000000001`).
+fn for_people(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
 /// Every problem of `spec`; empty when it is valid.
 pub fn validate(spec: &Spec) -> Vec<Problem> {
     let mut c = Checker {
@@ -122,7 +134,10 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     if !waves.is_empty() && (total - 1.0).abs() > 1e-6 {
         c.fail(
             "signin.waves",
-            format!("the shares sum to {total}; they must sum to 1"),
+            format!(
+                "the shares sum to {}; they must sum to 1",
+                for_people(total)
+            ),
         );
     }
 

@@ -330,7 +330,7 @@ impl Chart for StatChart<'_> {
         let d = self.data;
         let ci = if d.replications > 1 {
             format!(
-                " Shaded band (or error bars): 95 % confidence interval over {} replications.",
+                " Each point pools the users of its {} replications; shaded band (or error bars): its 95 % interval (sectioning over the replications).",
                 d.replications
             )
         } else {
