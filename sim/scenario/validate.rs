@@ -130,7 +130,7 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         );
     }
     let cycle = spec.signin.session.0.mean() + spec.signin.away.0.mean();
-    if !(cycle >= MIN_SIGNIN_CYCLE as f64) {
+    if cycle.is_nan() || cycle < MIN_SIGNIN_CYCLE as f64 {
         c.fail(
             "signin.away",
             format!(
