@@ -101,7 +101,7 @@ impl CommonArgs {
 }
 
 /// `--threads`: 1 to [`cost::MAX_THREADS`].
-fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Failure> {
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Failure> {
     match threads {
         Some(n) if n == 0 || n > cost::MAX_THREADS => Err(Failure::Usage(format!(
             "--threads {n} is not allowed; allowed: 1 to {}",
