@@ -328,6 +328,9 @@ pub fn default_scenario_text() -> &'static str {
     DEFAULT_SCENARIO
 }
 
+/// Most users `pki export` writes artifacts for.
+const MAX_EXPORT_USERS: u32 = 100_000;
+
 /// `whfb-sim pki export`: the CA, the RA's agent certificate, the CA's CRL and per user the
 /// request, the DRS key receipt, the RA's CMS envelope and the issued certificate, written
 /// for `openssl` to inspect. The PKI settings (validity, client key, key cache) come from
@@ -340,8 +343,10 @@ pub fn pki_export(
     sets: &[String],
     quiet: bool,
 ) -> Result<String, Failure> {
-    if users == 0 {
-        return Err(Failure::Usage("--users must be at least 1".into()));
+    if users == 0 || users > MAX_EXPORT_USERS {
+        return Err(Failure::Usage(format!(
+            "--users {users} is not allowed; allowed: 1 to {MAX_EXPORT_USERS} (pki export writes a folder of four files per user, for openssl to inspect)"
+        )));
     }
     let s = load_scenario(scenario, sets)?;
     let mut settings =

@@ -322,6 +322,18 @@ fn pki_export_refuses_dates_past_9999_naming_the_key() {
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     assert!(o.stderr.contains("pki.cert_validity"), "{}", o.stderr);
     assert!(!out.exists());
+    let o = run_bounded(&[
+        "pki",
+        "export",
+        "--users",
+        "4294967295",
+        "--quiet",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(o.stderr.contains("allowed: 1 to 100000"), "{}", o.stderr);
+    assert!(!out.exists());
 }
 
 #[test]
