@@ -6,7 +6,7 @@ pub mod pool;
 
 use crate::model::TraceFilter;
 use crate::report;
-use crate::run::{run_scenario, RunOptions, Stage};
+use crate::run::{cost, run_scenario, RunOptions, Stage};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
 use crate::validation;
 use std::io::IsTerminal;
@@ -74,6 +74,10 @@ pub struct CommonArgs {
     /// The number of shards, for --shard auto with JOB_COMPLETION_INDEX.
     #[arg(long, value_name = "N")]
     pub shards: Option<u32>,
+    /// Accepts a run or sweep above the default cost limits (events, memory, output; see
+    /// README "Limits"), up to the larger ones.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 impl CommonArgs {
@@ -92,10 +96,18 @@ impl CommonArgs {
     }
 
     fn threads(&self) -> Result<Option<usize>, Failure> {
-        if self.threads == Some(0) {
-            return Err(Failure::Usage("--threads must be at least 1".into()));
-        }
-        Ok(self.threads)
+        check_threads(self.threads)
+    }
+}
+
+/// `--threads`: 1 to [`cost::MAX_THREADS`].
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Failure> {
+    match threads {
+        Some(n) if n == 0 || n > cost::MAX_THREADS => Err(Failure::Usage(format!(
+            "--threads {n} is not allowed; allowed: 1 to {}",
+            cost::MAX_THREADS
+        ))),
+        t => Ok(t),
     }
 }
 
@@ -193,6 +205,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
+    cost::admit_run(&scenario, &trace, threads, common.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
         return cluster::run_shard(args, scenario, trace);
     }
@@ -251,6 +264,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
+    let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
+    cost::admit_sweep(&points, threads, common.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
         return cluster::sweep_shard(args, scenario, plan);
     }
@@ -275,17 +290,36 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `whfb-sim check`: validates and says what the scenario holds.
-pub fn check(file: &Path, sets: &[String]) -> Result<String, Failure> {
+/// `whfb-sim check`: validates, estimates the cost as `run` does (and as `sweep` does when
+/// the file has a `[sweep]` table), refuses what they would refuse, and says what the
+/// scenario holds.
+pub fn check(file: &Path, sets: &[String], allow_large: bool) -> Result<String, Failure> {
     let s = load_scenario(Some(file), sets)?;
+    let e = cost::admit_run(&s, &TraceFilter::Off, None, allow_large).map_err(Failure::Usage)?;
+    let mut sweep = String::new();
+    if !s.sweep.is_empty() {
+        let plan = crate::run::sweep::plan_sweep(&s, &[]).map_err(Failure::Usage)?;
+        let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
+        let se = cost::admit_sweep(&points, None, allow_large).map_err(Failure::Usage)?;
+        sweep = format!(
+            "\nsweep: {} point(s), estimate: {:.2e} model events, {:.0} MiB of memory, {:.1} MiB written",
+            points.len(),
+            se.events.total(),
+            se.memory.total() / (1024.0 * 1024.0),
+            se.output.total() / (1024.0 * 1024.0)
+        );
+    }
     let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
     Ok(format!(
-        "{}: valid — scenario `{}`, {} users, {} replication(s), variants: {}",
+        "{}: valid — scenario `{}`, {} users, {} replication(s), variants: {}\nrun: estimate: {:.2e} model events, {:.0} MiB of memory, {:.1} MiB written (limits: README \"Limits\"){sweep}",
         file.display(),
         s.name(),
         s.base.users,
         s.base.replications,
-        names.join(", ")
+        names.join(", "),
+        e.events.total(),
+        e.memory.total() / (1024.0 * 1024.0),
+        e.output.total() / (1024.0 * 1024.0)
     ))
 }
 
@@ -293,6 +327,9 @@ pub fn check(file: &Path, sets: &[String]) -> Result<String, Failure> {
 pub fn default_scenario_text() -> &'static str {
     DEFAULT_SCENARIO
 }
+
+/// Most users `pki export` writes artifacts for.
+const MAX_EXPORT_USERS: u32 = 100_000;
 
 /// `whfb-sim pki export`: the CA, the RA's agent certificate, the CA's CRL and per user the
 /// request, the DRS key receipt, the RA's CMS envelope and the issued certificate, written
@@ -306,8 +343,10 @@ pub fn pki_export(
     sets: &[String],
     quiet: bool,
 ) -> Result<String, Failure> {
-    if users == 0 {
-        return Err(Failure::Usage("--users must be at least 1".into()));
+    if users == 0 || users > MAX_EXPORT_USERS {
+        return Err(Failure::Usage(format!(
+            "--users {users} is not allowed; allowed: 1 to {MAX_EXPORT_USERS} (pki export writes a folder of four files per user, for openssl to inspect)"
+        )));
     }
     let s = load_scenario(scenario, sets)?;
     let mut settings =
@@ -321,6 +360,14 @@ pub fn pki_export(
             .duration_since(std::time::UNIX_EPOCH)
             .map_err(|e| Failure::Other(anyhow::anyhow!("the system clock is before 1970: {e}")))?
             .as_secs() as i64;
+    }
+    if let Some((key, msg)) = crate::scenario::pki_dates::problems(settings.epoch_unix, &s.base)
+        .into_iter()
+        .next()
+    {
+        return Err(Failure::Usage(format!(
+            "key `{key}`: {msg} (pki export issues at the current time unless --set pki.epoch=... pins it)"
+        )));
     }
     let bar = StageBar::new(quiet);
     let summary =
@@ -374,9 +421,7 @@ pub struct ValidateArgs {
 /// `whfb-sim validate`: runs every check, prints the table, and fails (exit 1) when a
 /// check fails.
 pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
-    if args.threads == Some(0) {
-        return Err(Failure::Usage("--threads must be at least 1".into()));
-    }
+    check_threads(args.threads)?;
     let size = if args.quick {
         validation::Size::quick()
     } else {

@@ -35,6 +35,9 @@ enum Command {
         /// Overrides to validate with it.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Checks against the larger cost limits `run --allow-large` uses.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Prints the embedded default scenario (a commented TOML to copy).
     Scenario,
@@ -121,9 +124,11 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
         Command::Merge(args) => commands::cluster::merge(&args),
-        Command::Check { scenario, sets } => {
-            commands::check(&scenario, &sets).map(|m| println!("{m}"))
-        }
+        Command::Check {
+            scenario,
+            sets,
+            allow_large,
+        } => commands::check(&scenario, &sets, allow_large).map(|m| println!("{m}")),
         Command::Pki {
             command:
                 PkiCommand::Export {

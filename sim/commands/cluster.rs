@@ -122,9 +122,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// they ran, byte for byte what it writes unsharded.
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
-    if args.threads == Some(0) {
-        return Err(Failure::Usage("--threads must be at least 1".into()));
-    }
+    super::check_threads(args.threads)?;
     let set = shard::merge::open(&args.shards).map_err(Failure::Usage)?;
     let work = &set.work;
     let out = args.out.clone().unwrap_or_else(|| match work.kind {

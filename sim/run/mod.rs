@@ -3,6 +3,7 @@
 //! fixed order so the outputs do not depend on the number of threads; a [`shard`] runs a
 //! deterministic share of the units of a run or a sweep on one machine of many.
 
+pub mod cost;
 pub mod pki_backend;
 pub mod shadow;
 pub mod shard;

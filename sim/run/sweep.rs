@@ -271,6 +271,21 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
                 .map_err(|e| value_error(a, label, &e))?;
         }
     }
+    let count = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    if count.is_none_or(|n| n > super::cost::MAX_SWEEP_POINTS) {
+        let keys: Vec<String> = axes
+            .iter()
+            .map(|a| format!("{} ({} values)", a.key, a.values.len()))
+            .collect();
+        return Err(format!(
+            "the sweep has {} points; allowed: at most {} (the product of the swept keys' value counts: {})",
+            count.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
+            super::cost::MAX_SWEEP_POINTS,
+            keys.join(" × ")
+        ));
+    }
     let mut index = vec![0usize; axes.len()];
     let mut points = Vec::new();
     loop {

@@ -3,7 +3,7 @@
 /// Parses an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
 pub fn parse_epoch(s: &str) -> Result<i64, String> {
     let bad = || {
-        format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–2049)")
+        format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–9999)")
     };
     let b = s.as_bytes();
     if b.len() != 20
@@ -26,8 +26,9 @@ pub fn parse_epoch(s: &str) -> Result<i64, String> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // X.509 UTCTime only reaches 2049; later dates would need GeneralizedTime.
-    if !(1970..=2049).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
+    // Certificates take UTCTime through 2049 and GeneralizedTime after (RFC 5280); the
+    // dates a scenario's PKI writes are checked in `pki_dates`.
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
         return Err(bad());
     }
     if d < 1 || d > days_in_month(y, mo) {
@@ -73,7 +74,7 @@ mod tests {
             "2026-01-05",
             "2026-13-01T00:00:00Z",
             "2025-02-29T00:00:00Z",
-            "2051-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
             "2026-01-05T00:00:00+01:00",
         ] {
             assert!(parse_epoch(bad).is_err(), "{bad}");

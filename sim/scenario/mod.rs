@@ -8,6 +8,7 @@ pub mod duration;
 pub mod error;
 pub mod keypath;
 pub mod overrides;
+pub mod pki_dates;
 pub mod schema;
 pub mod validate;
 
@@ -24,6 +25,40 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 
 /// Name shown for the embedded default in messages.
 pub const DEFAULT_SCENARIO_NAME: &str = "<embedded default scenario>";
+
+/// Largest scenario file read, bytes: the shipped ones are under 10 KiB.
+pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+
+/// Reads a scenario file: at most [`MAX_SCENARIO_BYTES`] (so `/dev/zero` or a huge file is
+/// refused after that much, not read to exhaustion), and only UTF-8 text without NUL
+/// bytes.
+fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err("cannot read the scenario file: it is a folder".into());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "the scenario file is larger than the limit of {} KiB; allowed: a TOML text file up to {} KiB",
+            MAX_SCENARIO_BYTES / 1024,
+            MAX_SCENARIO_BYTES / 1024
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err("not a text file (it holds NUL bytes); allowed: a TOML text file".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not a text file (not UTF-8 at byte {}); allowed: a TOML text file in UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
 
 /// Keys a variant may not change: they define the population being compared.
 const BASE_ONLY: [&str; 5] = ["name", "seed", "users", "replications", "description"];
@@ -71,14 +106,7 @@ impl Scenario {
     /// Loads a scenario file with `--set` overrides.
     pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioError::file(
-                &file,
-                None,
-                None,
-                format!("cannot read the scenario file: {e}"),
-            )
-        })?;
+        let text = read_text(path).map_err(|m| ScenarioError::file(&file, None, None, m))?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -261,6 +289,9 @@ impl Layers {
         let mut base = self.base.clone();
         let mut variants = self.variants.clone();
         let mut forced: Vec<&Override> = Vec::new();
+        // `--set variants.NAME.KEY=...`: (variant, KEY, the flag), so that a bad value
+        // there is blamed on the flag rather than on the file's line for KEY.
+        let mut in_variants: Vec<(&str, KeyPath, &Override)> = Vec::new();
         for o in &self.overrides {
             let flag_err = |m: String| ScenarioError {
                 origin: Origin::Flag(o.text.clone()),
@@ -286,8 +317,14 @@ impl Layers {
                                 .into(),
                         ));
                     }
-                    overrides::set_path(table, &KeyPath(rest.to_vec()), o.value.clone())
-                        .map_err(flag_err)?;
+                    if let [Seg::Key(k), ..] = rest {
+                        if BASE_ONLY.contains(&k.as_str()) {
+                            return Err(flag_err(format!("a variant cannot change `{k}`: variants compare the same population; set it in the base (--set {k}=...)")));
+                        }
+                    }
+                    let inner = KeyPath(rest.to_vec());
+                    overrides::set_path(table, &inner, o.value.clone()).map_err(flag_err)?;
+                    in_variants.push((name.as_str(), inner, o));
                 }
                 _ => {
                     overrides::set_path(&mut base, &o.path, o.value.clone()).map_err(flag_err)?;
@@ -308,6 +345,20 @@ impl Layers {
                 return ScenarioError {
                     origin: Origin::Flag(o.text.clone()),
                     key: Some(path.to_string()),
+                    message: msg,
+                };
+            }
+            if let Some((name, _, o)) = variant.and_then(|(name, _)| {
+                in_variants.iter().rev().find(|(v, inner, _)| {
+                    *v == name && (path.0.starts_with(&inner.0) || inner.0.starts_with(&path.0))
+                })
+            }) {
+                return ScenarioError {
+                    origin: Origin::Flag(o.text.clone()),
+                    key: Some(
+                        path.under(&[Seg::Key("variants".into()), Seg::Key((*name).into())])
+                            .to_string(),
+                    ),
                     message: msg,
                 };
             }

@@ -13,6 +13,20 @@ pub type Problem = (KeyPath, String);
 /// `agent_revoked` faults a variant may have: one per spare agent key in the pool.
 const MAX_AGENT_REVOCATIONS: usize = crate::pki::material::InfraKeys::NEXT_AGENTS;
 
+/// Longest scenario name (it names a folder).
+const MAX_NAME_LEN: usize = 100;
+/// Most AD FS servers: every server is a resource with its own time series, table row
+/// and chart line.
+pub const MAX_ADFS_SERVERS: u32 = 1_000;
+/// Most concurrent requests per AD FS server or CA.
+pub const MAX_WORKERS: u32 = 100_000;
+/// Shortest mean sign-in cycle (session + away): at zero a user signs in and out again
+/// at the same instant for ever.
+pub const MIN_SIGNIN_CYCLE: u64 = SECOND;
+/// Shortest wait after a DRS throttle, enrollment period and sync interval (even with
+/// `allow_below_minimum`): at zero these loops repeat without time passing.
+pub const MIN_LOOP_STEP: u64 = SECOND;
+
 struct Checker {
     problems: Vec<Problem>,
 }
@@ -46,6 +60,25 @@ impl Checker {
     fn positive(&mut self, key: &str, us: u64) {
         if us == 0 {
             self.fail(key, "must be a positive duration".into());
+        }
+    }
+
+    fn at_least_step(&mut self, key: &str, us: u64, min: u64, why: &str) {
+        if us < min {
+            self.fail(
+                key,
+                format!(
+                    "{} is too short; allowed: {} or more ({why})",
+                    Duration(us),
+                    Duration(min)
+                ),
+            );
+        }
+    }
+
+    fn between(&mut self, key: &str, v: u32, min: u32, max: u32) {
+        if v < min || v > max {
+            self.fail(key, format!("{v} is not allowed; allowed: {min} to {max}"));
         }
     }
 
@@ -89,13 +122,16 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         );
     }
     c.positive("horizon", spec.horizon.0);
-    if spec.name.is_empty()
+    // The name is a folder under reports/: a plain file name, so "." and ".." (or a
+    // leading dot, a hidden folder) are out.
+    if !spec.name.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+        || spec.name.len() > MAX_NAME_LEN
         || !spec
             .name
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
     {
-        c.fail("name", format!("`{}` is not allowed; allowed: letters, digits, '-', '_' and '.' (it names the report folder)", spec.name));
+        c.fail("name", format!("`{}` is not allowed; allowed: a plain file name of letters, digits, '-', '_' and '.', starting with a letter or digit, at most {MAX_NAME_LEN} characters (it names the report folder)", spec.name));
     }
 
     let waves = &spec.signin.waves;
@@ -103,6 +139,17 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         c.fail(
             "signin.waves",
             "must list at least one arrival window".into(),
+        );
+    }
+    let cycle = spec.signin.session.0.mean() + spec.signin.away.0.mean();
+    if cycle.is_nan() || cycle < MIN_SIGNIN_CYCLE as f64 {
+        c.fail(
+            "signin.away",
+            format!(
+                "signin.session and signin.away have means summing to {}; allowed: {} or more (a sign-in cycle that takes no time repeats for ever)",
+                Duration(cycle.max(0.0) as u64),
+                Duration(MIN_SIGNIN_CYCLE)
+            ),
         );
     }
     let mut total = 0.0;
@@ -192,10 +239,20 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         spec.drs.p_throttle,
         "or no registration ever succeeds",
     );
-    c.positive("drs.throttle_backoff", spec.drs.throttle_backoff.0);
+    c.at_least_step(
+        "drs.throttle_backoff",
+        spec.drs.throttle_backoff.0,
+        MIN_LOOP_STEP,
+        "a throttled call is retried after it",
+    );
 
     let a = &spec.aad_connect;
-    c.positive("aad_connect.interval", a.interval.0);
+    c.at_least_step(
+        "aad_connect.interval",
+        a.interval.0,
+        MIN_LOOP_STEP,
+        "even with allow_below_minimum: a cycle starts every interval",
+    );
     if a.interval.0 < 30 * MINUTE && !a.allow_below_minimum {
         c.fail(
             "aad_connect.interval",
@@ -224,11 +281,16 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
             "must be a positive duration".into(),
         );
     }
-    c.positive("enrollment.periodic", e.periodic.0);
+    c.at_least_step(
+        "enrollment.periodic",
+        e.periodic.0,
+        MIN_LOOP_STEP,
+        "autoenrollment runs every period while a user is signed in",
+    );
 
     let f = &spec.adfs;
-    c.at_least("adfs.servers", f.servers as u64, 1);
-    c.at_least("adfs.workers", f.workers as u64, 1);
+    c.between("adfs.servers", f.servers, 1, MAX_ADFS_SERVERS);
+    c.between("adfs.workers", f.workers, 1, MAX_WORKERS);
     if let Patched::Count(n) = f.patched {
         if n > f.servers {
             c.fail(
@@ -242,10 +304,11 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     c.positive("adfs.ca_timeout", f.ca_timeout.0);
     c.positive("enrollment.request_timeout", e.request_timeout.0);
-    c.at_least("ca.workers", spec.ca.workers as u64, 1);
+    c.between("ca.workers", spec.ca.workers, 1, MAX_WORKERS);
 
-    if let Err(msg) = parse_epoch(&spec.pki.epoch) {
-        c.fail("pki.epoch", msg);
+    match parse_epoch(&spec.pki.epoch) {
+        Err(msg) => c.fail("pki.epoch", msg),
+        Ok(epoch) => c.problems.extend(super::pki_dates::problems(epoch, spec)),
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
 
