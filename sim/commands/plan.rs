@@ -1,0 +1,165 @@
+//! `whfb-sim plan`: reads the flags, checks the targets and ranges against the scenario
+//! (bad ones are usage errors, exit 2), runs the search and writes its outputs.
+
+use super::{load_scenario, CommonArgs, Failure, StageBar};
+use crate::plan::answer::plan as run_plan;
+use crate::plan::output::{terminal, write_plan_outputs, Question};
+use crate::plan::target::{check_against, parse_search, parse_target, SearchKey, Target};
+use crate::report::summary::summarize;
+use crate::run::sweep::{check_axis, point_at, Axis, AxisOrigin};
+use crate::run::{run_scenario, RunOptions};
+use crate::scenario::schema::PkiMode;
+use crate::scenario::{Override, Scenario};
+use std::path::PathBuf;
+use toml::Value;
+
+/// Options of `whfb-sim plan`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A target on a reported figure, e.g. --target 'post-kb.time_to_usable.p95<=10m' or
+    /// 'post-kb.resources.ca.peak.utilization<=0.8' (repeatable; all must hold).
+    #[arg(
+        long = "target",
+        value_name = "VARIANT.FIGURE.STAT<=VALUE",
+        required = true
+    )]
+    pub targets: Vec<String>,
+    /// An integer key to size and its range, e.g. --search adfs.servers=1..8 (repeatable).
+    #[arg(long = "search", value_name = "KEY=LO..HI", required = true)]
+    pub searches: Vec<String>,
+    /// Cost of one unit of a searched key [default: 1 each], e.g. --cost adfs.servers=4.
+    #[arg(long = "cost", value_name = "KEY=WEIGHT")]
+    pub costs: Vec<String>,
+    /// Output folder [default: reports/<scenario-name>-plan/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed of every random stream, the same for every combination (0 to 2^63-1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Number of users.
+    #[arg(long)]
+    pub users: Option<u32>,
+    /// Independent replications per combination (2 or more for 95 % intervals).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Overrides a scenario key, e.g. --set pki.mode=off (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Users of the probe run that checks the targets' figures exist: enough for every
+/// resource to appear, few enough to take no time.
+const PROBE_USERS: u32 = 20;
+
+/// Checks the searched keys on the scenario: the range's ends each on their own (an
+/// unknown or non-numeric key, or a value the scenario refuses, names `--search KEY`),
+/// then the largest combination.
+fn check_keys(scenario: &Scenario, keys: &[SearchKey]) -> Result<Vec<Axis>, String> {
+    let axes: Vec<Axis> = keys
+        .iter()
+        .map(|k| {
+            let values = vec![Value::Integer(k.lo), Value::Integer(k.hi)];
+            Axis {
+                key: k.key.clone(),
+                labels: values.iter().map(|v| v.to_string()).collect(),
+                values,
+                origin: AxisOrigin::Named("--search"),
+            }
+        })
+        .collect();
+    for a in &axes {
+        check_axis(scenario, a)?;
+    }
+    point_at(scenario, &axes, &vec![1; axes.len()])?;
+    Ok(axes)
+}
+
+/// Checks every target against a tiny run of the scenario at the top of every range
+/// (crypto off, one replication, [`PROBE_USERS`] users): an unknown variant or figure, or
+/// a duration compared with something that is not a time, names `--target`.
+fn check_targets(
+    scenario: &Scenario,
+    axes: &[Axis],
+    targets: &mut [Target],
+) -> Result<(), Failure> {
+    let small = [
+        "pki.mode=off".to_string(),
+        "replications=1".into(),
+        format!("users={PROBE_USERS}"),
+    ]
+    .iter()
+    .map(|t| Override::parse(t).map_err(Failure::Usage))
+    .collect::<Result<Vec<_>, _>>()?;
+    let probe = scenario.with_overrides(&small)?;
+    let top = point_at(&probe, axes, &vec![1; axes.len()]).map_err(Failure::Usage)?;
+    let result = run_scenario(&top.scenario, &RunOptions::default(), &|_, _, _| {})?;
+    let summary = summarize(&result, top.scenario.base.horizon.secs());
+    for t in targets.iter_mut() {
+        check_against(t, &summary).map_err(Failure::Usage)?;
+    }
+    Ok(())
+}
+
+/// `whfb-sim plan`.
+pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
+    let common = CommonArgs {
+        seed: args.seed,
+        users: args.users,
+        replications: args.replications,
+        threads: args.threads,
+        sets: args.sets.clone(),
+        quiet: args.quiet,
+        ..CommonArgs::default()
+    };
+    let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
+    let threads = common.threads()?;
+    let keys = parse_search(&args.searches, &args.costs).map_err(Failure::Usage)?;
+    let mut targets = args
+        .targets
+        .iter()
+        .map(|t| parse_target(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::Usage)?;
+    let axes = check_keys(&scenario, &keys).map_err(Failure::Usage)?;
+    check_targets(&scenario, &axes, &mut targets)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-plan", scenario.name())));
+    let bar = StageBar::new(args.quiet);
+    let answer = run_plan(
+        &scenario,
+        &keys,
+        &targets,
+        threads,
+        &|stage, done, total| bar.tick(stage, done, total),
+    )?;
+    bar.finish();
+    let question = Question {
+        scenario: scenario.name().to_string(),
+        source: scenario.source_name().to_string(),
+        seed: scenario.base.seed,
+        users: scenario.base.users,
+        replications: scenario.base.replications,
+        pki_mode: match scenario.base.pki.mode {
+            PkiMode::Off => "off",
+            _ => "real",
+        },
+        targets,
+        keys,
+    };
+    write_plan_outputs(&question, &answer, &out_dir)?;
+    if !args.quiet {
+        print!("{}", terminal(&question, &answer));
+        println!("outputs: {}", out_dir.display());
+    }
+    Ok(())
+}
