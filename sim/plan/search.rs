@@ -197,7 +197,8 @@ mod tests {
         ];
         let meets = |p: &[i64]| p[0] * 16 >= 70 && p[1] >= 4 && p[0] + p[1] >= 10;
         let found = check(&keys, &meets);
-        assert_eq!(found.staircase[0], vec![5, 5]);
+        // (5, 5) and (6, 4) tie at cost 10; either is the cheapest.
+        assert!([vec![5, 5], vec![6, 4]].contains(&found.staircase[0]));
         assert!(
             found.evaluated.len() < 12 * 12 / 2,
             "{}",
