@@ -178,7 +178,7 @@ pub fn plan_csv(q: &Question, a: &Answer) -> anyhow::Result<Vec<u8>> {
         row.push(e.meets.to_string());
         w.write_record(&row)?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A figure in its unit: a duration for times, else a number.

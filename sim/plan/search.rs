@@ -62,13 +62,14 @@ fn dominated(a: &[i64], b: &[i64]) -> bool {
     a.iter().zip(b).all(|(x, y)| x <= y)
 }
 
+/// Says for each combination of a batch (values in key order) whether it meets the
+/// targets.
+pub type Judge<'a> = dyn FnMut(&[Vec<i64>]) -> anyhow::Result<Vec<bool>> + 'a;
+
 /// Searches `keys` for the cheapest combination meeting the targets. `evaluate` gets a
 /// batch of combinations (values in key order) and says for each whether it meets; it
 /// may run them in parallel. The result does not depend on how it does so.
-pub fn search(
-    keys: &[SearchKey],
-    evaluate: &mut dyn FnMut(&[Vec<i64>]) -> anyhow::Result<Vec<bool>>,
-) -> anyhow::Result<Found> {
+pub fn search(keys: &[SearchKey], evaluate: &mut Judge<'_>) -> anyhow::Result<Found> {
     let (last, prefix_keys) = keys.split_last().expect("at least one searched key");
     let mut lines: Vec<Line> = combinations(prefix_keys)
         .into_iter()
