@@ -1,17 +1,17 @@
 //! `whfb-sim plan`: reads the flags, checks the targets and ranges against the scenario
 //! (bad ones are usage errors, exit 2), runs the search and writes its outputs.
 
-use super::{load_scenario, CommonArgs, Failure, StageBar};
+use super::{load_scenario, Failure, SimArgs, StageBar};
 use crate::plan::answer::plan as run_plan;
+use crate::plan::evaluate::search_axis;
 use crate::plan::output::{terminal, write_plan_outputs, Question};
 use crate::plan::target::{check_against, parse_search, parse_target, SearchKey, Target};
 use crate::report::summary::summarize;
-use crate::run::sweep::{check_axis, point_at, Axis, AxisOrigin};
+use crate::run::sweep::{check_axis, point_at, Axis};
 use crate::run::{run_scenario, RunOptions};
 use crate::scenario::schema::PkiMode;
 use crate::scenario::{Override, Scenario};
 use std::path::PathBuf;
-use toml::Value;
 
 /// Options of `whfb-sim plan`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -35,24 +35,10 @@ pub struct PlanArgs {
     /// Output folder [default: reports/<scenario-name>-plan/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Seed of every random stream, the same for every combination (0 to 2^63-1).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Number of users.
-    #[arg(long)]
-    pub users: Option<u32>,
-    /// Independent replications per combination (2 or more for 95 % intervals).
-    #[arg(long)]
-    pub replications: Option<u32>,
-    /// Worker threads [default: all cores].
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Overrides a scenario key, e.g. --set pki.mode=off (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub sets: Vec<String>,
-    /// No progress bar and no table.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Seed (the same for every combination), users, replications per combination (2 or
+    /// more for 95 % intervals), threads, overrides, quiet.
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 /// Users of the probe run that checks the targets' figures exist: enough for every
@@ -65,15 +51,7 @@ const PROBE_USERS: u32 = 20;
 fn check_keys(scenario: &Scenario, keys: &[SearchKey]) -> Result<Vec<Axis>, String> {
     let axes: Vec<Axis> = keys
         .iter()
-        .map(|k| {
-            let values = vec![Value::Integer(k.lo), Value::Integer(k.hi)];
-            Axis {
-                key: k.key.clone(),
-                labels: values.iter().map(|v| v.to_string()).collect(),
-                values,
-                origin: AxisOrigin::Named("--search"),
-            }
-        })
+        .map(|k| search_axis(&k.key, [k.lo, k.hi].into_iter()))
         .collect();
     for a in &axes {
         check_axis(scenario, a)?;
@@ -110,15 +88,7 @@ fn check_targets(
 
 /// `whfb-sim plan`.
 pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
-    let common = CommonArgs {
-        seed: args.seed,
-        users: args.users,
-        replications: args.replications,
-        threads: args.threads,
-        sets: args.sets.clone(),
-        quiet: args.quiet,
-        ..CommonArgs::default()
-    };
+    let common = &args.sim;
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let keys = parse_search(&args.searches, &args.costs).map_err(Failure::Usage)?;
@@ -134,7 +104,7 @@ pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-plan", scenario.name())));
-    let bar = StageBar::new(args.quiet);
+    let bar = StageBar::new(common.quiet);
     let answer = run_plan(
         &scenario,
         &keys,
@@ -157,7 +127,7 @@ pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
         keys,
     };
     write_plan_outputs(&question, &answer, &out_dir)?;
-    if !args.quiet {
+    if !common.quiet {
         print!("{}", terminal(&question, &answer));
         println!("outputs: {}", out_dir.display());
     }

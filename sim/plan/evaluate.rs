@@ -99,6 +99,17 @@ pub struct Evaluation {
     pub meets: bool,
 }
 
+/// A searched key as a sweep axis over `values`, named `--search KEY` in errors.
+pub fn search_axis(key: &str, values: impl Iterator<Item = i64>) -> Axis {
+    let values: Vec<Value> = values.map(Value::Integer).collect();
+    Axis {
+        key: key.to_string(),
+        labels: values.iter().map(|v| v.to_string()).collect(),
+        values,
+        origin: AxisOrigin::Named("--search"),
+    }
+}
+
 /// Runs combinations of one scenario and estimates the targets.
 pub struct Evaluator<'a> {
     keys: &'a [SearchKey],
@@ -118,15 +129,7 @@ impl<'a> Evaluator<'a> {
     ) -> Evaluator<'a> {
         let axes = keys
             .iter()
-            .map(|k| {
-                let values: Vec<Value> = k.values().map(Value::Integer).collect();
-                Axis {
-                    key: k.key.clone(),
-                    labels: values.iter().map(|v| v.to_string()).collect(),
-                    values,
-                    origin: AxisOrigin::Named("--search"),
-                }
-            })
+            .map(|k| search_axis(&k.key, k.values()))
             .collect();
         Evaluator {
             keys,
