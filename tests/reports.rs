@@ -230,7 +230,7 @@ fn resource_series_and_sync_log_are_complete() {
 }
 
 #[test]
-fn replications_give_every_figure_an_interval() {
+fn replications_give_every_pooled_figure_an_interval() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     let o = run_ok(&[
@@ -254,19 +254,142 @@ fn replications_give_every_figure_an_interval() {
         let t = &v["time_to_usable_s"];
         assert_eq!(t["ci_replications"], 3);
         assert_eq!(t["ci95"], t["ci95_by_stat"]["mean"]);
-        for stat in ["mean", "p50", "p90", "p95", "p99", "max"] {
+        for stat in ["mean", "p50", "p90", "p95", "p99"] {
             let x = t[stat].as_f64().unwrap();
             let ci = t["ci95_by_stat"][stat].as_array().unwrap();
             let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
             assert!(lo <= x && x <= hi, "{stat}: {x} outside [{lo}, {hi}]");
         }
+        // The largest of all users has no interval across replications.
+        assert!(t["ci95_by_stat"]["max"].is_null(), "{t}");
+        assert!(
+            t["on_plateau"].is_array() && t["plateau_s"].is_object(),
+            "{t}"
+        );
     }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("mean over 3 replications"), "report.md");
+    assert!(
+        md.contains("pooled users of all 3 replications"),
+        "report.md"
+    );
     assert!(
         md.contains(" [") && md.contains("–"),
         "intervals in the markdown table"
     );
+}
+
+/// Type-7 quantile, as the summary's, written out again so the test checks the summary
+/// against users.csv rather than against itself.
+fn type7(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+#[test]
+fn pooled_percentiles_of_five_replications_match_users_csv_and_variants_are_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let o = run_ok(&[
+        "run",
+        "--users",
+        "300",
+        "--replications",
+        "5",
+        "--set",
+        "pki.mode=off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let (_, rows) = csv_rows(&out.join("users.csv"));
+    let mut pooled: HashMap<String, Vec<f64>> = HashMap::new();
+    for r in &rows {
+        if let Ok(t) = r["time_to_usable_s"].parse::<f64>() {
+            pooled.entry(r["variant"].clone()).or_default().push(t);
+        }
+    }
+    let variants = s["variants"].as_array().unwrap();
+    let mut p50 = Vec::new();
+    for v in variants {
+        let name = v["name"].as_str().unwrap();
+        let mut times = pooled.remove(name).unwrap();
+        times.sort_unstable_by(f64::total_cmp);
+        let t = &v["time_to_usable_s"];
+        assert_eq!(t["n"].as_u64().unwrap() as usize, times.len());
+        for (stat, p) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)] {
+            let want = type7(&times, p);
+            let got = t[stat].as_f64().unwrap();
+            // users.csv has milliseconds.
+            assert!(
+                (got - want).abs() < 0.01,
+                "{name} {stat}: {got} vs users.csv {want}"
+            );
+        }
+        assert!((t["max"].as_f64().unwrap() - times.last().unwrap()).abs() < 0.01);
+        p50.push(t["p50"].as_f64().unwrap());
+    }
+    // post-kb against pre-kb: one entry per compared figure; a percentile's difference is
+    // the difference of the pooled percentiles, inside its paired interval.
+    let cmp = s["comparisons"].as_array().unwrap();
+    let figures: Vec<&str> = cmp.iter().map(|c| c["figure"].as_str().unwrap()).collect();
+    assert_eq!(figures, ["mean", "p50", "p90", "p95"]);
+    for c in cmp {
+        assert_eq!(c["variant"], "post-kb");
+        assert_eq!(c["against"], "pre-kb");
+        let d = c["difference"].as_f64().unwrap();
+        let ci = c["ci95"].as_array().unwrap();
+        let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+        assert!(lo <= d && d <= hi, "{c}");
+    }
+    let d50 = cmp[1]["difference"].as_f64().unwrap();
+    assert!((d50 - (p50[1] - p50[0])).abs() < 1e-3, "{d50} vs {p50:?}");
+    assert!(d50 < 0.0, "post-kb is faster at the median");
+    assert_eq!(cmp[0]["pairing"], "user");
+    assert_eq!(cmp[0]["paired_users"].as_u64().unwrap(), 1500);
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("post-kb − pre-kb, p50: −"), "{table}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("### Paired differences") && md.contains("- post-kb − pre-kb, p95: "));
+}
+
+#[test]
+fn the_default_scenario_p95_sits_on_a_plateau_and_the_report_says_who_is_on_each_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let o = run_ok(&[
+        "run",
+        "--set",
+        "pki.mode=off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for v in s["variants"].as_array().unwrap() {
+        let t = &v["time_to_usable_s"];
+        let flagged: Vec<&str> = t["on_plateau"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert!(flagged.contains(&"p95"), "{}: {flagged:?}", v["name"]);
+        assert!(!flagged.contains(&"p50"), "{}: {flagged:?}", v["name"]);
+        let sides = t["plateau_s"]["p95"].as_array().unwrap();
+        let (below, above) = (sides[0].as_f64().unwrap(), sides[1].as_f64().unwrap());
+        let p95 = t["p95"].as_f64().unwrap();
+        assert!(below <= p95 && p95 <= above && above > 2.0 * below, "{t}");
+    }
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("* on a plateau"), "{table}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("**pre-kb p95**") && md.contains("sits on a plateau"),
+        "{md}"
+    );
+    assert!(md.contains("had their device ready at the first sign-in"));
 }
 
 #[test]

@@ -94,6 +94,21 @@ fn sync_interval_sweep_writes_a_row_per_point_and_variant() {
             col("ttu_p95_ci_hi_s").parse().unwrap(),
         );
         assert!(lo <= p95 && p95 <= hi, "row {i}");
+        // Each variant after the first carries its paired difference from the first.
+        for st in ["mean", "p50", "p90", "p95"] {
+            let d = col(&format!("ttu_{st}_diff_s"));
+            if i % 2 == 0 {
+                assert!(d.is_empty() && col("against").is_empty(), "row {i}");
+            } else {
+                assert_eq!(col("against"), "pre-kb");
+                let (d, lo, hi): (f64, f64, f64) = (
+                    d.parse().unwrap(),
+                    col(&format!("ttu_{st}_diff_ci_lo_s")).parse().unwrap(),
+                    col(&format!("ttu_{st}_diff_ci_hi_s")).parse().unwrap(),
+                );
+                assert!(lo <= d && d <= hi, "row {i} {st}");
+            }
+        }
     }
 
     let s: serde_json::Value =
@@ -114,6 +129,7 @@ fn sync_interval_sweep_writes_a_row_per_point_and_variant() {
             assert!(v["time_to_usable_s"]["ci95"].is_array());
             assert!(v["resources"]["aad_connect"].is_object());
         }
+        assert_eq!(p["comparisons"].as_array().unwrap().len(), 4);
     }
     for stem in ["sweep-p50", "sweep-p95", "sweep-p99"] {
         check_chart(&out.join("charts"), stem);

@@ -14,6 +14,11 @@ use super::Model;
 impl Model<'_> {
     /// The certificate is installed: the DC starts validating a logon with it.
     pub(super) fn dc_logon_begin(&mut self, u: u32, issued: Issued) {
+        if self.dc_unreachable() {
+            self.user(u).request = Some(InFlight::AwaitingDc(issued));
+            self.dc_wait(u);
+            return;
+        }
         let timing = &self.spec.pki.timing;
         let t = timing.dc_validate.0 + timing.crl_check.0;
         let done_at = self.now() + t;

@@ -11,7 +11,9 @@ use std::borrow::Cow;
 /// How a user's provisioning ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Outcome {
-    /// The certificate is installed: the PIN works on-prem.
+    /// The PIN works on-prem: the certificate is installed and a DC accepted it
+    /// (certificate trust), the key is on the user's DC (key trust), provisioning ended
+    /// with a DC in reach (cloud Kerberos trust).
     Usable,
     /// `require_tpm` and the device has no usable TPM.
     NoTpm,
@@ -211,6 +213,13 @@ pub struct UserRecord {
     pub registration_failures: u32,
     /// Enrollment attempts that failed for a reason other than a security refusal.
     pub enrollment_failures: u32,
+    /// Key trust: when AD replication brought the key to the user's DC. (Kept out of
+    /// [`Milestones`], which every event's user record carries, since only key trust
+    /// has it.)
+    pub key_on_dc: Option<SimTime>,
+    /// When the PIN was ready for on-prem use while no domain controller was in reach
+    /// (a `dc_unreachable` window): the first logon waited from then.
+    pub dc_wait: Option<SimTime>,
 }
 
 /// One sync cycle, for `sync_cycles.csv`.

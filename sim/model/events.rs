@@ -63,6 +63,8 @@ pub enum Event {
     },
     /// A domain controller finished validating the first logon with the certificate.
     DcValidated(u32),
+    /// Key trust: AD replication brought the user's key to their DC.
+    KeyOnDc(u32),
     /// A deferred enrollment attempt is due.
     Retry {
         user: u32,

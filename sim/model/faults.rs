@@ -1,5 +1,6 @@
 //! Scheduled fault windows: DRS unreachable or slow, an AD FS server down, the CA down,
-//! Azure AD Connect stopped, the enrollment agent certificate revoked. Windows may
+//! Azure AD Connect stopped, the enrollment agent certificate revoked, no domain
+//! controller in reach. Windows may
 //! overlap; each component counts open windows.
 //!
 //! Each window keeps a trace: the users it hit and the calls that failed because of it.
@@ -8,7 +9,7 @@
 //! the CA was down, a request while every AD FS server was down), or was slowed or held
 //! by it (a DRS call made while DRS was slow; a request waiting at an AD FS server or the
 //! CA when it went down; a registered key waiting for Azure AD Connect while it was
-//! stopped). Overlapping windows of the same kind each count what happened while both
+//! stopped; a user whose first logon waited for a DC). Overlapping windows of the same kind each count what happened while both
 //! were open.
 
 use super::done::FaultRecord;
@@ -180,6 +181,7 @@ impl Model<'_> {
                     self.pki.reenroll_agent(now);
                 }
             }
+            FaultKind::DcUnreachable => self.dc_fault(start),
         }
     }
 }

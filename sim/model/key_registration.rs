@@ -1,6 +1,7 @@
 //! Key registration with the Device Registration Service (DOMAIN §1 step 7, §3): the call
 //! takes a network latency, may be throttled ("try after 300 seconds") or fail while DRS is
-//! unreachable; on success the key is registered and waits for Azure AD Connect.
+//! unreachable; on success the key is registered and waits for Azure AD Connect, and the
+//! trust model's own steps follow.
 
 use super::aad_connect::SyncObject;
 use super::done::ResourceReport;
@@ -11,7 +12,7 @@ use crate::engine::resource::ResourceStats;
 use crate::engine::stats::{Series, Tally, TimeWeighted};
 use crate::engine::time::to_secs;
 use crate::engine::{Dist, SimTime};
-use crate::scenario::schema::FaultKind;
+use crate::scenario::schema::{FaultKind, Trust};
 use rand::Rng;
 
 /// DRS: modelled as latency plus faults (no server queue), observed as calls in flight.
@@ -150,6 +151,7 @@ impl Model<'_> {
     /// DRS answered (or a throttle back-off ended and the client calls again).
     pub(super) fn on_drs_returned(&mut self, u: u32, throttled: bool) {
         let now = self.now();
+        let spec = self.spec;
         if throttled {
             self.drs_register(u);
             return;
@@ -166,6 +168,10 @@ impl Model<'_> {
         self.trace.log(now, u, "key_registered", Some(300), || {
             "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()
         });
-        self.enrollment_begin(u);
+        match spec.trust {
+            Trust::Certificate => self.enrollment_begin(u),
+            Trust::Key => self.key_trust_registered(u),
+            Trust::CloudKerberos => self.cloud_kerberos_registered(u),
+        }
     }
 }

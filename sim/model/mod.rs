@@ -1,12 +1,16 @@
-//! The Windows Hello for Business hybrid certificate trust provisioning flow.
+//! The Windows Hello for Business hybrid provisioning flow, for each trust model
+//! (`trust`, DOMAIN §7).
 //!
 //! One file per step of DESIGN §1's table: [`signin`], [`prerequisites`], [`pin_page`],
-//! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`],
-//! [`enrollment_unpatched`] (deferred enrollment and its retry schedule),
-//! [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA and the CA),
-//! [`enrollment_timeouts`] (the client's and the RA's timeouts on that path),
-//! [`dc_logon`] (a domain controller validating the first logon with the certificate)
-//! and [`done`] (outcomes and milestones). [`faults`] opens and closes fault windows and
+//! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`]. Certificate
+//! trust then goes through [`enrollment_unpatched`] (deferred enrollment and its retry
+//! schedule), [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA
+//! and the CA), [`enrollment_timeouts`] (the client's and the RA's timeouts on that path)
+//! and [`dc_logon`] (a domain controller validating the first logon with the
+//! certificate); key trust through [`key_trust`] (the key waits for a sync cycle and AD
+//! replication); cloud Kerberos trust through [`cloud_kerberos`] (usable when
+//! provisioning ends). [`dc_reach`] holds every model's first use while no domain
+//! controller is in reach, and [`done`] records outcomes and milestones. [`faults`] opens and closes fault windows and
 //! keeps what each hit; [`attacks`] decides what an attacker sends in place of a user's
 //! enrollment.
 //! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
@@ -14,7 +18,9 @@
 
 pub mod aad_connect;
 pub mod attacks;
+pub mod cloud_kerberos;
 pub mod dc_logon;
+pub mod dc_reach;
 pub mod done;
 pub mod enrollment_patched;
 pub mod enrollment_timeouts;
@@ -23,6 +29,7 @@ pub mod events;
 pub mod faults;
 pub mod key_pair;
 pub mod key_registration;
+pub mod key_trust;
 pub mod mfa;
 pub mod pin;
 pub mod pin_page;
@@ -84,6 +91,11 @@ pub struct Model<'a> {
     fail_counts: Vec<[u16; 2]>,
     /// Open fault windows and what each hit.
     faults: faults::FaultTracker,
+    /// Whether a domain controller is in reach, and who waits for one.
+    dc: dc_reach::DcReach,
+    /// Key trust: per user, when the key reached their DC ([`User::NEVER`] until then);
+    /// empty under the other models.
+    key_on_dc: Vec<SimTime>,
 }
 
 impl<'a> Model<'a> {
@@ -113,6 +125,12 @@ impl<'a> Model<'a> {
             failures: done::Failures::default(),
             fail_counts: vec![[0; 2]; n as usize],
             faults: faults::FaultTracker::new(spec.faults.len(), n),
+            dc: dc_reach::DcReach::new(spec),
+            key_on_dc: if spec.trust == crate::scenario::schema::Trust::Key {
+                vec![User::NEVER; n as usize]
+            } else {
+                Vec::new()
+            },
         };
         m.init_users(&streams);
         m.init_sync();
@@ -166,6 +184,7 @@ impl<'a> Model<'a> {
                 server,
             } => self.on_ca_timeout(user, attempt, server),
             Event::DcValidated(u) => self.on_dc_validated(u),
+            Event::KeyOnDc(u) => self.on_key_on_dc(u),
             Event::Retry {
                 user,
                 generation,
@@ -213,6 +232,8 @@ impl<'a> Model<'a> {
                 device_ready_at_start: u.device_ready_at_start,
                 registration_failures: self.fail_counts[i][0] as u32,
                 enrollment_failures: self.fail_counts[i][1] as u32,
+                key_on_dc: self.key_on_dc.get(i).copied().filter(|&t| t != User::NEVER),
+                dc_wait: self.dc.since(i),
             })
             .collect();
         let mut resources = self.farm.reports(end);

@@ -1,13 +1,16 @@
-//! Prerequisite checks before provisioning launches (DOMAIN §1 step 2, §3): the device must
-//! be hybrid joined and, for certificate trust, written back to on-prem AD. A device whose
-//! join or writeback still waits for a sync cycle fails the check (event 360) and
-//! provisioning launches at a later sign-in.
+//! Prerequisite checks before provisioning launches (DOMAIN §1 step 2, §3, §7): the device
+//! must be hybrid joined and, for certificate trust, written back to on-prem AD (the
+//! device object reaches AD on the first sync cycle whose cut-off follows the join); key
+//! and cloud Kerberos trust need no device writeback. A device whose join or writeback
+//! still waits for a sync cycle fails the check (event 360) and provisioning launches at a
+//! later sign-in. Cloud Kerberos trust adds the line "User account has Cloud TGT".
 
 use super::aad_connect::SyncObject;
+use super::cloud_kerberos::CLOUD_TGT_LINE;
 use super::events::Event;
 use super::user::Device;
 use super::Model;
-use crate::scenario::schema::JoinMode;
+use crate::scenario::schema::{JoinMode, Trust};
 
 impl Model<'_> {
     /// Runs at sign-in. Starts the Automatic-Device-Join task where the device needs it and
@@ -15,9 +18,17 @@ impl Model<'_> {
     pub(super) fn prerequisites_pass(&mut self, u: u32) -> bool {
         let now = self.now();
         let device = self.user(u).device;
+        let trust = self.spec.trust;
         if device == Device::Ready {
             self.trace.log(now, u, "prerequisites", Some(358), || {
-                "Windows Hello for Business provisioning will be launched. Device is AAD joined (DJ++): Yes; device writeback: Yes".into()
+                let lines = match trust {
+                    Trust::Certificate => "Device is AAD joined (DJ++): Yes; device writeback: Yes",
+                    Trust::Key => "Device is AAD joined (DJ++): Yes",
+                    Trust::CloudKerberos => {
+                        "Device is AAD joined (DJ++): Yes; User account has Cloud TGT: Yes"
+                    }
+                };
+                format!("Windows Hello for Business provisioning will be launched. {lines}")
             });
             return true;
         }
@@ -33,7 +44,12 @@ impl Model<'_> {
             }
         };
         self.trace.log(now, u, "prerequisites", Some(360), || {
-            format!("Windows Hello for Business provisioning will not be launched. {why}")
+            let tgt = if trust == Trust::CloudKerberos {
+                format!("; {CLOUD_TGT_LINE}")
+            } else {
+                String::new()
+            };
+            format!("Windows Hello for Business provisioning will not be launched. {why}{tgt}")
         });
         let session = self.user(u).session;
         self.q
@@ -82,9 +98,17 @@ impl Model<'_> {
             .schedule_in(retry, Event::JoinAttempt { user: u, session });
     }
 
-    /// Device registration returned: the device is joined and waits for writeback.
+    /// Device registration returned: the device is joined; certificate trust waits for
+    /// device writeback, the other models need none.
     pub(super) fn on_join_done(&mut self, u: u32) {
         let now = self.now();
+        if self.spec.trust != Trust::Certificate {
+            self.user(u).device = Device::Ready;
+            self.trace.log(now, u, "device_join", None, || {
+                "Device registered with Azure AD: provisioning will launch at the next sign-in (no device writeback needed)".into()
+            });
+            return;
+        }
         self.user(u).device = Device::AwaitingWriteback;
         self.sync_enqueue(SyncObject::Device(u));
         self.trace.log(now, u, "device_join", None, || {

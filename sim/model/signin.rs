@@ -6,6 +6,7 @@ use super::stream;
 use super::user::{first, Streams, Tpm, User};
 use super::Model;
 use crate::engine::StreamFactory;
+use crate::scenario::schema::Trust;
 use rand::Rng;
 
 impl Model<'_> {
@@ -72,7 +73,12 @@ impl Model<'_> {
         if !self.prerequisites_pass(u) {
             self.start_desktop(u);
         } else if self.user(u).awaiting_cert {
-            self.arm_after_signin(u);
+            match self.spec.trust {
+                Trust::Certificate => self.arm_after_signin(u),
+                Trust::Key => self.key_trust_signin_too_early(u),
+                // Usable when provisioning ends; only a DC out of reach keeps it waiting.
+                Trust::CloudKerberos => {}
+            }
             self.start_desktop(u);
         } else {
             self.launch_provisioning(u);

@@ -4,7 +4,7 @@
 use super::attacks::AttackKind;
 use super::done::{KeySource, Milestones, Outcome};
 use super::pki_port::{
-    CaAnswer, DcAnswer, Envelope, InstallAnswer, Pending, RaAnswer, Refusal, Request,
+    CaAnswer, DcAnswer, Envelope, InstallAnswer, Issued, Pending, RaAnswer, Refusal, Request,
 };
 use crate::engine::{SimRng, SimTime};
 
@@ -65,6 +65,8 @@ pub enum InFlight {
     Installing(Pending<InstallAnswer>),
     /// A domain controller validates the first logon with it.
     Dc(Pending<DcAnswer>),
+    /// Installed; the first logon waits for a domain controller in reach (`dc_reach`).
+    AwaitingDc(Issued),
 }
 
 /// Where the user's enrollment attempt is on the server side. A user has at most one
@@ -113,7 +115,9 @@ pub struct User {
     pub mfa_ok_at: SimTime,
     /// Sign-ins on which the user left provisioning.
     pub abandoned: u32,
-    /// The key is registered but no certificate yet: deferred enrollment applies.
+    /// The key is registered but the PIN does not work on-prem yet: certificate trust
+    /// has no certificate (deferred enrollment applies), key trust's key is not on the
+    /// user's DC.
     pub awaiting_cert: bool,
     /// An enrollment request is on its way.
     pub enrolling: bool,

@@ -276,6 +276,7 @@ mod tests {
             replications: 1,
             pki_mode: "off",
             horizon_s: 0.0,
+            comparisons: Vec::new(),
         });
         assert_eq!(
             lines,

@@ -98,6 +98,7 @@ mod tests {
             pki_real: false,
             variants: vec![VariantResult {
                 name: "post-kb".into(),
+                trust: crate::scenario::schema::Trust::Certificate,
                 replications: vec![out],
                 faults,
             }],

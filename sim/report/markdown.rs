@@ -4,9 +4,13 @@
 
 use super::charts::RUN_CHARTS;
 use super::clock::{prose_duration, short_duration};
-use super::stages::{mean_stages, mean_stages_within, STAGES};
+use super::comparisons::{comparison_line, verdict};
+use super::plateau_findings::plateau_sentences;
+use super::stages::{mean_stages, mean_stages_within, STAGES, STAGE_COUNT};
 use super::summary::{time_to_usable, Summary, VariantSummary};
-use super::table::{markdown, markdown_table, notes, replications_note};
+use super::table::{
+    markdown, markdown_table, notes, plateau_note, replications_note, PLATEAU_MARK,
+};
 use super::RunInfo;
 use super::{capacity_findings, fault_findings};
 use crate::run::{ScenarioResult, VariantResult};
@@ -60,12 +64,12 @@ pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
         let median = vs.time_to_usable_s.p50.map(prose_duration);
         let sentence = match (time_for_share(vr, 0.95), median) {
             (Some(t95), Some(m)) => format!(
-                "**{}** makes 95 % of all users usable within **{}** of their first sign-in{pooled}; the median usable user waits {m}.",
+                "**{}** makes 95 % of all users usable within **{}** of their first sign-in{pooled}; the median of the users who became usable waits {m}.",
                 vs.name,
                 prose_duration(t95)
             ),
             (None, Some(m)) => format!(
-                "**{}** makes only {:.1} % of users usable before the {horizon} horizon, so it never reaches 95 %; the median usable user waits {m}.",
+                "**{}** makes only {:.1} % of all users usable before the {horizon} horizon, so it never reaches 95 % of them; the median of the users who became usable waits {m}.",
                 vs.name,
                 usable_share(vs)
             ),
@@ -78,17 +82,29 @@ pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
         for v in &s.variants[1..] {
             if let (Some(a), Some(b)) = (base.time_to_usable_s.p50, v.time_to_usable_s.p50) {
                 let (a95, b95) = (base.time_to_usable_s.p95, v.time_to_usable_s.p95);
-                let ratio = if b > 0.0 && a > 0.0 {
-                    if a >= b {
-                        format!(" ({:.0}× faster at the median)", a / b)
+                let p50 = s
+                    .comparisons
+                    .iter()
+                    .find(|c| c.variant == v.name && c.figure == "p50");
+                let mut how = p50.and_then(verdict).unwrap_or_default();
+                // A ratio only where it says more than the difference does.
+                let about_same = how.starts_with("about the same");
+                if !about_same && a > 0.0 && b > 0.0 && (a / b >= 1.5 || b / a >= 1.5) {
+                    let r = if a >= b { a / b } else { b / a };
+                    let r = if r >= 10.0 {
+                        format!("{r:.0}")
                     } else {
-                        format!(" ({:.0}× slower at the median)", b / a)
-                    }
-                } else {
+                        format!("{r:.1}")
+                    };
+                    how = format!("{how}, a factor of {r}");
+                }
+                let how = if how.is_empty() {
                     String::new()
+                } else {
+                    format!(" ({how})")
                 };
                 out.push(format!(
-                    "Against {}: {}'s median time to usable is {} vs {}{ratio}, its p95 {} vs {}.",
+                    "Against {}, over the users who became usable in each: {}'s median time to usable is {} vs {}{how}, its p95 {} vs {}.",
                     base.name,
                     v.name,
                     prose_duration(b),
@@ -156,7 +172,7 @@ pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
 }
 
 fn stage_table(result: &ScenarioResult) -> Option<String> {
-    let mut means: Vec<Option<([f64; 8], u64)>> = Vec::new();
+    let mut means: Vec<Option<([f64; STAGE_COUNT], u64)>> = Vec::new();
     let mut headers = vec!["stage (mean per usable user)".to_string()];
     for v in &result.variants {
         means.push(mean_stages(&v.replications));
@@ -258,7 +274,19 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     if !info.description.is_empty() {
         let _ = writeln!(md, "{}\n", info.description);
     }
-    let variants: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+    // The trust model is named only when a variant leaves certificate trust.
+    let mixed = s.variants.iter().any(|v| v.trust != "certificate");
+    let variants: Vec<String> = s
+        .variants
+        .iter()
+        .map(|v| {
+            if mixed {
+                format!("{} (trust: {})", v.name, v.trust)
+            } else {
+                v.name.clone()
+            }
+        })
+        .collect();
     let _ = writeln!(md, "| | |\n|:---|:---|");
     let _ = writeln!(md, "| scenario | `{}` from `{}` |", s.scenario, info.source);
     let _ = writeln!(md, "| variants | {} |", variants.join(", "));
@@ -281,29 +309,59 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     let _ = writeln!(md, "## Time to usable\n");
     let _ = writeln!(
         md,
-        "From each user's first sign-in after the policy applies to the certificate installed (the PIN works on-prem), over the users that became usable. {}.\n",
+        "From each user's first sign-in after the policy applies to the PIN working on-prem (certificate trust: certificate installed and accepted by a DC; key trust: key on the user's DC; cloud Kerberos trust: provisioning over, a DC in reach), over the users that became usable. {}.\n",
         if s.replications > 1 {
             format!(
-                "Each figure is the mean over {} replications, with its 95 % confidence interval in brackets",
+                "Each figure is over the pooled users of all {} replications (the users of `users.csv` and of the CDF chart), with its 95 % interval in brackets: Student t on how the figure varies from one replication to the next around the pooled value (sectioning); the max has none",
                 s.replications
             )
         } else {
-            "One replication, so no confidence intervals".to_string()
+            "One replication, so no intervals".to_string()
         }
     );
     md.push_str(&markdown_table(s));
     let n = notes(s);
-    if !n.is_empty() {
+    let plateaus: Vec<String> = result
+        .variants
+        .iter()
+        .zip(&s.variants)
+        .flat_map(|(vr, vs)| plateau_sentences(vr, vs))
+        .collect();
+    if !n.is_empty() || !plateaus.is_empty() {
         let _ = writeln!(md);
+        if let Some(p) = plateau_note(s.variants.iter().map(|v| &v.time_to_usable_s)) {
+            let _ = writeln!(md, "- {}", p.replacen(PLATEAU_MARK, "\\*", 1));
+        }
+        for p in &plateaus {
+            let _ = writeln!(md, "- {p}");
+        }
         for l in n.lines() {
             let _ = writeln!(md, "- {}", l.trim_start_matches("note: "));
         }
     }
     let _ = writeln!(md);
+    if !s.comparisons.is_empty() {
+        let _ = writeln!(md, "### Paired differences\n");
+        let _ = writeln!(
+            md,
+            "Each variant against {}: the variants ran on common random numbers, so replication *r* and user *i* are the same in both. A percentile's difference is of the pooled percentiles (each over its own usable users), its interval from the per-replication differences; the mean's is the mean per-user difference over the users usable in both. Negative: faster than {}. {}\n",
+            s.variants[0].name,
+            s.variants[0].name,
+            if s.replications > 1 {
+                "95 % intervals in brackets (Student t over replications)."
+            } else {
+                "One replication, so no intervals."
+            }
+        );
+        for c in &s.comparisons {
+            let _ = writeln!(md, "- {}", comparison_line(c));
+        }
+        let _ = writeln!(md);
+    }
 
     if let Some(t) = stage_table(result) {
         let _ = writeln!(md, "## Where the time goes\n");
-        let _ = writeln!(md, "Mean time per stage of all users who became usable, and of the 90 % of them who got there fastest (the typical path, without the tail of users who went home or whose device was not ready); the stages add up to the mean time to usable. *Waiting for sync* is key registered → key in on-prem AD, counted only when enrollment had to wait for it; *waiting for retry* runs until the enrollment request that succeeded.\n");
+        let _ = writeln!(md, "Mean time per stage of all users who became usable, and of the 90 % of them who got there fastest (the typical path, without the tail of users who went home or whose device was not ready); the stages add up to the mean time to usable. *Waiting for sync* is key registered → key in on-prem AD, counted only when the user had to wait for it (certificate trust: before the enrollment request that succeeded; key trust: always); *AD replication* is key trust's key in AD → on the user's DC; *waiting for retry* runs until the enrollment request that succeeded; *waiting for a reachable DC* is a PIN ready while no DC was in reach (a `dc_unreachable` window).\n");
         md.push_str(&t);
         let _ = writeln!(md);
     }
@@ -329,11 +387,10 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
         .variants
         .iter()
         .map(|v| {
-            format!(
-                "{} {}",
-                v.name,
-                v.sync_cycles as f64 / s.replications.max(1) as f64
-            )
+            // A mean over replications, to a tenth: 47.3, not 47.333333333333336.
+            let per = v.sync_cycles as f64 / s.replications.max(1) as f64;
+            let per = format!("{per:.1}");
+            format!("{} {}", v.name, per.trim_end_matches(".0"))
         })
         .collect();
     let _ = writeln!(

@@ -2,6 +2,8 @@
 //! confidence intervals across replications, resources (whole run and busiest window),
 //! failed calls, the bottleneck, fault windows and sync cycles (DESIGN §4, §8).
 
+use crate::analysis::plateau::plateau_at;
+use crate::analysis::sectioning::pooled_estimate;
 use crate::engine::stats::quantile_sorted;
 use crate::engine::time::to_secs;
 use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
@@ -28,6 +30,9 @@ pub struct Summary {
     pub horizon_s: f64,
     /// One entry per variant, in scenario order.
     pub variants: Vec<VariantSummary>,
+    /// Each variant after the first against the first: paired differences of time to
+    /// usable (mean, p50, p90, p95) with 95 % intervals.
+    pub comparisons: Vec<super::comparisons::Comparison>,
 }
 
 /// One variant's figures.
@@ -35,11 +40,14 @@ pub struct Summary {
 pub struct VariantSummary {
     /// Variant name.
     pub name: String,
+    /// Its trust model: `certificate`, `key` or `cloud_kerberos`.
+    pub trust: &'static str,
     /// Users per outcome, summed over replications.
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Rejected users per refusal reason.
     pub rejected_by: BTreeMap<&'static str, u64>,
-    /// From first sign-in to certificate installed, over users that became usable.
+    /// From first sign-in to the PIN working on-prem (for certificate trust: certificate
+    /// installed), over users that became usable.
     pub time_to_usable_s: TimeStats,
     /// From first sign-in to PIN set, over users that set one.
     pub time_to_pin_s: TimeStats,
@@ -105,10 +113,10 @@ pub struct DelayStats {
 
 /// Distribution figures of a time, seconds.
 ///
-/// With one replication every figure is computed over that replication's users. With
-/// several, each figure is the mean over replications of that replication's figure (e.g.
-/// the mean of the per-replication p95s), so it sits at the centre of its 95 % interval;
-/// `n` still counts every observation.
+/// Every figure is computed over the pooled observations of all replications (the same
+/// users as `users.csv` and the CDF chart). With several replications each figure but the
+/// maximum has a 95 % interval by sectioning: Student t on the spread of the
+/// per-replication figures around the pooled one (see `analysis::sectioning`).
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct TimeStats {
     /// Observations pooled over replications.
@@ -125,15 +133,21 @@ pub struct TimeStats {
     pub p99: Option<f64>,
     /// Maximum.
     pub max: Option<f64>,
-    /// 95 % confidence interval of the mean across replications (Student t, cut at 0);
-    /// null with one replication.
-    pub ci95: Option<[f64; 2]>,
-    /// The same interval for each statistic (mean, p50, ..., max); empty with one
+    /// 95 % interval of the mean (sectioning over replications, cut at 0); null with one
     /// replication.
+    pub ci95: Option<[f64; 2]>,
+    /// The 95 % interval of each statistic but the maximum (the largest of all
+    /// observations has no such interval); empty with one replication.
     pub ci95_by_stat: BTreeMap<&'static str, [f64; 2]>,
     /// How many replications the intervals rest on (replications with at least one
     /// observation); 0 when there is no interval.
     pub ci_replications: u32,
+    /// The percentiles that sit on a plateau of the pooled distribution: a fifth of their
+    /// tail of observations more or less (p95: 94 %–96 %) moves them by more than a
+    /// factor of two (see `analysis::plateau`), so they are not stable figures.
+    pub on_plateau: Vec<&'static str>,
+    /// For each percentile in `on_plateau`, the values at both ends of that window.
+    pub plateau_s: BTreeMap<&'static str, [f64; 2]>,
 }
 
 impl TimeStats {
@@ -220,81 +234,84 @@ pub struct HoldingSummary {
 /// The statistics of a [`TimeStats`], in report order.
 pub const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
 
-fn round(x: f64) -> f64 {
+/// Rounds a figure to 1e-4, as every figure of the summary is.
+pub fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
 
-/// The statistics of one sample set, in `STATS` order.
-fn stats_of(sorted: &[f64]) -> Option<[f64; 6]> {
-    if sorted.is_empty() {
-        return None;
+/// The share each percentile of [`STATS`] stands for (`None` for the mean and the max).
+pub fn stat_share(stat: &str) -> Option<f64> {
+    match stat {
+        "p50" => Some(0.5),
+        "p90" => Some(0.9),
+        "p95" => Some(0.95),
+        "p99" => Some(0.99),
+        _ => None,
     }
-    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
-    let q = |p| quantile_sorted(sorted, p);
-    Some([
-        mean,
-        q(0.5),
-        q(0.9),
-        q(0.95),
-        q(0.99),
-        sorted[sorted.len() - 1],
-    ])
 }
 
-/// Student-t 95 % interval of the mean of `xs` (needs at least two values), rounded.
-pub fn ci95(xs: &[f64]) -> Option<[f64; 2]> {
-    let (_, ci) = crate::analysis::student::mean_interval(xs, 0.95);
-    ci.map(|[lo, hi]| [round(lo), round(hi)])
+/// The estimator behind `stat` of [`STATS`], over a sorted, non-empty sample.
+pub fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
+    move |sorted: &[f64]| match stat_share(stat) {
+        Some(p) => quantile_sorted(sorted, p),
+        None if stat == "max" => sorted[sorted.len() - 1],
+        None => sorted.iter().sum::<f64>() / sorted.len() as f64,
+    }
 }
 
-/// Time statistics of `metric` over the replications of a variant.
-pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> TimeStats {
-    let per_rep: Vec<Vec<f64>> = reps
-        .iter()
+/// A jump of a time distribution shorter than this is not flagged as a plateau, seconds:
+/// nobody plans around a minute.
+const PLATEAU_MIN_GAP_S: f64 = 60.0;
+
+/// Per replication, the sorted values of `metric` over its users.
+pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> Vec<Vec<f64>> {
+    reps.iter()
         .map(|r| {
             let mut v: Vec<f64> = r.users.iter().filter_map(&metric).collect();
             v.sort_unstable_by(f64::total_cmp);
             v
         })
-        .collect();
+        .collect()
+}
+
+/// Time statistics of `metric` over the pooled replications of a variant.
+pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> TimeStats {
+    let per_rep = samples(reps, metric);
     let mut pooled: Vec<f64> = per_rep.iter().flatten().copied().collect();
-    pooled.sort_unstable_by(f64::total_cmp);
-    let Some(all) = stats_of(&pooled) else {
+    if pooled.is_empty() {
         return TimeStats::default();
+    }
+    pooled.sort_unstable_by(f64::total_cmp);
+    let mut t = TimeStats {
+        n: pooled.len() as u64,
+        ..TimeStats::default()
     };
-    // A replication where nobody got there has no percentile to average; the interval
-    // rests on the others and says how many.
-    let rep_stats: Vec<[f64; 6]> = per_rep.iter().filter_map(|v| stats_of(v)).collect();
-    let mut by_stat = BTreeMap::new();
-    let mut point = all;
-    if reps.len() > 1 && rep_stats.len() > 1 {
-        for (i, name) in STATS.iter().enumerate() {
-            let xs: Vec<f64> = rep_stats.iter().map(|s| s[i]).collect();
-            point[i] = xs.iter().sum::<f64>() / xs.len() as f64;
-            // A time is never negative: with few, spread-out replications the t interval
-            // can reach below zero, and is cut there.
-            if let Some([lo, hi]) = ci95(&xs) {
-                by_stat.insert(*name, [lo.max(0.0), hi]);
-            }
+    for st in STATS {
+        let Some(e) = pooled_estimate(&per_rep, 0.95, stat_estimator(st)) else {
+            continue;
+        };
+        let value = Some(round(e.value));
+        match st {
+            "mean" => t.mean = value,
+            "p50" => t.p50 = value,
+            "p90" => t.p90 = value,
+            "p95" => t.p95 = value,
+            "p99" => t.p99 = value,
+            _ => t.max = value,
+        }
+        // A time is never negative: with few, spread-out replications the interval can
+        // reach below zero, and is cut there.
+        if let (Some([lo, hi]), false) = (e.interval, st == "max") {
+            t.ci95_by_stat.insert(st, [round(lo).max(0.0), round(hi)]);
+            t.ci_replications = e.sections as u32;
+        }
+        if let Some(pl) = stat_share(st).and_then(|p| plateau_at(&pooled, p, PLATEAU_MIN_GAP_S)) {
+            t.on_plateau.push(st);
+            t.plateau_s.insert(st, [round(pl.below), round(pl.above)]);
         }
     }
-    let ci_replications = if by_stat.is_empty() {
-        0
-    } else {
-        rep_stats.len() as u32
-    };
-    TimeStats {
-        n: pooled.len() as u64,
-        mean: Some(round(point[0])),
-        p50: Some(round(point[1])),
-        p90: Some(round(point[2])),
-        p95: Some(round(point[3])),
-        p99: Some(round(point[4])),
-        max: Some(round(point[5])),
-        ci95: by_stat.get("mean").copied(),
-        ci95_by_stat: by_stat,
-        ci_replications,
-    }
+    t.ci95 = t.ci95_by_stat.get("mean").copied();
+    t
 }
 
 /// Seconds from first sign-in to the certificate being installed.
@@ -339,6 +356,7 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
     let (capacity_waiting, bottleneck) = super::bottleneck::attribute(&v.replications);
     VariantSummary {
         name: v.name.clone(),
+        trust: v.trust.as_str(),
         outcomes,
         rejected_by,
         time_to_usable_s: time_stats(&v.replications, time_to_usable),
@@ -496,24 +514,13 @@ pub fn summarize(result: &ScenarioResult, horizon_s: f64) -> Summary {
         pki_mode: if result.pki_real { "real" } else { "off" },
         horizon_s,
         variants: result.variants.iter().map(variant_summary).collect(),
+        comparisons: super::comparisons::comparisons(&result.variants),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ci_matches_a_hand_computed_t_interval() {
-        // mean 2, sd 1, n 3: t(0.975, 2) = 4.302653 → half width 4.302653/sqrt(3)
-        let ci = ci95(&[1.0, 2.0, 3.0]).unwrap();
-        let half = 4.302_652_7 / 3f64.sqrt();
-        assert!(
-            (ci[0] - (2.0 - half)).abs() < 1e-3 && (ci[1] - (2.0 + half)).abs() < 1e-3,
-            "{ci:?}"
-        );
-        assert_eq!(ci95(&[1.0]), None);
-    }
 
     fn rep(times: &[u64]) -> RunOutput {
         use crate::engine::time::SECOND;
@@ -537,6 +544,8 @@ mod tests {
                     device_ready_at_start: true,
                     registration_failures: 0,
                     enrollment_failures: 0,
+                    key_on_dc: None,
+                    dc_wait: None,
                 })
                 .collect(),
             resources: Vec::new(),
@@ -551,7 +560,7 @@ mod tests {
     }
 
     #[test]
-    fn every_figure_sits_inside_its_interval_across_replications() {
+    fn figures_are_of_the_pooled_users_with_intervals_around_them() {
         let reps = [
             rep(&[10, 20, 30, 400]),
             rep(&[12, 25, 31, 90]),
@@ -560,14 +569,35 @@ mod tests {
         let t = time_stats(&reps, time_to_usable);
         assert_eq!(t.n, 12);
         assert_eq!(t.ci_replications, 3);
-        for st in STATS {
+        let mut pooled: Vec<f64> = [10, 20, 30, 400, 12, 25, 31, 90, 9, 18, 35, 200]
+            .iter()
+            .map(|&x| x as f64)
+            .collect();
+        pooled.sort_unstable_by(f64::total_cmp);
+        assert_eq!(t.p50, Some(round(quantile_sorted(&pooled, 0.5))));
+        assert_eq!(t.p95, Some(round(quantile_sorted(&pooled, 0.95))));
+        assert_eq!(t.mean, Some(round(pooled.iter().sum::<f64>() / 12.0)));
+        // The max is the largest of all, and has no interval.
+        assert_eq!(t.max, Some(400.0));
+        assert!(!t.ci95_by_stat.contains_key("max"));
+        for st in ["mean", "p50", "p90", "p95", "p99"] {
             let v = t.get(st).unwrap();
             let [lo, hi] = t.ci95_by_stat[st];
-            assert!(lo <= v && v <= hi, "{st}: {v} not in [{lo}, {hi}]");
+            assert!(lo < v && v < hi, "{st}: {v} not in [{lo}, {hi}]");
         }
-        // The max is the mean of the per-replication maxima, not the largest of all.
-        assert!((t.max.unwrap() - 230.0).abs() < 1e-9, "{t:?}");
         assert_eq!(t.ci95, t.ci95_by_stat.get("mean").copied());
+    }
+
+    #[test]
+    fn a_percentile_between_two_groups_is_on_a_plateau() {
+        // 95 users within two minutes, 5 a day later: p95 sits on the jump, p50 does not.
+        let mut times: Vec<u64> = (0..95).map(|i| 60 + i).collect();
+        times.extend((0..5).map(|i| 86_400 + i));
+        let t = time_stats(&[rep(&times)], time_to_usable);
+        assert!(t.on_plateau.contains(&"p95"), "{t:?}");
+        assert!(!t.on_plateau.contains(&"p50"), "{t:?}");
+        let [below, above] = t.plateau_s["p95"];
+        assert!(below < 200.0 && above > 3_600.0, "{below} {above}");
     }
 
     #[test]

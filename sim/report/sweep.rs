@@ -6,9 +6,12 @@
 use super::atomic::write_atomic;
 use super::charts::sweep::SweepCharts;
 use super::clock::{prose_duration, short_duration};
+use super::comparisons::{Comparison, COMPARED};
 use super::markdown::crypto_sentence;
 use super::summary::{summarize, VariantSummary, STATS};
-use super::table::{ci_cell, dur, markdown, text_columns, with_ci};
+use super::table::{
+    ci_cell, markdown, plateau_note, text_columns, value_cell, with_ci, PLATEAU_MARK,
+};
 use crate::model::Outcome;
 use crate::run::sweep::{SweepPlan, SweepPoint};
 use crate::run::ScenarioResult;
@@ -30,6 +33,8 @@ pub struct PointSummary {
     pub pki_real: bool,
     /// One summary per variant, in scenario order.
     pub variants: Vec<VariantSummary>,
+    /// Each variant after the first against the first (as in `run`'s summary).
+    pub comparisons: Vec<Comparison>,
 }
 
 /// Reduces a point's results to its summary (what `run_sweep` keeps).
@@ -41,6 +46,7 @@ pub fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSumma
         replications: s.replications,
         pki_real: result.pki_real,
         variants: s.variants,
+        comparisons: s.comparisons,
     }
 }
 
@@ -89,6 +95,8 @@ pub struct PointJson {
     pub replications: u32,
     /// The same per-variant summary as `whfb-sim run` writes.
     pub variants: Vec<VariantSummary>,
+    /// The same comparisons as `whfb-sim run` writes, at this point.
+    pub comparisons: Vec<Comparison>,
 }
 
 fn json_value(v: &toml::Value) -> serde_json::Value {
@@ -129,6 +137,7 @@ pub fn sweep_summary(plan: &SweepPlan, points: &[PointSummary], base: &Scenario)
                 users: p.users,
                 replications: p.replications,
                 variants: p.variants.clone(),
+                comparisons: p.comparisons.clone(),
             })
             .collect(),
         notes: plan.partly_patched_notes(base),
@@ -169,11 +178,31 @@ pub fn sweep_csv(plan: &SweepPlan, points: &[PointSummary]) -> anyhow::Result<Ve
                 row.push(secs_cell(ci.map(|c| c[0])));
                 row.push(secs_cell(ci.map(|c| c[1])));
             }
+            row.extend(comparison_cells(p, &v.name));
             row.extend(capacity_cells(v, &resources));
             w.write_record(&row)?;
         }
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+/// The comparison columns of `variant`'s row at `p`: the variant it is compared with and,
+/// per compared figure, the paired difference and its interval (empty on the first
+/// variant's row, which the others are compared with).
+fn comparison_cells(p: &PointSummary, variant: &str) -> Vec<String> {
+    let mine: Vec<&Comparison> = p
+        .comparisons
+        .iter()
+        .filter(|c| c.variant == variant)
+        .collect();
+    let mut row = vec![mine.first().map(|c| c.against.clone()).unwrap_or_default()];
+    for st in COMPARED {
+        let c = mine.iter().find(|c| c.figure == st);
+        row.push(secs_cell(c.and_then(|c| c.difference)));
+        row.push(secs_cell(c.and_then(|c| c.ci95).map(|x| x[0])));
+        row.push(secs_cell(c.and_then(|c| c.ci95).map(|x| x[1])));
+    }
+    row
 }
 
 /// Every resource of any point, in report order (`adfs-2` before `adfs-10`).
@@ -233,6 +262,12 @@ pub fn sweep_csv_header(plan: &SweepPlan, resources: &[String]) -> Vec<String> {
         h.push(format!("ttu_{st}_s"));
         h.push(format!("ttu_{st}_ci_lo_s"));
         h.push(format!("ttu_{st}_ci_hi_s"));
+    }
+    h.push("against".into());
+    for st in COMPARED {
+        h.push(format!("ttu_{st}_diff_s"));
+        h.push(format!("ttu_{st}_diff_ci_lo_s"));
+        h.push(format!("ttu_{st}_diff_ci_hi_s"));
     }
     h.extend(
         [
@@ -298,7 +333,7 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
     let _ = writeln!(out, "{}", replications_line(summary.replications));
     let _ = writeln!(
         out,
-        "time to usable (first sign-in → certificate installed), over the users that became usable:"
+        "time to usable (first sign-in → PIN works on-prem), over the users that became usable:"
     );
     let n_axes = plan.axes.len();
     let mut rows = Vec::new();
@@ -309,7 +344,7 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
             row.push(v.name.clone());
             row.push(usable_cell(v));
             row.push(v.outcomes.get("pending").copied().unwrap_or(0).to_string());
-            row.extend(TABLE_STATS.iter().map(|st| dur(t.get(st))));
+            row.extend(TABLE_STATS.iter().map(|st| value_cell(t, st)));
             rows.push(row);
             if !t.ci95_by_stat.is_empty() {
                 let mut ci = vec![String::new(); n_axes];
@@ -322,6 +357,13 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
         }
     }
     out.push_str(&text_columns(&table_headers(plan), &rows, n_axes + 1));
+    if let Some(n) = plateau_note(
+        points
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| &v.time_to_usable_s)),
+    ) {
+        let _ = writeln!(out, "{n}");
+    }
     for n in &summary.notes {
         let _ = writeln!(out, "{n}");
     }
@@ -333,7 +375,7 @@ fn replications_line(reps: u32) -> String {
         "1 replication per point: no confidence intervals (run with --replications N, N ≥ 2, for 95% intervals)".into()
     } else {
         format!(
-            "{reps} replications per point; each figure is the mean over replications with its 95% confidence interval (Student t, {} degrees of freedom)",
+            "{reps} replications per point; each figure is over the pooled users of all replications, with its 95% interval from the spread of the replications (sectioning, Student t, {} degrees of freedom)",
             reps - 1
         )
     }
@@ -358,13 +400,13 @@ fn findings(plan: &SweepPlan, points: &[PointSummary], horizon_s: f64) -> Vec<St
             if let (Some(lo), Some(hi)) = (lo, hi) {
                 if hi.1 <= lo.1 * 1.05 {
                     parts.push(format!(
-                        "{st} stays at {} at every point",
+                        "{st} (over the users who became usable) stays at {} at every point",
                         prose_duration(lo.1)
                     ));
                     continue;
                 }
                 parts.push(format!(
-                    "{st} from {} ({}) to {} ({})",
+                    "{st} (over the users who became usable) from {} ({}) to {} ({})",
                     prose_duration(lo.1),
                     plan.describe(&lo.0.index),
                     prose_duration(hi.1),
@@ -462,7 +504,7 @@ pub fn sweep_report(
     let _ = writeln!(md, "\n## Time to usable at each point\n");
     let _ = writeln!(
         md,
-        "From first sign-in to certificate installed, over the users that became usable{}.\n",
+        "From first sign-in to the PIN working on-prem, over the users that became usable{}.\n",
         if summary.replications > 1 {
             "; 95 % confidence intervals in brackets"
         } else {
@@ -487,6 +529,13 @@ pub fn sweep_report(
         })
         .collect();
     md.push_str(&markdown(&table_headers(plan), &rows));
+    if let Some(n) = plateau_note(
+        points
+            .iter()
+            .flat_map(|p| p.variants.iter().map(|v| &v.time_to_usable_s)),
+    ) {
+        let _ = writeln!(md, "\n{}", n.replacen(PLATEAU_MARK, "\\*", 1));
+    }
     let _ = writeln!(md, "\n## Peak load and bottleneck at each point\n");
     let _ = writeln!(
         md,

@@ -1,6 +1,7 @@
 //! The comparison table: printed after a run (plain text, confidence intervals on a line
 //! of their own under each variant) and in report.md (markdown, intervals in brackets).
 
+use super::comparisons::comparison_line;
 use super::summary::{Summary, TimeStats, VariantSummary, STATS};
 use crate::engine::time::from_secs;
 use crate::scenario::duration::format_duration;
@@ -35,6 +36,28 @@ pub fn ci_cell(s: &TimeStats, stat: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The mark after a percentile that sits on a plateau of the pooled distribution.
+pub const PLATEAU_MARK: &str = "*";
+
+/// `stat`'s value, marked when it sits on a plateau.
+pub fn value_cell(s: &TimeStats, stat: &str) -> String {
+    let v = dur(s.get(stat));
+    if s.on_plateau.contains(&stat) {
+        format!("{v}{PLATEAU_MARK}")
+    } else {
+        v
+    }
+}
+
+/// The note under a table with marked cells, or `None` when nothing is marked.
+pub fn plateau_note<'a>(stats: impl IntoIterator<Item = &'a TimeStats>) -> Option<String> {
+    stats.into_iter().any(|t| !t.on_plateau.is_empty()).then(|| {
+        format!(
+            "{PLATEAU_MARK} on a plateau of the pooled distribution: a fifth of its tail of users more or less (p95: 94%–96%) moves it by more than a factor of 2, so it is not a stable figure (summary.json plateau_s has both sides; report.md says who is on each)"
+        )
+    })
+}
+
 /// How many replications the intervals rest on, as a sentence fragment.
 pub fn replications_note(s: &Summary) -> String {
     if s.replications <= 1 {
@@ -50,7 +73,7 @@ pub fn replications_note(s: &Summary) -> String {
             .map(|v| format!("{}: {}", v.name, v.time_to_usable_s.ci_replications))
             .collect();
         let mut note = format!(
-            "{} replications; each figure is the mean over replications with its 95% confidence interval (Student t, {} degrees of freedom)",
+            "{} replications; each figure is over the pooled users of all replications, with its 95% interval from the spread of the replications (sectioning, Student t, {} degrees of freedom; none for the max)",
             s.replications,
             s.replications - 1
         );
@@ -132,7 +155,7 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
     let _ = writeln!(out, "{}", replications_note(s));
     let _ = writeln!(
         out,
-        "time to usable (first sign-in → certificate installed), over the users that became usable:"
+        "time to usable (first sign-in → PIN works on-prem), over the users that became usable:"
     );
     let headers: Vec<String> = OUTCOME_HEADERS
         .iter()
@@ -143,7 +166,7 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
     for v in &s.variants {
         let t = &v.time_to_usable_s;
         let mut row = outcome_cells(v);
-        row.extend(STATS.iter().map(|st| dur(t.get(st))));
+        row.extend(STATS.iter().map(|st| value_cell(t, st)));
         rows.push(row);
         if !t.ci95_by_stat.is_empty() {
             let mut ci = vec!["  95% CI".to_string()];
@@ -156,6 +179,23 @@ pub fn comparison_table(s: &Summary, crypto: &str) -> String {
         }
     }
     out.push_str(&text_columns(&headers, &rows, 1));
+    if let Some(n) = plateau_note(s.variants.iter().map(|v| &v.time_to_usable_s)) {
+        let _ = writeln!(out, "{n}");
+    }
+    if !s.comparisons.is_empty() {
+        let _ = writeln!(
+            out,
+            "paired differences of time to usable, over the users who became usable (common random numbers){}:",
+            if s.replications > 1 {
+                ", 95% intervals in brackets"
+            } else {
+                "; one replication: no intervals"
+            }
+        );
+        for c in &s.comparisons {
+            let _ = writeln!(out, "  {}", comparison_line(c));
+        }
+    }
     out.push_str(&notes(s));
     out
 }
@@ -231,10 +271,11 @@ pub fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
 /// A figure with its interval in brackets, for markdown cells.
 pub fn with_ci(t: &TimeStats, stat: &str) -> String {
     let ci = ci_cell(t, stat);
+    let v = value_cell(t, stat).replace(PLATEAU_MARK, "\\*");
     if ci.is_empty() {
-        dur(t.get(stat))
+        v
     } else {
-        format!("{} [{ci}]", dur(t.get(stat)))
+        format!("{v} [{ci}]")
     }
 }
 
@@ -308,6 +349,7 @@ mod tests {
                 events: 0,
                 ..VariantSummary::default()
             }],
+            comparisons: Vec::new(),
         }
     }
 

@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 22] = [
+pub const HEADER: [&str; 24] = [
     "variant",
     "replication",
     "user",
@@ -26,8 +26,10 @@ pub const HEADER: [&str; 22] = [
     "key_ready_s",
     "key_registered_s",
     "key_in_ad_s",
+    "key_on_dc_s",
     "request_sent_s",
     "cert_issued_s",
+    "dc_wait_s",
     "usable_s",
     "time_to_usable_s",
 ];
@@ -67,8 +69,10 @@ pub fn users_csv(result: &ScenarioResult) -> anyhow::Result<Vec<u8>> {
                     &secs(m.key_ready),
                     &secs(m.key_registered),
                     &secs(m.key_in_ad),
+                    &secs(u.key_on_dc),
                     &secs(m.request_sent),
                     &secs(m.cert_issued),
+                    &secs(u.dc_wait),
                     &secs(m.usable),
                     &time_to_usable(u)
                         .map(|s| format!("{s:.3}"))

@@ -28,6 +28,8 @@ pub struct RunOptions {
 pub struct VariantResult {
     /// The variant's name.
     pub name: String,
+    /// Its trust model.
+    pub trust: crate::scenario::schema::Trust,
     /// One output per replication, in replication order.
     pub replications: Vec<RunOutput>,
     /// What each of the variant's fault windows did, in the spec's order (measured

@@ -236,6 +236,7 @@ pub fn assemble(scenario: &Scenario, mut units: Vec<UnitOutput>) -> anyhow::Resu
                 .collect();
             Ok(VariantResult {
                 name: v.name.clone(),
+                trust: v.spec.trust,
                 replications: runs,
                 faults,
             })

@@ -25,6 +25,11 @@ pub struct Spec {
     pub users: u32,
     /// Independent replications (seeds derived from `seed`).
     pub replications: u32,
+    /// Which hybrid trust model the users provision for (DOMAIN §7): what "usable"
+    /// waits for.
+    pub trust: Trust,
+    /// Key trust: how the key reaches the user's domain controller after AAD Connect.
+    pub key_trust: KeyTrust,
     /// Simulated span from the time origin (Monday 00:00, when the policy applies); users
     /// not done by then are `pending`.
     pub horizon: Duration,
@@ -69,6 +74,8 @@ impl Default for Spec {
             users: 2_000,
             replications: 1,
             horizon: Duration(14 * DAY),
+            trust: Trust::Certificate,
+            key_trust: KeyTrust::default(),
             signin: SignIn::default(),
             prerequisites: Prerequisites::default(),
             pin_page: PinPage::default(),
@@ -84,6 +91,51 @@ impl Default for Spec {
             faults: Vec::new(),
             attacks: Attacks::default(),
             report: Report::default(),
+        }
+    }
+}
+
+/// The hybrid trust model (DOMAIN §7, DESIGN §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    /// Certificate trust: AD FS enrolls a logon certificate for the user (before or after
+    /// KB4088889, per `adfs.patched`); needs device writeback.
+    Certificate,
+    /// Key trust: no certificate; the DC accepts the key once Azure AD Connect has written
+    /// it to `msDS-KeyCredentialLink` and AD has replicated it to the user's DC.
+    Key,
+    /// Cloud Kerberos trust: Microsoft Entra Kerberos issues a partial TGT; the PIN works
+    /// on-prem when provisioning ends, given a reachable DC.
+    CloudKerberos,
+}
+
+impl Trust {
+    /// The name as written in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Certificate => "certificate",
+            Trust::Key => "key",
+            Trust::CloudKerberos => "cloud_kerberos",
+        }
+    }
+}
+
+/// Key trust's last step (DOMAIN §7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyTrust {
+    /// From the export that wrote the key to AD (on the DC Azure AD Connect writes to)
+    /// until the user's own DC has it: AD replication. Estimate: within a site, change
+    /// notification replicates in seconds; a DC in another site waits for the site link's
+    /// schedule (15 minutes or more), the tail.
+    pub ad_replication: DistSpec,
+}
+
+impl Default for KeyTrust {
+    fn default() -> Self {
+        KeyTrust {
+            ad_replication: DistSpec::lognormal(30 * SECOND, 15 * MINUTE),
         }
     }
 }
@@ -695,6 +747,9 @@ pub enum FaultKind {
     /// stolen) and publishes a CRL; AD FS holds a new one `pki.agent_reenroll` later.
     /// An instant: `end` is left out.
     AgentRevoked,
+    /// No domain controller is in reach of the users: a PIN that is ready for on-prem
+    /// use (any trust model) is first used when the window ends.
+    DcUnreachable,
 }
 
 impl FaultKind {
@@ -707,6 +762,7 @@ impl FaultKind {
             FaultKind::CaDown => "ca_down",
             FaultKind::AadConnectStopped => "aad_connect_stopped",
             FaultKind::AgentRevoked => "agent_revoked",
+            FaultKind::DcUnreachable => "dc_unreachable",
         }
     }
 }

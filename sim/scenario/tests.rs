@@ -264,3 +264,16 @@ fn peak_window_must_sit_on_the_bucket_grid_within_the_horizon() {
         }
     }
 }
+
+#[test]
+fn shares_that_do_not_sum_to_one_are_named_with_a_rounded_sum() {
+    let e = err(
+        "[signin]\nwaves = [{ start = \"8h\", end = \"9h\", share = 0.05 }, { start = \"9h\", end = \"10h\", share = 0.3 }, { start = \"10h\", end = \"11h\", share = 0.95 }]\n",
+        &[],
+    );
+    // 0.05 + 0.3 + 0.95 is 1.2999999999999998 in floating point.
+    assert!(
+        e.contains("the shares sum to 1.3; they must sum to 1"),
+        "{e}"
+    );
+}

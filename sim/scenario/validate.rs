@@ -4,7 +4,7 @@
 use super::calendar::parse_epoch;
 use super::duration::Duration;
 use super::keypath::KeyPath;
-use super::schema::{FaultKind, Patched, Spec};
+use super::schema::{FaultKind, Patched, Spec, Trust};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
@@ -53,6 +53,18 @@ impl Checker {
         if v < min {
             self.fail(key, format!("{v} is too small; allowed: {min} or more"));
         }
+    }
+}
+
+/// A computed number as a person writes it: at most six decimals, trailing zeros gone
+/// (`1.15`, not `1.1500000000000001`).
+fn for_people(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
     }
 }
 
@@ -122,7 +134,10 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     if !waves.is_empty() && (total - 1.0).abs() > 1e-6 {
         c.fail(
             "signin.waves",
-            format!("the shares sum to {total}; they must sum to 1"),
+            format!(
+                "the shares sum to {}; they must sum to 1",
+                for_people(total)
+            ),
         );
     }
 
@@ -336,11 +351,29 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         }
     }
 
-    c.prob("attacks.mismatched_key", spec.attacks.mismatched_key);
-    c.prob("attacks.non_agent_signer", spec.attacks.non_agent_signer);
-    c.prob("attacks.other_identity", spec.attacks.other_identity);
-    c.prob("attacks.replayed_envelope", spec.attacks.replayed_envelope);
-    c.prob("attacks.revoked_agent", spec.attacks.revoked_agent);
+    let at = &spec.attacks;
+    let attacks = [
+        ("attacks.mismatched_key", at.mismatched_key),
+        ("attacks.non_agent_signer", at.non_agent_signer),
+        ("attacks.other_identity", at.other_identity),
+        ("attacks.replayed_envelope", at.replayed_envelope),
+        ("attacks.revoked_agent", at.revoked_agent),
+    ];
+    for (key, v) in attacks {
+        c.prob(key, v);
+        // The attacks are shares of certificate enrollment requests: under the other
+        // trust models nobody enrolls, so a share would be reported as "no attack got
+        // through" when none was ever made.
+        if spec.trust != Trust::Certificate && v != 0.0 {
+            c.fail(
+                key,
+                format!(
+                    "{v} is not allowed with trust = \"{}\": attacks are shares of certificate enrollment requests, and this trust model enrolls no certificate; allowed: 0 (or trust = \"certificate\")",
+                    spec.trust.as_str()
+                ),
+            );
+        }
+    }
     let r = &spec.report;
     if r.series_bucket.0 < SECOND {
         c.fail("report.series_bucket", "must be at least 1s".into());
@@ -394,6 +427,25 @@ mod tests {
         assert!(!validate(&s)
             .iter()
             .any(|(k, _)| k.to_string() == "aad_connect.interval"));
+    }
+
+    #[test]
+    fn attacks_need_certificate_enrollment() {
+        let mut s = Spec::default();
+        s.attacks.mismatched_key = 0.1;
+        assert!(validate(&s).is_empty());
+        s.trust = Trust::Key;
+        let problems = validate(&s);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0.to_string(), "attacks.mismatched_key");
+        assert!(
+            problems[0].1.contains("trust = \"key\""),
+            "{}",
+            problems[0].1
+        );
+        s.attacks.mismatched_key = 0.0;
+        s.trust = Trust::CloudKerberos;
+        assert!(validate(&s).is_empty());
     }
 
     #[test]

@@ -252,7 +252,7 @@ impl EnrollTimes {
 }
 
 /// Sign-in → key registered: the "Set up a PIN" click, MFA, PIN, key, DRS.
-fn to_registered(spec: &Spec) -> SimTime {
+pub(super) fn to_registered(spec: &Spec) -> SimTime {
     fixed(&spec.pin_page.think)
         + fixed(&spec.mfa.response)
         + fixed(&spec.pin.entry)

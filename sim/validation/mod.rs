@@ -27,6 +27,7 @@ pub mod queues;
 pub mod sampling;
 pub mod scheduler;
 pub mod theory;
+pub mod trust;
 
 use crate::engine::StreamFactory;
 use rayon::prelude::*;
@@ -274,12 +275,13 @@ pub fn replicate_each<T: Send>(
 type Group = fn(&Config) -> Vec<Check>;
 
 /// Every group, in table order.
-const GROUPS: [Group; 6] = [
+const GROUPS: [Group; 7] = [
     queues::checks,
     flow::little_checks,
     scheduler::checks,
     flow::retry_checks,
     flow::post_kb_checks,
+    trust::checks,
     sampling::checks,
 ];
 

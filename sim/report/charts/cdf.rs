@@ -63,15 +63,19 @@ impl CdfChart {
                 }
             })
             .collect();
-        let reps = if result.replications > 1 {
-            format!(", pooled over {} replications", result.replications)
+        let who = if result.replications > 1 {
+            format!(
+                "all {} users of {} replications pooled ({} per replication)",
+                result.users as u64 * result.replications as u64,
+                result.replications,
+                result.users
+            )
         } else {
-            String::new()
+            format!("all {} users", result.users)
         };
         CdfChart {
             subtitle: format!(
-                "Share of all {} users whose certificate is installed (PIN usable on-prem) at each time after their first sign-in{reps}. A curve that ends below 100 % has users who never got there.",
-                result.users
+                "Share of {who} whose certificate is installed (PIN usable on-prem) at each time after their first sign-in. A curve that ends below 100 % has users who never got there.",
             ),
             axis: TimeAxis::new(lo, hi),
             curves,
@@ -112,7 +116,7 @@ impl Chart for CdfChart {
             .y_label_formatter(&|p| format!("{p:.0} %"))
             .y_labels(11)
             .x_desc(format!(
-                "time from first sign-in to certificate installed{}",
+                "time from first sign-in to PIN usable on-prem{}",
                 ax.scale_note()
             ))
             .y_desc("users with a usable PIN (% of all users)")

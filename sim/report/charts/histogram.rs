@@ -3,6 +3,7 @@
 //! clusters (same session, after a sync cycle, after a retry, next morning) stand out.
 
 use super::style::*;
+use crate::engine::stats::quantile_sorted;
 use crate::report::clock::prose_duration;
 use crate::report::summary::time_to_usable;
 use crate::run::ScenarioResult;
@@ -73,7 +74,8 @@ impl HistogramChart {
                         .collect(),
                     usable: t.len(),
                     total,
-                    median: (!t.is_empty()).then(|| t[t.len() / 2]),
+                    // The table's median (type 7), so chart and table agree.
+                    median: (!t.is_empty()).then(|| quantile_sorted(t, 0.5)),
                 }
             })
             .collect();
@@ -121,7 +123,7 @@ impl Chart for HistogramChart {
                 p.usable,
                 p.total,
                 p.median
-                    .map(|m| format!(", median {}", prose_duration(m)))
+                    .map(|m| format!(", their median {}", prose_duration(m)))
                     .unwrap_or_default()
             );
             if p.usable == 0 {
@@ -143,7 +145,7 @@ impl Chart for HistogramChart {
                 .y_label_formatter(&|v| format!("{v:.0} %"))
                 .y_labels(6)
                 .x_desc(format!(
-                    "time from first sign-in to certificate installed{}",
+                    "time from first sign-in to PIN usable on-prem{}",
                     ax.scale_note()
                 ))
                 .y_desc("% of users")

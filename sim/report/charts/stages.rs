@@ -1,25 +1,28 @@
 //! Where the time goes: one stacked bar per variant, the mean seconds its usable users
-//! spent in each stage (sign-in → launch → PIN → key → registration → sync → retry →
-//! AD FS/CA → install). The segments add up to the mean time to usable.
+//! spent in each stage (sign-in → launch → PIN → key → registration → sync → AD
+//! replication → retry → AD FS/CA → install → waiting for a DC). The segments add up to
+//! the mean time to usable.
 
 use super::style::*;
 use crate::report::clock::short_duration;
-use crate::report::stages::{mean_stages_within, STAGES};
+use crate::report::stages::{mean_stages_within, STAGES, STAGE_COUNT};
 use crate::run::ScenarioResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// One colour per stage (ColorBrewer Set2 and Dark2: distinct from each other).
-const STAGE_COLORS: [RGBColor; 8] = [
+const STAGE_COLORS: [RGBColor; STAGE_COUNT] = [
     RGBColor(141, 160, 203),
     RGBColor(102, 194, 165),
     RGBColor(231, 138, 195),
     RGBColor(166, 118, 29),
     RGBColor(252, 141, 98),
+    RGBColor(27, 158, 119),
     RGBColor(255, 217, 47),
     RGBColor(117, 112, 179),
     RGBColor(179, 179, 179),
+    RGBColor(230, 41, 138),
 ];
 
 /// Width of the bars' part; the legend is to its right.
@@ -31,7 +34,7 @@ const TYPICAL: f64 = 0.9;
 struct Bar {
     name: String,
     /// Mean seconds per stage; `None` when nobody became usable.
-    stages: Option<[f64; 8]>,
+    stages: Option<[f64; STAGE_COUNT]>,
     users: u64,
 }
 

@@ -227,6 +227,24 @@ const LINEAR_STEPS: [f64; 22] = [
     3_600.0, 7_200.0, 10_800.0, 21_600.0, 43_200.0, 86_400.0, 604_800.0,
 ];
 
+/// `1h02m03s`, `1m02.3s`, `45.5s`: every unit down to seconds with `decimals` decimals,
+/// for axes whose ticks the short form would not tell apart.
+fn precise_duration(secs: f64, decimals: usize) -> String {
+    let secs = secs.max(0.0);
+    let whole = secs.floor() as u64;
+    let frac = secs - whole as f64;
+    let (h, m) = (whole / 3_600, (whole % 3_600) / 60);
+    let s = (whole % 60) as f64 + frac;
+    let width = if decimals == 0 { 2 } else { 3 + decimals };
+    if h > 0 {
+        format!("{h}h{m:02}m{s:0width$.decimals$}s")
+    } else if m > 0 {
+        format!("{m}m{s:0width$.decimals$}s")
+    } else {
+        format!("{s:.decimals$}s")
+    }
+}
+
 /// A time axis in seconds: logarithmic when the values span more than a factor of five,
 /// linear otherwise; ticks fall on round durations and are labelled `5m`, `2h`, `1d`.
 #[derive(Debug, Clone)]
@@ -234,6 +252,10 @@ pub struct TimeAxis {
     log: bool,
     range: Range<f64>,
     ticks: Vec<f64>,
+    /// Decimals of the seconds in the labels when the short form would give two ticks the
+    /// same label (a range under a second, or seconds on an axis in hours); `None`: the
+    /// short form.
+    precise: Option<usize>,
 }
 
 impl TimeAxis {
@@ -272,6 +294,7 @@ impl TimeAxis {
                 log: true,
                 range: (a - pad)..(b + pad),
                 ticks: ticks.iter().map(|t| t.log10()).collect(),
+                precise: None,
             }
         } else {
             let span = hi - lo;
@@ -283,10 +306,17 @@ impl TimeAxis {
             let start = ((lo - 0.1 * span) / step).floor().max(0.0) * step;
             let end = ((hi + 0.1 * span) / step).ceil() * step;
             let n = ((end - start) / step).round() as usize;
+            let ticks: Vec<f64> = (0..=n).map(|i| start + i as f64 * step).collect();
+            let short: Vec<String> = ticks.iter().map(|&t| short_duration(t)).collect();
+            let precise = short
+                .windows(2)
+                .any(|w| w[0] == w[1])
+                .then_some(if step < 1.0 { 1 } else { 0 });
             TimeAxis {
                 log: false,
                 range: start..end,
-                ticks: (0..=n).map(|i| start + i as f64 * step).collect(),
+                ticks,
+                precise,
             }
         }
     }
@@ -326,7 +356,10 @@ impl TimeAxis {
 
     /// The label at coordinate `c`.
     pub fn label(&self, c: f64) -> String {
-        short_duration(self.secs(c))
+        match self.precise {
+            Some(decimals) => precise_duration(self.secs(c), decimals),
+            None => short_duration(self.secs(c)),
+        }
     }
 
     /// `(log scale)` or empty, for axis descriptions.
@@ -482,6 +515,22 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_on_a_range_under_a_second_have_distinct_labels() {
+        for (lo, hi) in [(62.3, 62.8), (3_600.0, 3_630.0), (61.9, 62.1)] {
+            let ax = TimeAxis::new(lo, hi);
+            let labels: Vec<String> = ax.ticks().iter().map(|&c| ax.label(c)).collect();
+            let mut distinct = labels.clone();
+            distinct.dedup();
+            assert_eq!(distinct, labels, "{lo}..{hi}: {labels:?}");
+        }
+        let ax = TimeAxis::new(62.3, 62.8);
+        assert!(ax.label(62.5).starts_with("1m02.5"), "{}", ax.label(62.5));
+        // Ranges the short form tells apart keep it.
+        let ax = TimeAxis::new(60.0, 240.0);
+        assert_eq!(ax.label(120.0), "2m");
+    }
 
     #[test]
     fn log_axis_for_wide_ranges_with_round_ticks() {

@@ -330,7 +330,7 @@ impl Chart for StatChart<'_> {
         let d = self.data;
         let ci = if d.replications > 1 {
             format!(
-                " Shaded band (or error bars): 95 % confidence interval over {} replications.",
+                " Each point pools the users of its {} replications; shaded band (or error bars): its 95 % interval (sectioning over the replications).",
                 d.replications
             )
         } else {
@@ -342,7 +342,7 @@ impl Chart for StatChart<'_> {
             format!(" One panel per value of {}.", d.other_keys.join(" × "))
         };
         let subtitle = format!(
-            "{} of the time from first sign-in to certificate installed, over the users who became usable; one line per variant.{ci}{panels}",
+            "{} of the time from first sign-in to the PIN working on-prem, over the users who became usable; one line per variant.{ci}{panels}",
             self.stat
         );
         let ax = self.axis();
