@@ -233,6 +233,7 @@ fn per_replication(result: ScenarioResult) -> Vec<ScenarioResult> {
         for (r, run) in v.replications.into_iter().enumerate() {
             out[r].variants.push(VariantResult {
                 name: v.name.clone(),
+                trust: v.trust,
                 replications: vec![run],
                 faults: Vec::new(),
             });
