@@ -2,6 +2,7 @@
 //! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
 
 pub mod cluster;
+pub mod plan;
 pub mod pool;
 
 use crate::model::TraceFilter;
@@ -42,19 +43,16 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Flags `run` and `sweep` share (parsed by clap in the binary).
+/// Flags of every command that simulates: `run`, `sweep` and `plan`.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct CommonArgs {
-    /// Output folder [default: reports/<scenario-name>/, for a sweep reports/<name>-sweep/].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+pub struct SimArgs {
     /// Seed of every random stream (0 to 2^63-1: a TOML integer).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Number of users.
     #[arg(long)]
     pub users: Option<u32>,
-    /// Independent replications (per point, for a sweep).
+    /// Independent replications (per point, for a sweep or a plan).
     #[arg(long)]
     pub replications: Option<u32>,
     /// Worker threads [default: all cores].
@@ -66,21 +64,13 @@ pub struct CommonArgs {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
-    /// Runs only shard K of N (1-based) of the simulations and writes a shard result to
-    /// --out, for `whfb-sim merge`; `auto`: K and N from a Slurm job array
-    /// (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + --shards).
-    #[arg(long, value_name = "K/N|auto")]
-    pub shard: Option<String>,
-    /// The number of shards, for --shard auto with JOB_COMPLETION_INDEX.
-    #[arg(long, value_name = "N")]
-    pub shards: Option<u32>,
-    /// Accepts a run or sweep above the default cost limits (events, memory, output; see
-    /// README "Limits"), up to the larger ones.
+    /// Accepts a run, sweep or plan above the default cost limits (events, memory, output;
+    /// see README "Limits"), up to the larger ones.
     #[arg(long)]
     pub allow_large: bool,
 }
 
-impl CommonArgs {
+impl SimArgs {
     /// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
     fn all_sets(&self) -> Vec<String> {
         let shorthands = [
@@ -108,6 +98,36 @@ pub(crate) fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Fai
             cost::MAX_THREADS
         ))),
         t => Ok(t),
+    }
+}
+
+/// Flags `run` and `sweep` share (parsed by clap in the binary).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CommonArgs {
+    /// Output folder [default: reports/<scenario-name>/, for a sweep reports/<name>-sweep/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed, users, replications, threads, overrides, quiet.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Runs only shard K of N (1-based) of the simulations and writes a shard result to
+    /// --out, for `whfb-sim merge`; `auto`: K and N from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + --shards).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for --shard auto with JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+}
+
+impl CommonArgs {
+    /// `--seed`, `--users` and `--replications` as overrides ahead of the `--set` ones.
+    fn all_sets(&self) -> Vec<String> {
+        self.sim.all_sets()
+    }
+
+    fn threads(&self) -> Result<Option<usize>, Failure> {
+        self.sim.threads()
     }
 }
 
@@ -205,7 +225,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
-    cost::admit_run(&scenario, &trace, threads, common.allow_large).map_err(Failure::Usage)?;
+    cost::admit_run(&scenario, &trace, threads, common.sim.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
         return cluster::run_shard(args, scenario, trace);
     }
@@ -216,14 +236,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         trace,
         materials: None,
     };
-    let bar = StageBar::new(common.quiet);
+    let bar = StageBar::new(common.sim.quiet);
     let result = run_scenario(&scenario, &opts, &|stage, done, total| {
         bar.tick(stage, done, total)
     })?;
     bar.finish();
     let info = report::RunInfo::new(&scenario, trace_on);
     let written = report::write_outputs(&result, &info, &out_dir)?;
-    if !common.quiet {
+    if !common.sim.quiet {
         print_run_table(&result, &written, &out_dir);
     }
     Ok(())
@@ -265,7 +285,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
     let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
-    cost::admit_sweep(&points, threads, common.allow_large).map_err(Failure::Usage)?;
+    cost::admit_sweep(&points, threads, common.sim.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
         return cluster::sweep_shard(args, scenario, plan);
     }
@@ -273,7 +293,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
-    let bar = StageBar::new(common.quiet);
+    let bar = StageBar::new(common.sim.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(
         &plan,
@@ -283,7 +303,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     )?;
     bar.finish();
     let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
-    if !common.quiet {
+    if !common.sim.quiet {
         print!("{}", sweep_table(&plan, &points, &written.summary));
         println!("outputs: {}", out_dir.display());
     }

@@ -4,7 +4,8 @@
 //! Layers, from the bottom: [`engine`] (domain-free DES core), [`scenario`] (the file
 //! format and its validation), [`model`] (the provisioning flow, one module per step),
 //! [`pki`] (real keys, requests, RA, CA), [`run`] (replications, variants, parallelism)
-//! and [`report`] (summary, CSV, charts); [`validation`] checks the simulator against
+//! and [`report`] (summary, CSV, charts); [`plan`] searches for the cheapest sizing on top
+//! of runs and their summaries; [`validation`] checks the simulator against
 //! queueing theory and the documented behaviour; [`analysis`] holds the estimators
 //! (intervals, quantiles, paired differences) that reports, sweeps and validation share.
 //! The `whfb-sim` binary only parses the command line and calls into these.
@@ -14,6 +15,7 @@ pub mod commands;
 pub mod engine;
 pub mod model;
 pub mod pki;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;

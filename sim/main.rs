@@ -25,6 +25,10 @@ enum Command {
     /// Runs every combination of swept values (the file's [sweep] table and --param) ×
     /// variant × replication, and writes sweep.csv, summary.json, charts and report.md.
     Sweep(SweepArgs),
+    /// Finds the cheapest values of the searched keys (e.g. AD FS servers, CA workers)
+    /// that meet every target with 95 % confidence, and writes plan.json, plan.csv, a
+    /// chart and report.md.
+    Plan(commands::plan::PlanArgs),
     /// Joins the shard results of a `run --shard` or `sweep --shard` into exactly the
     /// files the same command writes on one machine.
     Merge(MergeArgs),
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
+        Command::Plan(args) => commands::plan::plan(&args),
         Command::Merge(args) => commands::cluster::merge(&args),
         Command::Check {
             scenario,

@@ -86,7 +86,7 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
         )));
     };
     let threads = common.threads()?;
-    let bar = StageBar::new(common.quiet);
+    let bar = StageBar::new(common.sim.quiet);
     let opts = RunOptions {
         threads,
         trace,
@@ -96,7 +96,7 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
         bar.tick(stage, d, t)
     })?;
     bar.finish();
-    if !common.quiet {
+    if !common.sim.quiet {
         println!(
             "shard {} of `{}`: {} of {} simulations ({:.1} % of the estimated cost)",
             done.shard,

@@ -22,6 +22,8 @@ pub enum AxisOrigin {
     File(String),
     /// A `--param` flag.
     Flag,
+    /// Another command's flag, e.g. `plan`'s `--search`.
+    Named(&'static str),
 }
 
 /// One swept key and its values, in order.
@@ -211,6 +213,7 @@ pub fn parse_param(text: &str) -> Result<SweepParam, String> {
 fn value_error(axis: &Axis, label: &str, e: &ScenarioError) -> String {
     let whence = match &axis.origin {
         AxisOrigin::Flag => format!("--param {}", axis.key),
+        AxisOrigin::Named(flag) => format!("{flag} {}", axis.key),
         AxisOrigin::File(f) => format!("{f}: [sweep] key `{}`", axis.key),
     };
     let inner = match &e.key {
@@ -227,6 +230,46 @@ fn override_for(key: &str, value: &Value) -> Result<Override, String> {
         text: format!("{key}={}", value_label(value)),
         path,
         value: value.clone(),
+    })
+}
+
+/// Checks each of `axis`'s values on its own, so that an error names the key, the value
+/// and where it came from.
+pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), String> {
+    for (v, label) in axis.values.iter().zip(&axis.labels) {
+        let o = override_for(&axis.key, v).map_err(|m| format!("{}: {m}", axis.key))?;
+        scenario
+            .with_overrides(&[o])
+            .map_err(|e| value_error(axis, label, &e))?;
+    }
+    Ok(())
+}
+
+/// The scenario at one combination of the axes' values (`index`: each axis's value), as
+/// a validated point; the error names the combination.
+pub fn point_at(scenario: &Scenario, axes: &[Axis], index: &[usize]) -> Result<SweepPoint, String> {
+    let overrides = axes
+        .iter()
+        .zip(index)
+        .map(|(a, &i)| override_for(&a.key, &a.values[i]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let point = scenario.with_overrides(&overrides).map_err(|e| {
+        let plan = SweepPlan {
+            axes: axes.to_vec(),
+            points: Vec::new(),
+        };
+        format!(
+            "sweep point {} is not valid: {}",
+            plan.describe(index),
+            match &e.key {
+                Some(k) => format!("key `{k}`: {}", e.message),
+                None => e.message.clone(),
+            }
+        )
+    })?;
+    Ok(SweepPoint {
+        index: index.to_vec(),
+        scenario: point,
     })
 }
 
@@ -264,12 +307,7 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
         ));
     }
     for a in &axes {
-        for (v, label) in a.values.iter().zip(&a.labels) {
-            let o = override_for(&a.key, v).map_err(|m| format!("{}: {m}", a.key))?;
-            scenario
-                .with_overrides(&[o])
-                .map_err(|e| value_error(a, label, &e))?;
-        }
+        check_axis(scenario, a)?;
     }
     let count = axes
         .iter()
@@ -289,29 +327,7 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
     let mut index = vec![0usize; axes.len()];
     let mut points = Vec::new();
     loop {
-        let overrides = axes
-            .iter()
-            .zip(&index)
-            .map(|(a, &i)| override_for(&a.key, &a.values[i]))
-            .collect::<Result<Vec<_>, _>>()?;
-        let point = scenario.with_overrides(&overrides).map_err(|e| {
-            let plan = SweepPlan {
-                axes: axes.clone(),
-                points: Vec::new(),
-            };
-            format!(
-                "sweep point {} is not valid: {}",
-                plan.describe(&index),
-                match &e.key {
-                    Some(k) => format!("key `{k}`: {}", e.message),
-                    None => e.message.clone(),
-                }
-            )
-        })?;
-        points.push(SweepPoint {
-            index: index.clone(),
-            scenario: point,
-        });
+        points.push(point_at(scenario, &axes, &index)?);
         // Odometer, last axis fastest.
         let mut k = axes.len();
         loop {
@@ -337,6 +353,19 @@ pub fn run_sweep<T: Send>(
     progress: Progress<'_>,
     reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
+    let materials = std::sync::Arc::new(MaterialCache::default());
+    run_points(plan, threads, &materials, progress, reduce)
+}
+
+/// [`run_sweep`] with the PKI material cache given, so that several batches of points
+/// (`plan`'s search rounds) build real keys and requests only once.
+pub fn run_points<T: Send>(
+    plan: &SweepPlan,
+    threads: Option<usize>,
+    materials: &std::sync::Arc<MaterialCache>,
+    progress: Progress<'_>,
+    reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
+) -> anyhow::Result<Vec<T>> {
     let total = plan.simulations();
     let done = AtomicUsize::new(0);
     let tick = |stage: Stage, _: usize, _: usize| {
@@ -350,11 +379,10 @@ pub fn run_sweep<T: Send>(
     };
     // Points run in the sweep's pool; each point's own variants × replications run in the
     // same pool (run_scenario uses the current pool when given no thread count).
-    let materials = std::sync::Arc::new(MaterialCache::default());
     let opts = RunOptions {
         threads: None,
         trace: TraceFilter::Off,
-        materials: Some(std::sync::Arc::clone(&materials)),
+        materials: Some(std::sync::Arc::clone(materials)),
     };
     let work = || -> anyhow::Result<Vec<T>> {
         // Real keys and requests are built once per distinct PKI settings and population,
