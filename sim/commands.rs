@@ -2,6 +2,7 @@
 //! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
 
 pub mod cluster;
+pub mod output_set;
 pub mod pool;
 
 use crate::model::TraceFilter;
@@ -29,7 +30,22 @@ impl From<ScenarioError> for Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure::Other(e)
+        // A key cache folder that cannot be used is the user's to fix, however deep it
+        // was found.
+        let cache = e.chain().find_map(|c| match c.downcast_ref() {
+            Some(crate::pki::PkiError::KeyCache(m)) => Some(m.clone()),
+            _ => None,
+        });
+        match cache {
+            Some(m) => Failure::Usage(m),
+            None => Failure::Other(e),
+        }
+    }
+}
+
+impl From<crate::pki::PkiError> for Failure {
+    fn from(e: crate::pki::PkiError) -> Self {
+        Failure::from(anyhow::Error::from(e))
     }
 }
 
@@ -198,6 +214,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     let trace_on = trace != TraceFilter::Off;
     let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
+    let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let opts = RunOptions {
         threads,
         trace,
@@ -209,7 +226,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     })?;
     bar.finish();
     let info = report::RunInfo::new(&scenario, trace_on);
-    let written = report::write_outputs(&result, &info, &out_dir)?;
+    let written = report::write_outputs(&result, &info, set.dir())?;
+    let out_dir = set.out().to_path_buf();
+    set.commit()?;
     if !common.quiet {
         print_run_table(&result, &written, &out_dir);
     }
@@ -258,6 +277,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
+    let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let bar = StageBar::new(common.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(
@@ -267,7 +287,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         &reduce,
     )?;
     bar.finish();
-    let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
+    let written = write_sweep_outputs(&plan, &points, &scenario, set.dir())?;
+    let out_dir = set.out().to_path_buf();
+    set.commit()?;
     if !common.quiet {
         print!("{}", sweep_table(&plan, &points, &written.summary));
         println!("outputs: {}", out_dir.display());
@@ -322,22 +344,26 @@ pub fn pki_export(
             .map_err(|e| Failure::Other(anyhow::anyhow!("the system clock is before 1970: {e}")))?
             .as_secs() as i64;
     }
+    let set = output_set::OutputSet::begin(out, "--out")?;
     let bar = StageBar::new(quiet);
     let summary =
-        crate::pki::export::export_with_progress(users as usize, out, &settings, &|d, t| {
+        crate::pki::export::export_with_progress(users as usize, set.dir(), &settings, &|d, t| {
             bar.tick(Stage::Pki, d, t)
-        })
-        .map_err(|e| Failure::Other(e.into()))?;
+        })?;
     bar.finish();
-    let ca = summary.ca_pem.display();
-    let crl = summary.crl_pem.display();
+    let out = set.out().to_path_buf();
+    set.commit()?;
+    // The summary names the staging folder; the files are now under `out`.
+    let ca = out.join("ca.pem");
+    let crl = out.join("crl.pem");
+    let (ca, crl) = (ca.display(), crl.display());
     Ok(format!(
         "wrote {} users' artifacts to {} (CA: {ca}, RA agent: {}, CRL: {crl}; per user: request.csr.pem, key-receipt.der, request.p7b, cert.pem), issued at {}\ncheck them with e.g. `openssl verify -CAfile {ca} -crl_check -CRLfile {crl} {}`",
         summary.users,
-        summary.out_dir.display(),
-        summary.ra_pem.display(),
+        out.display(),
+        out.join("ra.pem").display(),
         crate::pki::time::rfc3339(settings.epoch_unix),
-        crate::pki::export::user_dir(&summary.out_dir, 0).join("cert.pem").display()
+        crate::pki::export::user_dir(&out, 0).join("cert.pem").display()
     ))
 }
 

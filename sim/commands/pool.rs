@@ -32,8 +32,7 @@ pub fn pki_pool(
     let mut lines = Vec::new();
     for settings in &distinct {
         let bar = StageBar::new(quiet);
-        let done = prefill(settings, users as usize, &|d, t| bar.tick(Stage::Pki, d, t))
-            .map_err(|e| Failure::Other(e.into()))?;
+        let done = prefill(settings, users as usize, &|d, t| bar.tick(Stage::Pki, d, t))?;
         bar.finish();
         lines.push(if done.was_full() {
             format!(

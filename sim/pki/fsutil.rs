@@ -2,7 +2,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::PkiError;
@@ -62,39 +62,14 @@ pub(crate) fn atomic_write(
     result
 }
 
-/// Creates `dir` (and parents) and, when `private`, restricts `dir` itself to its owner:
-/// the key cache holds private keys. Parents we did not create keep their permissions.
+/// Creates `dir` (and parents); when `private`, the folders it creates are owner-only
+/// from the start (the key cache holds private keys). Folders that already exist keep
+/// their permissions: the tool never changes a folder it did not create.
 pub(crate) fn ensure_dir(dir: &Path, private: bool) -> Result<(), PkiError> {
-    fs::create_dir_all(dir).map_err(|e| PkiError::io(dir, e))?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| PkiError::io(dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    Ok(())
-}
-
-/// The default key-cache directory: `$WHFB_SIM_KEY_CACHE`, else
-/// `$XDG_CACHE_HOME/whfb-sim/keys`, else `$HOME/.cache/whfb-sim/keys`.
-pub(crate) fn default_key_cache() -> Result<PathBuf, PkiError> {
-    fn non_empty(var: &str) -> Option<PathBuf> {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    }
-    if let Some(p) = non_empty("WHFB_SIM_KEY_CACHE") {
-        return Ok(p);
-    }
-    if let Some(p) = non_empty("XDG_CACHE_HOME") {
-        return Ok(p.join("whfb-sim").join("keys"));
-    }
-    if let Some(p) = non_empty("HOME") {
-        return Ok(p.join(".cache").join("whfb-sim").join("keys"));
-    }
-    Err(PkiError::Settings(
-        "no key cache location: set WHFB_SIM_KEY_CACHE, XDG_CACHE_HOME or HOME".into(),
-    ))
+    let result = if private {
+        super::cache_dir::private_dir_builder(true).create(dir)
+    } else {
+        fs::create_dir_all(dir)
+    };
+    result.map_err(|e| PkiError::io(dir, e))
 }

@@ -10,7 +10,8 @@
 //! those checks; [`OffPki`] makes the same decisions on identities only, for sweeps too
 //! large for real crypto.
 //!
-//! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `pool_lock` keeps
+//! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `cache_dir` where it
+//! lives and whether that is safe, `pool_lock` keeps
 //! concurrent fillers from generating the same keys, `prefill` fills it ahead of time),
 //! `request_cache` (the users' signed requests and receipts kept beside it), `jobs`
 //! (server-side checks computed on worker threads while the event loop goes on),
@@ -22,6 +23,7 @@
 
 mod asn1;
 mod ca;
+pub mod cache_dir;
 pub mod calibrate;
 mod cert;
 mod client;
@@ -89,6 +91,11 @@ pub enum PkiError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The key cache's folder cannot be used as it is (not a folder, others can write
+    /// it, ...): the user must name another or fix it (exit 2). The message names the
+    /// setting or variable that chose the folder.
+    #[error("{0}")]
+    KeyCache(String),
     /// The settings ask for something that cannot be represented (e.g. a calendar time
     /// before 1970).
     #[error("invalid PKI settings: {0}")]

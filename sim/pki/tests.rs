@@ -1112,9 +1112,10 @@ fn material_from_the_pool_gives_user_i_key_i() {
     assert_eq!(again.receipt_der(3), m.receipt_der(3));
     // RSA infrastructure and ECDSA attacker sit in their own files; receipts beside
     // the requests.
-    assert!(dir.path().join("infra-rsa2048").is_dir());
-    assert!(dir.path().join("infra-ecdsa-p256").is_dir());
-    let names: Vec<String> = std::fs::read_dir(dir.path())
+    let pool_dir = dir.path().join(crate::pki::cache_dir::SUBFOLDER);
+    assert!(pool_dir.join("infra-rsa2048").is_dir());
+    assert!(pool_dir.join("infra-ecdsa-p256").is_dir());
+    let names: Vec<String> = std::fs::read_dir(&pool_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
