@@ -7,8 +7,9 @@
 //! [`SUBFOLDER`], created `0700`. The named folder's permissions are never changed; it is
 //! refused when another user owns it (root excepted) or can write it without the sticky
 //! bit (in a sticky folder such as `/tmp` nobody else can rename or replace our
-//! subfolder). The subfolder must be ours: a symbolic link in its place is followed only
-//! when we made it, and what it leads to must be a folder we own.
+//! subfolder). The subfolder must be ours (or root's: a cache prepared for everyone, used
+//! read-only): a symbolic link in its place is followed only when we (or root) made it,
+//! and what it leads to must be a folder we (or root) own.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -158,7 +159,7 @@ impl CacheDir {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let me = my_uid();
         let fix = "remove it (the pool is regenerated) or name another folder";
-        if link.file_type().is_symlink() && link.uid() != me {
+        if link.file_type().is_symlink() && link.uid() != me && link.uid() != 0 {
             return Err(self.refuse(format!(
                 "{} is a symbolic link made by another user (uid {}); {fix}",
                 sub.display(),
@@ -169,7 +170,7 @@ impl CacheDir {
         if !m.is_dir() {
             return Err(self.refuse(format!("{} is not a folder; {fix}", sub.display())));
         }
-        if m.uid() != me {
+        if m.uid() != me && m.uid() != 0 {
             return Err(self.refuse(format!(
                 "{} belongs to another user (uid {}); {fix}",
                 sub.display(),

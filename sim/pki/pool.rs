@@ -391,6 +391,9 @@ fn checksum(set: KeySet, alg: KeyAlg, index: u64, pkcs8: &[u8], spki: &[u8]) -> 
     out
 }
 
+/// A stored record: PKCS#8 DER and SubjectPublicKeyInfo DER.
+type Record = (Vec<u8>, Vec<u8>);
+
 /// The `(pkcs8, spki)` records of a chunk file up to the first damaged one (bad header:
 /// none), and the position of that damaged one when there is more than a clean end.
 fn parse_records(
@@ -398,7 +401,7 @@ fn parse_records(
     set: KeySet,
     alg: KeyAlg,
     chunk: usize,
-) -> (Vec<(Vec<u8>, Vec<u8>)>, Option<usize>) {
+) -> (Vec<Record>, Option<usize>) {
     let mut out = Vec::new();
     let header_ok = bytes.len() >= HEADER_LEN
         && &bytes[..8] == MAGIC
