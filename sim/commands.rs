@@ -4,13 +4,14 @@
 pub mod cluster;
 pub mod output_set;
 pub mod pool;
+pub mod progress;
 
 use crate::model::TraceFilter;
 use crate::report;
-use crate::run::{run_scenario, RunOptions, Stage};
+use crate::run::{run_scenario, RunOptions};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
 use crate::validation;
-use std::io::IsTerminal;
+use progress::{announce_key_fill, Reporter};
 use std::path::{Path, PathBuf};
 
 /// A command's failure, mapped to an exit code by the binary.
@@ -153,44 +154,6 @@ pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, F
     })
 }
 
-/// A progress bar on stderr (only on a terminal and without `--quiet`) that follows the
-/// stages of a run: PKI material, then simulations.
-struct StageBar {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl StageBar {
-    fn new(quiet: bool) -> StageBar {
-        if quiet || !std::io::stderr().is_terminal() {
-            return StageBar { bar: None };
-        }
-        let pb = indicatif::ProgressBar::new(0);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        StageBar { bar: Some(pb) }
-    }
-
-    fn tick(&self, stage: Stage, done: usize, total: usize) {
-        if let Some(pb) = &self.bar {
-            pb.set_message(match stage {
-                Stage::Pki => "keys + requests",
-                Stage::Simulations => "simulating",
-            });
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(pb) = &self.bar {
-            pb.finish_and_clear();
-        }
-    }
-}
-
 /// `whfb-sim run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let common = &args.common;
@@ -213,6 +176,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return cluster::run_shard(args, scenario, trace);
     }
     let trace_on = trace != TraceFilter::Off;
+    announce_key_fill(&scenario, None, threads, common.quiet)?;
     let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let opts = RunOptions {
@@ -220,7 +184,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         trace,
         materials: None,
     };
-    let bar = StageBar::new(common.quiet);
+    let bar = Reporter::new(common.quiet);
     let result = run_scenario(&scenario, &opts, &|stage, done, total| {
         bar.tick(stage, done, total)
     })?;
@@ -277,8 +241,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
+    announce_key_fill(&scenario, None, threads, common.quiet)?;
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
-    let bar = StageBar::new(common.quiet);
+    let bar = Reporter::new(common.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(
         &plan,
@@ -344,12 +309,15 @@ pub fn pki_export(
             .map_err(|e| Failure::Other(anyhow::anyhow!("the system clock is before 1970: {e}")))?
             .as_secs() as i64;
     }
+    announce_key_fill(&s, Some(users), None, quiet)?;
     let set = output_set::OutputSet::begin(out, "--out")?;
-    let bar = StageBar::new(quiet);
-    let summary =
-        crate::pki::export::export_with_progress(users as usize, set.dir(), &settings, &|d, t| {
-            bar.tick(Stage::Pki, d, t)
-        })?;
+    let bar = Reporter::new(quiet);
+    let summary = crate::pki::export::export_with_progress(
+        users as usize,
+        set.dir(),
+        &settings,
+        &|s, d, t| bar.pki(s, d, t),
+    )?;
     bar.finish();
     let out = set.out().to_path_buf();
     set.commit()?;

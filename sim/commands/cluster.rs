@@ -3,9 +3,8 @@
 //! files the same command writes on one machine).
 
 use super::output_set::OutputSet;
-use super::{
-    print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, StageBar, SweepArgs,
-};
+use super::progress::{announce_key_fill, Reporter};
+use super::{print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, SweepArgs};
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::shard::select::process_env;
@@ -87,8 +86,9 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
         )));
     };
     let threads = common.threads()?;
+    announce_key_fill(&work.scenario, None, threads, common.quiet)?;
     let set = OutputSet::begin(&out, "--out")?;
-    let bar = StageBar::new(common.quiet);
+    let bar = Reporter::new(common.quiet);
     let opts = RunOptions {
         threads,
         trace,

@@ -73,6 +73,23 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 /// A progress callback that ignores every report, for callers without a progress bar.
 pub fn no_progress(_done: usize, _total: usize) {}
 
+/// Which part of building (or exporting) PKI material a progress report counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkiStage {
+    /// Users' keys generated into the pool (total: the keys missing).
+    Keys,
+    /// Users' requests and key receipts built (total: the users).
+    Requests,
+    /// `pki export`: users' artefacts written (total: the users).
+    Files,
+}
+
+/// Progress reports of a build in stages: (stage, done, total).
+pub type StagedProgress<'a> = &'a (dyn Fn(PkiStage, usize, usize) + Sync);
+
+/// A staged progress callback that ignores every report.
+pub fn no_staged_progress(_stage: PkiStage, _done: usize, _total: usize) {}
+
 /// Why building or exporting PKI material failed. Checks made during a simulation never
 /// produce this: they answer with a [`Refusal`](crate::model::pki_port::Refusal).
 #[derive(Debug, thiserror::Error)]
