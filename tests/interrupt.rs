@@ -214,6 +214,11 @@ fn an_interrupted_sweep_shard_or_export_leaves_nothing_behind() {
     };
     ok(&mut export("2"));
     interrupt(export("3000"), &export_out, "INT", false);
+    let temporary: Vec<_> = common::files(&keys)
+        .into_keys()
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(temporary.is_empty(), "left in the key cache: {temporary:?}");
     assert_eq!(names(root.path()), ["export", "keys", "shard"]);
 }
 

@@ -264,12 +264,17 @@ fn install_signal_handler() {
                     std::thread::spawn(move || {
                         if let Some(sig) = signals.forever().next() {
                             let list = staging_list();
+                            // No file is written from here on: none can recreate what
+                            // is removed below.
+                            let _closed = crate::interrupt::close();
                             for dir in list.iter() {
                                 remove_all(dir);
                             }
+                            // Key cache chunks being written (the pool keeps whole ones).
+                            crate::pki::remove_temporary_files();
                             let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
                             eprintln!("interrupted ({name}): no outputs written; earlier ones are unchanged");
-                            // Exit with the lock held: no swap can start after the removal.
+                            // Exit with both held: no swap and no write after the removal.
                             std::process::exit(INTERRUPTED_EXIT);
                         }
                     });

@@ -52,6 +52,7 @@ pub mod time;
 
 pub use calibrate::Calibration;
 pub use export::ExportSummary;
+pub use fsutil::remove_temporary_files;
 pub use keys::{KeyAlg, KeyPair};
 pub use material::{CaPolicy, PkiMaterial, PkiSettings};
 pub use off::OffPki;
