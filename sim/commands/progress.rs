@@ -66,7 +66,8 @@ fn line(label: &str, done: usize, total: usize, elapsed: Duration) -> String {
         .unwrap_or(100);
     let tail = if done >= total {
         format!("done in {}", human(elapsed))
-    } else if done == 0 {
+    } else if done == 0 || elapsed < Duration::from_secs(1) {
+        // Too early for a rate worth extrapolating.
         "ETA unknown".to_string()
     } else {
         let left = elapsed.as_secs_f64() * (total - done) as f64 / done as f64;
@@ -249,5 +250,6 @@ mod tests {
             "simulations 2/2 (100 %), done in 2 min"
         );
         assert_eq!(line("keys", 1, 4, s(3600)), "keys 1/4 (25 %), ETA 3.0 h");
+        assert_eq!(line("keys", 1, 70, s(0)), "keys 1/70 (1 %), ETA unknown");
     }
 }
