@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use whfb_sim::model::{Model, TraceFilter};
-use whfb_sim::pki::{no_progress, PkiMaterial, RealPki};
+use whfb_sim::pki::{no_staged_progress, PkiMaterial, RealPki};
 use whfb_sim::run::pki_backend::settings_of;
 use whfb_sim::scenario::Scenario;
 
@@ -39,8 +39,12 @@ fn bench(c: &mut Criterion) {
     let scenario = Scenario::load_str(&toml, "wave.toml", "wave", &[]).expect("scenario");
     let spec = &scenario.variants[0].spec;
     let material = Arc::new(
-        PkiMaterial::new(settings_of(spec).expect("settings"), users, &no_progress)
-            .expect("material"),
+        PkiMaterial::new(
+            settings_of(spec).expect("settings"),
+            users,
+            &no_staged_progress,
+        )
+        .expect("material"),
     );
     let pool = |n| {
         rayon::ThreadPoolBuilder::new()

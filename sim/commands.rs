@@ -2,15 +2,17 @@
 //! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
 
 pub mod cluster;
+pub mod output_set;
 pub mod plan;
 pub mod pool;
+pub mod progress;
 
 use crate::model::TraceFilter;
 use crate::report;
-use crate::run::{cost, run_scenario, RunOptions, Stage};
+use crate::run::{cost, run_scenario, RunOptions};
 use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
 use crate::validation;
-use std::io::IsTerminal;
+use progress::{announce_key_fill, Reporter};
 use std::path::{Path, PathBuf};
 
 /// A command's failure, mapped to an exit code by the binary.
@@ -30,7 +32,22 @@ impl From<ScenarioError> for Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure::Other(e)
+        // A key cache folder that cannot be used is the user's to fix, however deep it
+        // was found.
+        let cache = e.chain().find_map(|c| match c.downcast_ref() {
+            Some(crate::pki::PkiError::KeyCache(m)) => Some(m.clone()),
+            _ => None,
+        });
+        match cache {
+            Some(m) => Failure::Usage(m),
+            None => Failure::Other(e),
+        }
+    }
+}
+
+impl From<crate::pki::PkiError> for Failure {
+    fn from(e: crate::pki::PkiError) -> Self {
+        Failure::from(anyhow::Error::from(e))
     }
 }
 
@@ -169,44 +186,6 @@ pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, F
     })
 }
 
-/// A progress bar on stderr (only on a terminal and without `--quiet`) that follows the
-/// stages of a run: PKI material, then simulations.
-struct StageBar {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl StageBar {
-    fn new(quiet: bool) -> StageBar {
-        if quiet || !std::io::stderr().is_terminal() {
-            return StageBar { bar: None };
-        }
-        let pb = indicatif::ProgressBar::new(0);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        StageBar { bar: Some(pb) }
-    }
-
-    fn tick(&self, stage: Stage, done: usize, total: usize) {
-        if let Some(pb) = &self.bar {
-            pb.set_message(match stage {
-                Stage::Pki => "keys + requests",
-                Stage::Simulations => "simulating",
-            });
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(pb) = &self.bar {
-            pb.finish_and_clear();
-        }
-    }
-}
-
 /// `whfb-sim run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let common = &args.common;
@@ -230,19 +209,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return cluster::run_shard(args, scenario, trace);
     }
     let trace_on = trace != TraceFilter::Off;
+    announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
     let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
+    let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let opts = RunOptions {
         threads,
         trace,
         materials: None,
     };
-    let bar = StageBar::new(common.sim.quiet);
+    let bar = Reporter::new(common.sim.quiet);
     let result = run_scenario(&scenario, &opts, &|stage, done, total| {
         bar.tick(stage, done, total)
     })?;
     bar.finish();
     let info = report::RunInfo::new(&scenario, trace_on);
-    let written = report::write_outputs(&result, &info, &out_dir)?;
+    let written = report::write_outputs(&result, &info, set.dir())?;
+    let out_dir = set.out().to_path_buf();
+    set.commit()?;
     if !common.sim.quiet {
         print_run_table(&result, &written, &out_dir);
     }
@@ -293,7 +276,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
-    let bar = StageBar::new(common.sim.quiet);
+    announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
+    let set = output_set::OutputSet::begin(&out_dir, "--out")?;
+    let bar = Reporter::new(common.sim.quiet);
     let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
     let points = run_sweep(
         &plan,
@@ -302,7 +287,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         &reduce,
     )?;
     bar.finish();
-    let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
+    let written = write_sweep_outputs(&plan, &points, &scenario, set.dir())?;
+    let out_dir = set.out().to_path_buf();
+    set.commit()?;
     if !common.sim.quiet {
         print!("{}", sweep_table(&plan, &points, &written.summary));
         println!("outputs: {}", out_dir.display());
@@ -389,22 +376,29 @@ pub fn pki_export(
             "key `{key}`: {msg} (pki export issues at the current time unless --set pki.epoch=... pins it)"
         )));
     }
-    let bar = StageBar::new(quiet);
-    let summary =
-        crate::pki::export::export_with_progress(users as usize, out, &settings, &|d, t| {
-            bar.tick(Stage::Pki, d, t)
-        })
-        .map_err(|e| Failure::Other(e.into()))?;
+    announce_key_fill(&s, Some(users), None, quiet)?;
+    let set = output_set::OutputSet::begin(out, "--out")?;
+    let bar = Reporter::new(quiet);
+    let summary = crate::pki::export::export_with_progress(
+        users as usize,
+        set.dir(),
+        &settings,
+        &|s, d, t| bar.pki(s, d, t),
+    )?;
     bar.finish();
-    let ca = summary.ca_pem.display();
-    let crl = summary.crl_pem.display();
+    let out = set.out().to_path_buf();
+    set.commit()?;
+    // The summary names the staging folder; the files are now under `out`.
+    let ca = out.join("ca.pem");
+    let crl = out.join("crl.pem");
+    let (ca, crl) = (ca.display(), crl.display());
     Ok(format!(
         "wrote {} users' artifacts to {} (CA: {ca}, RA agent: {}, CRL: {crl}; per user: request.csr.pem, key-receipt.der, request.p7b, cert.pem), issued at {}\ncheck them with e.g. `openssl verify -CAfile {ca} -crl_check -CRLfile {crl} {}`",
         summary.users,
-        summary.out_dir.display(),
-        summary.ra_pem.display(),
+        out.display(),
+        out.join("ra.pem").display(),
         crate::pki::time::rfc3339(settings.epoch_unix),
-        crate::pki::export::user_dir(&summary.out_dir, 0).join("cert.pem").display()
+        crate::pki::export::user_dir(&out, 0).join("cert.pem").display()
     ))
 }
 

@@ -7,12 +7,14 @@
 //! and [`report`] (summary, CSV, charts); [`plan`] searches for the cheapest sizing on top
 //! of runs and their summaries; [`validation`] checks the simulator against
 //! queueing theory and the documented behaviour; [`analysis`] holds the estimators
-//! (intervals, quantiles, paired differences) that reports, sweeps and validation share.
+//! (intervals, quantiles, paired differences) that reports, sweeps and validation share;
+//! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all.
 //! The `whfb-sim` binary only parses the command line and calls into these.
 
 pub mod analysis;
 pub mod commands;
 pub mod engine;
+pub mod interrupt;
 pub mod model;
 pub mod pki;
 pub mod plan;

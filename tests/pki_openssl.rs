@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use whfb_sim::model::pki_port::PkiPort;
 use whfb_sim::pki::directory;
 use whfb_sim::pki::export::{export, user_dir};
-use whfb_sim::pki::{no_progress, KeyAlg, PkiMaterial, PkiSettings, RealPki};
+use whfb_sim::pki::{no_staged_progress, KeyAlg, PkiMaterial, PkiSettings, RealPki};
 
 fn openssl_available() -> bool {
     let found = Command::new("openssl")
@@ -284,7 +284,7 @@ fn check_export(alg: KeyAlg) {
 
     // openssl agrees with our CRL when it revokes something: the same CA (same key pool,
     // same settings) revokes user 0's certificate (serial 1) and the agent's.
-    let material = PkiMaterial::new(e.settings.clone(), 2, &no_progress).expect("material");
+    let material = PkiMaterial::new(e.settings.clone(), 2, &no_staged_progress).expect("material");
     let mut pki = RealPki::new(Arc::new(material));
     pki.revoke_serial(1, 0);
     pki.revoke_agent(0);

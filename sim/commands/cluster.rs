@@ -2,9 +2,9 @@
 //! simulations, written as a shard result) and `merge` (shard results → exactly the
 //! files the same command writes on one machine).
 
-use super::{
-    print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, StageBar, SweepArgs,
-};
+use super::output_set::OutputSet;
+use super::progress::{announce_key_fill, Reporter};
+use super::{print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, SweepArgs};
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::shard::select::process_env;
@@ -86,16 +86,20 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
         )));
     };
     let threads = common.threads()?;
-    let bar = StageBar::new(common.sim.quiet);
+    announce_key_fill(&work.scenario, None, threads, common.sim.quiet)?;
+    let set = OutputSet::begin(&out, "--out")?;
+    let bar = Reporter::new(common.sim.quiet);
     let opts = RunOptions {
         threads,
         trace,
         materials: None,
     };
-    let done = shard::run_shard(job, work, spec, &out, &opts, &|stage, d, t| {
+    let done = shard::run_shard(job, work, spec, set.dir(), &opts, &|stage, d, t| {
         bar.tick(stage, d, t)
     })?;
     bar.finish();
+    let manifest = set.out().join(shard::format::MANIFEST);
+    set.commit()?;
     if !common.sim.quiet {
         println!(
             "shard {} of `{}`: {} of {} simulations ({:.1} % of the estimated cost)",
@@ -105,7 +109,7 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
             done.units_total,
             done.cost_share * 100.0
         );
-        println!("shard result: {}", done.manifest.display());
+        println!("shard result: {}", manifest.display());
     }
     Ok(())
 }
@@ -137,6 +141,9 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         )));
     }
     let job = &set.job;
+    let staged = OutputSet::begin(&out, "--out")?;
+    let out = staged.dir().to_path_buf();
+    let shown = staged.out().to_path_buf();
     with_threads(args.threads, || -> anyhow::Result<Result<(), Failure>> {
         match (&work.kind, &work.plan) {
             (JobKind::Sweep, Some(plan)) => {
@@ -154,7 +161,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 let written = write_sweep_outputs(plan, &points, &work.scenario, &out)?;
                 if !args.quiet {
                     print!("{}", sweep_table(plan, &points, &written.summary));
-                    println!("outputs: {}", out.display());
+                    println!("outputs: {}", shown.display());
                 }
             }
             _ => {
@@ -165,10 +172,12 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 let info = report::RunInfo::new(&work.scenario, job.trace != TraceFilter::Off);
                 let written = report::write_outputs(&result, &info, &out)?;
                 if !args.quiet {
-                    print_run_table(&result, &written, &out);
+                    print_run_table(&result, &written, &shown);
                 }
             }
         }
         Ok(Ok(()))
-    })?
+    })??;
+    staged.commit()?;
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! `whfb-sim plan`: reads the flags, checks the targets and ranges against the scenario
 //! (bad ones are usage errors, exit 2), runs the search and writes its outputs.
 
-use super::{load_scenario, Failure, SimArgs, StageBar};
+use super::output_set::OutputSet;
+use super::progress::{announce_key_fill, Reporter};
+use super::{load_scenario, Failure, SimArgs};
 use crate::plan::answer::plan as run_plan;
 use crate::plan::evaluate::search_axis;
 use crate::plan::output::{terminal, write_plan_outputs, Question};
@@ -132,7 +134,9 @@ pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-plan", scenario.name())));
-    let bar = StageBar::new(common.quiet);
+    announce_key_fill(&scenario, None, threads, common.quiet)?;
+    let set = OutputSet::begin(&out_dir, "--out")?;
+    let bar = Reporter::new(common.quiet);
     let answer = run_plan(
         &scenario,
         &keys,
@@ -154,7 +158,8 @@ pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
         targets,
         keys,
     };
-    write_plan_outputs(&question, &answer, &out_dir)?;
+    write_plan_outputs(&question, &answer, set.dir())?;
+    set.commit()?;
     if !common.quiet {
         print!("{}", terminal(&question, &answer));
         println!("outputs: {}", out_dir.display());

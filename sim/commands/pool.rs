@@ -2,10 +2,10 @@
 //! shards of a real-crypto sweep on many hosts read the keys instead of racing to
 //! generate them.
 
-use super::{load_scenario, Failure, StageBar};
+use super::progress::{announce_key_fill, Reporter};
+use super::{load_scenario, Failure};
 use crate::pki::prefill::prefill;
 use crate::run::pki_backend::settings_of;
-use crate::run::Stage;
 use std::path::Path;
 
 /// Fills the pool for users `0..users` (default: the scenario's `users`) with the key
@@ -29,11 +29,11 @@ pub fn pki_pool(
             distinct.push(settings);
         }
     }
+    announce_key_fill(&s, Some(users), None, quiet)?;
     let mut lines = Vec::new();
     for settings in &distinct {
-        let bar = StageBar::new(quiet);
-        let done = prefill(settings, users as usize, &|d, t| bar.tick(Stage::Pki, d, t))
-            .map_err(|e| Failure::Other(e.into()))?;
+        let bar = Reporter::new(quiet);
+        let done = prefill(settings, users as usize, &|s, d, t| bar.pki(s, d, t))?;
         bar.finish();
         lines.push(if done.was_full() {
             format!(

@@ -265,6 +265,24 @@ mod tests {
         ] {
             assert!(text.contains(&format!("\n{key} = \"")), "{text}");
         }
+        // Exactly the keys of [pki.timing] (those of the embedded default), so that the
+        // block pastes as it is.
+        let table = |toml_text: &str| -> Vec<String> {
+            let v: toml::Table = toml::from_str(toml_text).expect("toml");
+            let mut keys: Vec<String> = v["pki"]["timing"]
+                .as_table()
+                .expect("[pki.timing]")
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort();
+            keys
+        };
+        let printed = &text[text.find("[pki.timing]").expect("table")..];
+        assert_eq!(
+            table(&printed.replace("[pki.timing]", "[pki]\n[pki.timing]")),
+            table(crate::scenario::DEFAULT_SCENARIO)
+        );
         // Every timed operation took some time (the CA's and DC's lines are differences
         // of medians, which a preempted sample on a busy machine can bring to zero: not
         // asserted).

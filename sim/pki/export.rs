@@ -28,7 +28,7 @@ use crate::model::pki_port::KeyEvidence;
 use super::fsutil::{self, Durability};
 use super::material::{PkiMaterial, PkiSettings};
 use super::standalone::Standalone;
-use super::{PkiError, Progress};
+use super::{PkiError, PkiStage, Progress, StagedProgress};
 
 /// What [`export`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,19 +59,19 @@ pub fn export(
     out_dir: &Path,
     settings: &PkiSettings,
 ) -> Result<ExportSummary, PkiError> {
-    export_with_progress(users, out_dir, settings, &super::no_progress)
+    export_with_progress(users, out_dir, settings, &super::no_staged_progress)
 }
 
 /// [`export`] with a progress callback: first material building (see
-/// [`PkiMaterial::new`]), then the users written.
+/// [`PkiMaterial::new`]), then the users written ([`PkiStage::Files`]).
 pub fn export_with_progress(
     users: usize,
     out_dir: &Path,
     settings: &PkiSettings,
-    progress: Progress<'_>,
+    progress: StagedProgress<'_>,
 ) -> Result<ExportSummary, PkiError> {
     let material = Arc::new(PkiMaterial::new(settings.clone(), users, progress)?);
-    export_material(&material, out_dir, progress)
+    export_material(&material, out_dir, &|d, t| progress(PkiStage::Files, d, t))
 }
 
 /// Exports from already-built material (all of its users).

@@ -4,6 +4,7 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use super::PkiError;
 
@@ -17,10 +18,34 @@ pub(crate) enum Durability {
     Unsynced,
 }
 
+/// Temporary files being written right now, for [`remove_temporary_files`].
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn in_flight() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Removes the temporary files of writes under way (key cache chunks, exports): what an
+/// interrupted command calls before it exits, so that Ctrl-C leaves no `.tmp` file.
+pub fn remove_temporary_files() {
+    for p in in_flight().iter() {
+        let _ = fs::remove_file(p);
+    }
+}
+
 /// Writes `bytes` to `path` so that no reader (another run included) ever sees a partial
 /// file: write a uniquely named temporary file in the same directory, then rename it
 /// over the target. `private` makes the file readable by the owner only.
 pub(crate) fn atomic_write(
+    path: &Path,
+    bytes: &[u8],
+    private: bool,
+    durability: Durability,
+) -> Result<(), PkiError> {
+    crate::interrupt::writing(|| write_now(path, bytes, private, durability))
+}
+
+fn write_now(
     path: &Path,
     bytes: &[u8],
     private: bool,
@@ -37,6 +62,7 @@ pub(crate) fn atomic_write(
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    in_flight().push(tmp.clone());
     let result = (|| {
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
@@ -59,42 +85,20 @@ pub(crate) fn atomic_write(
         // Best effort: a leftover temp file is harmless but untidy.
         let _ = fs::remove_file(&tmp);
     }
+    in_flight().retain(|p| p != &tmp);
     result
 }
 
-/// Creates `dir` (and parents) and, when `private`, restricts `dir` itself to its owner:
-/// the key cache holds private keys. Parents we did not create keep their permissions.
+/// Creates `dir` (and parents); when `private`, the folders it creates are owner-only
+/// from the start (the key cache holds private keys). Folders that already exist keep
+/// their permissions: the tool never changes a folder it did not create.
 pub(crate) fn ensure_dir(dir: &Path, private: bool) -> Result<(), PkiError> {
-    fs::create_dir_all(dir).map_err(|e| PkiError::io(dir, e))?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|e| PkiError::io(dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    Ok(())
-}
-
-/// The default key-cache directory: `$WHFB_SIM_KEY_CACHE`, else
-/// `$XDG_CACHE_HOME/whfb-sim/keys`, else `$HOME/.cache/whfb-sim/keys`.
-pub(crate) fn default_key_cache() -> Result<PathBuf, PkiError> {
-    fn non_empty(var: &str) -> Option<PathBuf> {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    }
-    if let Some(p) = non_empty("WHFB_SIM_KEY_CACHE") {
-        return Ok(p);
-    }
-    if let Some(p) = non_empty("XDG_CACHE_HOME") {
-        return Ok(p.join("whfb-sim").join("keys"));
-    }
-    if let Some(p) = non_empty("HOME") {
-        return Ok(p.join(".cache").join("whfb-sim").join("keys"));
-    }
-    Err(PkiError::Settings(
-        "no key cache location: set WHFB_SIM_KEY_CACHE, XDG_CACHE_HOME or HOME".into(),
-    ))
+    let result = crate::interrupt::writing(|| {
+        if private {
+            super::cache_dir::private_dir_builder(true).create(dir)
+        } else {
+            fs::create_dir_all(dir)
+        }
+    });
+    result.map_err(|e| PkiError::io(dir, e))
 }

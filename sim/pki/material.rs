@@ -24,7 +24,7 @@ use super::cert::{self, CertSpec};
 use super::keys::{key_identifier, KeyAlg, KeyPair, Verifier};
 use super::pool::{KeyPool, KeySet, PooledKey};
 use super::request_cache::RequestCache;
-use super::{crl, oids, receipt, request, time, PkiError, Progress};
+use super::{crl, oids, receipt, request, time, PkiError, PkiStage, Progress, StagedProgress};
 
 /// Seconds in a (365-day) year, for the default validity periods.
 pub const YEAR_S: u64 = 365 * 86_400;
@@ -277,22 +277,18 @@ impl std::fmt::Debug for PkiMaterial {
 
 impl PkiMaterial {
     /// Builds the material for `users` users with keys from the key pool (generating and
-    /// saving missing ones). `progress(done, total)` follows one bar: first the keys
-    /// generated (if any), then the requests signed.
+    /// saving missing ones). `progress(stage, done, total)` follows the keys generated
+    /// (if any), then the requests and receipts built, each stage with its own total.
     pub fn new(
         settings: PkiSettings,
         users: usize,
-        progress: Progress<'_>,
+        progress: StagedProgress<'_>,
     ) -> Result<Self, PkiError> {
         let pool = KeyPool::open(settings.key_cache.as_deref())?;
         let infra = InfraKeys::from_pool(&pool, settings.client_key)?;
-        // One monotone bar: the requests' total is offset by the keys generated first.
-        let keys_total = AtomicUsize::new(0);
         let user_keys = pool.load(KeySet::Users, settings.client_key, users, &|d, t| {
-            keys_total.store(t, Ordering::Relaxed);
-            progress(d, t + users);
+            progress(PkiStage::Keys, d, t)
         })?;
-        let offset = keys_total.load(Ordering::Relaxed);
         // Requests signed by an earlier run with the same keys are reused as they are:
         // byte for byte what signing again would give (RSA), without parsing the keys.
         let cache = RequestCache::open(&pool, settings.client_key, &settings.upn_domain);
@@ -320,7 +316,7 @@ impl PkiMaterial {
             })
             .collect();
         let material = Self::assemble(settings, infra, user_keys, stored_receipts, &|d, t| {
-            progress(offset + d, offset + t)
+            progress(PkiStage::Requests, d, t)
         })?;
         let spkis: Vec<&[u8]> = material.users.iter().map(|u| &u.spki_der[..]).collect();
         if fresh.iter().any(|f| *f) {

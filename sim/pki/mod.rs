@@ -10,7 +10,8 @@
 //! those checks; [`OffPki`] makes the same decisions on identities only, for sweeps too
 //! large for real crypto.
 //!
-//! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `pool_lock` keeps
+//! Layout: `keys` (key pairs, signatures), `pool` (the key cache; `cache_dir` where it
+//! lives and whether that is safe, `pool_lock` keeps
 //! concurrent fillers from generating the same keys, `prefill` fills it ahead of time),
 //! `request_cache` (the users' signed requests and receipts kept beside it), `jobs`
 //! (server-side checks computed on worker threads while the event loop goes on),
@@ -22,6 +23,7 @@
 
 mod asn1;
 mod ca;
+pub mod cache_dir;
 pub mod calibrate;
 mod cert;
 mod client;
@@ -50,6 +52,7 @@ pub mod time;
 
 pub use calibrate::Calibration;
 pub use export::ExportSummary;
+pub use fsutil::remove_temporary_files;
 pub use keys::{KeyAlg, KeyPair};
 pub use material::{CaPolicy, PkiMaterial, PkiSettings};
 pub use off::OffPki;
@@ -71,6 +74,23 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 /// A progress callback that ignores every report, for callers without a progress bar.
 pub fn no_progress(_done: usize, _total: usize) {}
 
+/// Which part of building (or exporting) PKI material a progress report counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkiStage {
+    /// Users' keys generated into the pool (total: the keys missing).
+    Keys,
+    /// Users' requests and key receipts built (total: the users).
+    Requests,
+    /// `pki export`: users' artefacts written (total: the users).
+    Files,
+}
+
+/// Progress reports of a build in stages: (stage, done, total).
+pub type StagedProgress<'a> = &'a (dyn Fn(PkiStage, usize, usize) + Sync);
+
+/// A staged progress callback that ignores every report.
+pub fn no_staged_progress(_stage: PkiStage, _done: usize, _total: usize) {}
+
 /// Why building or exporting PKI material failed. Checks made during a simulation never
 /// produce this: they answer with a [`Refusal`](crate::model::pki_port::Refusal).
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +109,11 @@ pub enum PkiError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The key cache's folder cannot be used as it is (not a folder, others can write
+    /// it, ...): the user must name another or fix it (exit 2). The message names the
+    /// setting or variable that chose the folder.
+    #[error("{0}")]
+    KeyCache(String),
     /// The settings ask for something that cannot be represented (e.g. a calendar time
     /// before 1970).
     #[error("invalid PKI settings: {0}")]

@@ -2,16 +2,24 @@
 //! generation again (about 70 ms per RSA-2048 key).
 //!
 //! # Location
-//! An explicit directory, else `$WHFB_SIM_KEY_CACHE`, else `$XDG_CACHE_HOME/whfb-sim/keys`,
-//! else `$HOME/.cache/whfb-sim/keys`. Directories are created `0700`, files `0600`: they
-//! hold private keys (simulation keys, but private keys still).
+//! The subfolder `whfb-sim-keys` of an explicit folder (`pki.key_cache`), else of
+//! `$WHFB_SIM_KEY_CACHE`, else of `$XDG_CACHE_HOME`, else of `$HOME/.cache`; see
+//! `cache_dir` for the checks that folder passes. Folders are created `0700`, files `0600`:
+//! they hold private keys (simulation keys, but private keys still). A warm pool is only
+//! read: nothing is created, locked or written unless keys are missing, so a read-only
+//! pool works.
 //!
 //! # Format
 //! `<dir>/<set>-<alg>/chunk-NNNNN.keys`, where `<set>` is `users` or `infra` and chunk `c`
 //! holds keys `c * 1024 ..` of that set. A chunk file is a 16-byte header (`WHFBKEYS`,
-//! format version 2, algorithm tag, two reserved bytes, chunk index as u32 LE) followed
+//! format version 3, algorithm tag, two reserved bytes, chunk index as u32 LE) followed
 //! by records `pkcs8_len: u32 LE | spki_len: u32 LE | first 8 bytes of
-//! SHA-256(pkcs8 ‖ spki) | PKCS#8 DER | SubjectPublicKeyInfo DER`.
+//! SHA-256("whfb-sim key" ‖ set ‖ alg ‖ index as u64 LE ‖ pkcs8 ‖ spki) | PKCS#8 DER |
+//! SubjectPublicKeyInfo DER`. The checksum is bound to the record's slot: user 5's
+//! record copied over user 7's, or an infrastructure key (the attacker's) copied into a
+//! user's slot, fails it and is generated again, with a warning. (It is not a MAC:
+//! whoever can write the pool can forge it, which is why `cache_dir` keeps others out.)
+//! A key is parsed and checked against its stored public key before it signs.
 //!
 //! The public key is stored next to the private one so that loading needs no private-key
 //! parsing (about 150 µs per RSA key, 3 s for 20k on one core): loading 20k keys is file
@@ -35,6 +43,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use super::cache_dir::CacheDir;
 use super::fsutil::{self, Durability};
 use super::keys::{KeyAlg, KeyPair};
 use super::pool_lock;
@@ -45,7 +54,7 @@ use super::{PkiError, Progress};
 pub const CHUNK: usize = 1024;
 
 const MAGIC: &[u8; 8] = b"WHFBKEYS";
-const FORMAT_VERSION: u8 = 2;
+const FORMAT_VERSION: u8 = 3;
 const HEADER_LEN: usize = 16;
 const RECORD_HEADER_LEN: usize = 16;
 /// No key we store comes near this; a larger length means a corrupt record.
@@ -81,21 +90,20 @@ fn alg_tag(alg: KeyAlg) -> u8 {
 /// A directory of cached key pairs (see the module documentation for layout and format).
 #[derive(Debug, Clone)]
 pub struct KeyPool {
+    cache: CacheDir,
     dir: PathBuf,
 }
 
 impl KeyPool {
-    /// The pool at `dir`, or at the default location (see the module doc) when `None`.
-    /// Nothing is created until keys are loaded.
+    /// The pool inside folder `dir`, or inside the default folder (see the module doc)
+    /// when `None`. Nothing is checked or created until keys are loaded.
     pub fn open(dir: Option<&Path>) -> Result<Self, PkiError> {
-        let dir = match dir {
-            Some(d) => d.to_path_buf(),
-            None => fsutil::default_key_cache()?,
-        };
-        Ok(KeyPool { dir })
+        let cache = CacheDir::locate(dir)?;
+        let dir = cache.pool_dir();
+        Ok(KeyPool { cache, dir })
     }
 
-    /// The pool's directory.
+    /// The pool's own folder (the `whfb-sim-keys` subfolder of the one named).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -135,21 +143,27 @@ impl KeyPool {
         if count == 0 {
             return Ok((Vec::new(), 0));
         }
-        fsutil::ensure_dir(&self.dir, true)?;
-        fsutil::ensure_dir(&self.set_dir(set, alg), true)?;
+        let exists = self.cache.prepare(false)?;
 
         let chunks = count.div_ceil(CHUNK);
         let wanted = |c: usize| CHUNK.min(count - c * CHUNK);
         // Read every chunk first so the progress total (keys missing) is known up front.
-        let mut loaded: Vec<Vec<PooledKey>> = (0..chunks)
-            .into_par_iter()
-            .map(|c| self.read_chunk(set, alg, c))
-            .collect::<Result<_, _>>()?;
+        let mut loaded: Vec<Vec<PooledKey>> = if exists {
+            (0..chunks)
+                .into_par_iter()
+                .map(|c| self.read_chunk(set, alg, c, true))
+                .collect::<Result<_, _>>()?
+        } else {
+            vec![Vec::new(); chunks]
+        };
         let missing = |c: usize, have: &Vec<PooledKey>| wanted(c).saturating_sub(have.len());
         let total: usize = loaded.iter().enumerate().map(|(c, k)| missing(c, k)).sum();
 
         let done = AtomicUsize::new(0);
         if total > 0 {
+            // Only now, with keys to write, is anything created.
+            self.cache.prepare(true)?;
+            fsutil::ensure_dir(&self.set_dir(set, alg), true)?;
             progress(0, total);
         }
         let pending: Vec<usize> = (0..chunks)
@@ -161,7 +175,7 @@ impl KeyPool {
         // may have completed it while this one waited or worked on other chunks.
         pool_lock::fill_chunks(&self.dir, &lock_name, &pending, &mut |c| {
             let expected = missing(c, &loaded[c]);
-            let chunk = self.read_chunk(set, alg, c)?;
+            let chunk = self.read_chunk(set, alg, c, false)?;
             let still = missing(c, &chunk);
             if still < expected {
                 // Keys another filler generated count as done here too.
@@ -202,9 +216,12 @@ impl KeyPool {
     /// How many of keys `0..count` of `set` are already in the pool (read only: nothing
     /// is generated or written).
     pub fn available(&self, set: KeySet, alg: KeyAlg, count: usize) -> Result<usize, PkiError> {
+        if !self.cache.prepare(false)? {
+            return Ok(0);
+        }
         (0..count.div_ceil(CHUNK))
             .map(|c| {
-                let have = self.read_chunk(set, alg, c)?.len();
+                let have = self.read_chunk(set, alg, c, false)?.len();
                 Ok(have.min(CHUNK.min(count - c * CHUNK)))
             })
             .sum()
@@ -223,12 +240,14 @@ impl KeyPool {
             .collect()
     }
 
-    /// The valid prefix of a chunk (empty when the file is missing or its header is bad).
+    /// The valid prefix of a chunk (empty when the file is missing or its header is bad);
+    /// `warn`: say on stderr when a record fails its check (not for a clean short file).
     fn read_chunk(
         &self,
         set: KeySet,
         alg: KeyAlg,
         chunk: usize,
+        warn: bool,
     ) -> Result<Vec<PooledKey>, PkiError> {
         let path = self.chunk_path(set, alg, chunk);
         let bytes = match fs::read(&path) {
@@ -236,7 +255,17 @@ impl KeyPool {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(PkiError::io(&path, e)),
         };
-        Ok(parse_records(&bytes, alg, chunk)
+        let (records, damaged) = parse_records(&bytes, set, alg, chunk);
+        if let (true, Some(at)) = (warn, damaged) {
+            eprintln!(
+                "warning: key cache {}: record {at} (key {} of {}-{}) is damaged or not this slot's; it and the records after it are generated again",
+                path.display(),
+                chunk * CHUNK + at,
+                set.as_str(),
+                alg.as_str()
+            );
+        }
+        Ok(records
             .into_iter()
             .map(|(pkcs8, spki_der)| PooledKey {
                 alg,
@@ -266,11 +295,12 @@ impl KeyPool {
         out.push(alg_tag(alg));
         out.extend_from_slice(&[0, 0]);
         out.extend_from_slice(&(chunk as u32).to_le_bytes());
-        for k in keys {
+        for (i, k) in keys.iter().enumerate() {
+            let slot = (chunk * CHUNK + i) as u64;
             // Both lengths are below MAX_RECORD (checked when the key was made or read).
             out.extend_from_slice(&(k.pkcs8.len() as u32).to_le_bytes());
             out.extend_from_slice(&(k.spki_der.len() as u32).to_le_bytes());
-            out.extend_from_slice(&checksum(&k.pkcs8, &k.spki_der));
+            out.extend_from_slice(&checksum(set, alg, slot, &k.pkcs8, &k.spki_der));
             out.extend_from_slice(&k.pkcs8);
             out.extend_from_slice(&k.spki_der);
         }
@@ -347,8 +377,13 @@ impl PooledKey {
     }
 }
 
-fn checksum(pkcs8: &[u8], spki: &[u8]) -> [u8; 8] {
+/// A record's check value, bound to its slot: key `index` of `set` for `alg`.
+fn checksum(set: KeySet, alg: KeyAlg, index: u64, pkcs8: &[u8], spki: &[u8]) -> [u8; 8] {
     let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    ctx.update(b"whfb-sim key\0");
+    ctx.update(set.as_str().as_bytes());
+    ctx.update(&[0, alg_tag(alg)]);
+    ctx.update(&index.to_le_bytes());
     ctx.update(pkcs8);
     ctx.update(spki);
     let mut out = [0u8; 8];
@@ -356,9 +391,17 @@ fn checksum(pkcs8: &[u8], spki: &[u8]) -> [u8; 8] {
     out
 }
 
+/// A stored record: PKCS#8 DER and SubjectPublicKeyInfo DER.
+type Record = (Vec<u8>, Vec<u8>);
+
 /// The `(pkcs8, spki)` records of a chunk file up to the first damaged one (bad header:
-/// none).
-fn parse_records(bytes: &[u8], alg: KeyAlg, chunk: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// none), and the position of that damaged one when there is more than a clean end.
+fn parse_records(
+    bytes: &[u8],
+    set: KeySet,
+    alg: KeyAlg,
+    chunk: usize,
+) -> (Vec<Record>, Option<usize>) {
     let mut out = Vec::new();
     let header_ok = bytes.len() >= HEADER_LEN
         && &bytes[..8] == MAGIC
@@ -366,7 +409,7 @@ fn parse_records(bytes: &[u8], alg: KeyAlg, chunk: usize) -> Vec<(Vec<u8>, Vec<u
         && bytes[9] == alg_tag(alg)
         && bytes[12..16] == (chunk as u32).to_le_bytes();
     if !header_ok {
-        return out;
+        return (out, None);
     }
     let u32_at = |b: &[u8], at: usize| {
         let mut v = [0u8; 4];
@@ -385,13 +428,15 @@ fn parse_records(bytes: &[u8], alg: KeyAlg, chunk: usize) -> Vec<(Vec<u8>, Vec<u
         }
         let pkcs8 = &rest[RECORD_HEADER_LEN..RECORD_HEADER_LEN + key_len];
         let spki = &rest[RECORD_HEADER_LEN + key_len..end];
-        if checksum(pkcs8, spki) != rest[8..RECORD_HEADER_LEN] {
+        let slot = (chunk * CHUNK + out.len()) as u64;
+        if checksum(set, alg, slot, pkcs8, spki) != rest[8..RECORD_HEADER_LEN] {
             break;
         }
         out.push((pkcs8.to_vec(), spki.to_vec()));
         rest = &rest[end..];
     }
-    out
+    let damaged = (!rest.is_empty()).then_some(out.len());
+    (out, damaged)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::material::{InfraKeys, PkiMaterial, PkiSettings};
 use super::pool::{KeyPool, KeySet, PooledKey};
 use super::request_cache::RequestCache;
-use super::{KeyAlg, PkiError, Progress};
+use super::{KeyAlg, PkiError, PkiStage, StagedProgress};
 
 /// What a fill found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,20 +45,21 @@ fn infra_present(pool: &KeyPool, alg: KeyAlg) -> Result<usize, PkiError> {
 
 /// Fills the pool of `settings` for users `0..users`: keys generated where missing
 /// (under the pool's chunk locks), requests signed and stored where missing, the PKI
-/// parties' keys. A full pool is only read. `progress(done, total)` follows one bar:
-/// keys generated, then requests.
+/// parties' keys. A full pool is only read. `progress(stage, done, total)` follows the
+/// keys generated, then the requests.
 pub fn prefill(
     settings: &PkiSettings,
     users: usize,
-    progress: Progress<'_>,
+    progress: StagedProgress<'_>,
 ) -> Result<Prefill, PkiError> {
     let pool = KeyPool::open(settings.key_cache.as_deref())?;
     let alg = settings.client_key;
     let infra_before = infra_present(&pool, alg)?;
     // The keys first, counted as generated here (another filler's keys are not), then
     // the requests the stored ones do not cover.
-    let (keys, keys_generated) =
-        pool.load_counted(KeySet::Users, alg, users, &|d, t| progress(d, t + users))?;
+    let (keys, keys_generated) = pool.load_counted(KeySet::Users, alg, users, &|d, t| {
+        progress(PkiStage::Keys, d, t)
+    })?;
     let spkis: Vec<&[u8]> = keys.iter().map(PooledKey::spki_der).collect();
     let cache = RequestCache::open(&pool, alg, &settings.upn_domain);
     let stored = cache.load(&spkis).0.iter().filter(|r| r.is_some()).count();
@@ -86,14 +87,14 @@ mod tests {
             key_cache: Some(dir.path().to_path_buf()),
             ..PkiSettings::default()
         };
-        let first = prefill(&settings, 5, &super::super::no_progress).expect("fill");
+        let first = prefill(&settings, 5, &super::super::no_staged_progress).expect("fill");
         assert_eq!((first.keys_generated, first.requests_signed), (5, 5));
         assert_eq!(first.infra_generated, 4);
         assert!(!first.was_full());
-        let second = prefill(&settings, 5, &|_, _| {}).expect("fill again");
+        let second = prefill(&settings, 5, &|_, _, _| {}).expect("fill again");
         assert!(second.was_full(), "{second:?}");
         // More users: only the new ones cost anything.
-        let more = prefill(&settings, 8, &super::super::no_progress).expect("fill more");
+        let more = prefill(&settings, 8, &super::super::no_staged_progress).expect("fill more");
         assert_eq!(
             (
                 more.keys_generated,

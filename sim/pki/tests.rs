@@ -1087,15 +1087,17 @@ fn material_from_the_pool_gives_user_i_key_i() {
         key_cache: Some(dir.path().to_path_buf()),
         ..PkiSettings::default()
     };
-    let last = std::sync::Mutex::new((0, 0));
-    let m = PkiMaterial::new(settings.clone(), 4, &|d, t| {
+    let last = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let m = PkiMaterial::new(settings.clone(), 4, &|s, d, t| {
         let mut l = last.lock().expect("lock");
         assert!(d <= t);
-        *l = (d.max(l.0), t);
+        let e = l.entry(format!("{s:?}")).or_insert((0, 0));
+        *e = (d.max(e.0), t);
     })
     .expect("material");
-    // 4 keys generated then 4 requests (and receipts) signed, on one bar.
-    assert_eq!(*last.lock().expect("lock"), (8, 8));
+    // 4 keys generated, then 4 requests (and receipts) signed, each stage with its total.
+    let seen: Vec<_> = last.lock().expect("lock").clone().into_iter().collect();
+    assert_eq!(seen, [("Keys".into(), (4, 4)), ("Requests".into(), (4, 4))]);
     let pool = KeyPool::open(Some(dir.path())).expect("pool");
     let keys = pool
         .load(KeySet::Users, KeyAlg::EcdsaP256, 4, &no_progress)
@@ -1105,16 +1107,17 @@ fn material_from_the_pool_gives_user_i_key_i() {
     }
     // A second build reuses everything: same CA key, same user keys, the stored
     // requests and receipts (RSA DRS signatures are deterministic: byte for byte).
-    let again = PkiMaterial::new(settings, 4, &no_progress).expect("material");
+    let again = PkiMaterial::new(settings, 4, &crate::pki::no_staged_progress).expect("material");
     assert_eq!(again.ca_cert_der(), m.ca_cert_der());
     assert_eq!(again.user_spki_der(3), m.user_spki_der(3));
     assert_eq!(again.request_der(3), m.request_der(3));
     assert_eq!(again.receipt_der(3), m.receipt_der(3));
     // RSA infrastructure and ECDSA attacker sit in their own files; receipts beside
     // the requests.
-    assert!(dir.path().join("infra-rsa2048").is_dir());
-    assert!(dir.path().join("infra-ecdsa-p256").is_dir());
-    let names: Vec<String> = std::fs::read_dir(dir.path())
+    let pool_dir = dir.path().join(crate::pki::cache_dir::SUBFOLDER);
+    assert!(pool_dir.join("infra-rsa2048").is_dir());
+    assert!(pool_dir.join("infra-ecdsa-p256").is_dir());
+    let names: Vec<String> = std::fs::read_dir(&pool_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

@@ -7,6 +7,10 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically (creating the parent folder).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    crate::interrupt::writing(|| write_now(path, bytes))
+}
+
+fn write_now(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

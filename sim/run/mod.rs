@@ -58,8 +58,10 @@ pub struct ScenarioResult {
 /// What a progress report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Real keys loaded or generated, requests signed.
-    Pki,
+    /// Real keys generated, requests signed (which part: the [`PkiStage`]).
+    ///
+    /// [`PkiStage`]: crate::pki::PkiStage
+    Pki(crate::pki::PkiStage),
     /// Simulations (variant × replication) done.
     Simulations,
 }

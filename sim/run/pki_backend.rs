@@ -72,11 +72,11 @@ impl std::fmt::Debug for MaterialCache {
 
 impl MaterialCache {
     /// The material for `spec` (built now if no equal one exists), `None` in off mode.
-    /// `progress(done, total)` follows key generation and request signing.
+    /// `progress(stage, done, total)` follows key generation and request signing.
     pub fn material_for(
         &self,
         spec: &Spec,
-        progress: &(dyn Fn(usize, usize) + Sync),
+        progress: crate::pki::StagedProgress<'_>,
     ) -> anyhow::Result<Option<Arc<PkiMaterial>>> {
         if spec.pki.mode == PkiMode::Off {
             return Ok(None);
@@ -108,7 +108,7 @@ impl MaterialCache {
 pub fn backends(
     specs: &[&Spec],
     cache: &MaterialCache,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: crate::pki::StagedProgress<'_>,
 ) -> anyhow::Result<Vec<Backend>> {
     specs
         .iter()
@@ -140,7 +140,7 @@ mod tests {
         let s = Scenario::load_str(&toml, "t.toml", "t", &[]).unwrap();
         let specs: Vec<&Spec> = s.variants.iter().map(|v| &v.spec).collect();
         let cache = MaterialCache::default();
-        let b = backends(&specs, &cache, &|_, _| {}).unwrap();
+        let b = backends(&specs, &cache, &|_, _, _| {}).unwrap();
         let (Backend::Real(ma, pa), Backend::Real(mb, pb), Backend::Real(mc, _)) =
             (&b[0], &b[1], &b[2])
         else {

@@ -389,7 +389,7 @@ pub fn run_points<T: Send>(
         // before the points run, rather than once per point.
         for p in &plan.points {
             for v in &p.scenario.variants {
-                materials.material_for(&v.spec, &|d, t| progress(Stage::Pki, d, t))?;
+                materials.material_for(&v.spec, &|s, d, t| progress(Stage::Pki(s), d, t))?;
             }
         }
         plan.points

@@ -123,8 +123,9 @@ pub fn run_units<T: Send>(
                     return Ok(None);
                 }
                 let specs = [&variant.spec];
-                let mut b =
-                    pki_backend::backends(&specs, &cache, &|d, t| progress(Stage::Pki, d, t))?;
+                let mut b = pki_backend::backends(&specs, &cache, &|s, d, t| {
+                    progress(Stage::Pki(s), d, t)
+                })?;
                 Ok(b.pop())
             })
             .collect::<anyhow::Result<_>>()?;

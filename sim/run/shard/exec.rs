@@ -99,7 +99,7 @@ pub fn run_shard(
             done.fetch_add(1, Ordering::Relaxed) + 1,
             total,
         ),
-        Stage::Pki => progress(Stage::Pki, d, t),
+        Stage::Pki(s) => progress(Stage::Pki(s), d, t),
     };
     let work_fn = || -> anyhow::Result<Vec<Vec<UnitEntry>>> {
         prepare_materials(work, &by_point, &materials, progress)?;
@@ -150,7 +150,7 @@ fn prepare_materials(
         let scenario = work.point(*p);
         for (v, variant) in scenario.variants.iter().enumerate() {
             if ids.iter().any(|u| u.variant as usize == v) {
-                materials.material_for(&variant.spec, &|d, t| progress(Stage::Pki, d, t))?;
+                materials.material_for(&variant.spec, &|s, d, t| progress(Stage::Pki(s), d, t))?;
             }
         }
     }

@@ -101,6 +101,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
 /// so a reader never sees half a file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    crate::interrupt::writing(|| write_now(path, bytes))
+}
+
+fn write_now(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".tmp-");
@@ -203,7 +207,7 @@ pub fn write_unit(dir: &Path, unit: &UnitOutput) -> anyhow::Result<UnitEntry> {
 /// Prepares `dir` for a new shard result: removes an earlier manifest first, so a
 /// shard that stops half-way leaves no manifest and merge calls it unfinished.
 pub fn start(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir.join(UNITS_DIR))
+    crate::interrupt::writing(|| std::fs::create_dir_all(dir.join(UNITS_DIR)))
         .with_context(|| format!("cannot create {}", dir.join(UNITS_DIR).display()))?;
     match std::fs::remove_file(dir.join(MANIFEST)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
