@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod pool;
+pub mod precision;
 
 use crate::model::TraceFilter;
 use crate::report;
@@ -113,6 +114,9 @@ pub struct RunArgs {
     /// Writes events.csv for these users only, e.g. 1,5,9.
     #[arg(long, value_delimiter = ',')]
     pub trace_users: Vec<u32>,
+    /// Replications to a precision.
+    #[command(flatten)]
+    pub precision: precision::PrecisionArgs,
 }
 
 /// Options of `whfb-sim sweep`.
@@ -193,7 +197,17 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
+    let precision_plan = args.precision.plan(&scenario)?;
     if common.shard.is_some() || common.shards.is_some() {
+        if precision_plan.is_some() {
+            // A shard cannot know when the other shards' replications meet the target.
+            return Err(Failure::Usage(
+                "--precision cannot be combined with --shard: the number of replications \
+                 is decided from all of them; run --precision on one machine, or shard a \
+                 fixed --replications"
+                    .into(),
+            ));
+        }
         return cluster::run_shard(args, scenario, trace);
     }
     let trace_on = trace != TraceFilter::Off;
@@ -204,14 +218,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         materials: None,
     };
     let bar = StageBar::new(common.quiet);
-    let result = run_scenario(&scenario, &opts, &|stage, done, total| {
-        bar.tick(stage, done, total)
-    })?;
+    let tick = |stage, done, total| bar.tick(stage, done, total);
+    let (result, reached) = match &precision_plan {
+        Some(plan) => {
+            let (result, reached) = precision::run_to_precision(&scenario, plan, &opts, &tick)?;
+            (result, Some(reached))
+        }
+        None => (run_scenario(&scenario, &opts, &tick)?, None),
+    };
     bar.finish();
-    let info = report::RunInfo::new(&scenario, trace_on);
+    let mut info = report::RunInfo::new(&scenario, trace_on);
+    info.precision = reached;
     let written = report::write_outputs(&result, &info, &out_dir)?;
     if !common.quiet {
         print_run_table(&result, &written, &out_dir);
+        if let Some(p) = &info.precision {
+            println!("{}", precision::terminal_line(p));
+        }
     }
     Ok(())
 }

@@ -276,6 +276,7 @@ mod tests {
             replications: 1,
             pki_mode: "off",
             horizon_s: 0.0,
+            precision: None,
         });
         assert_eq!(
             lines,

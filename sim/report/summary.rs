@@ -28,6 +28,9 @@ pub struct Summary {
     pub horizon_s: f64,
     /// One entry per variant, in scenario order.
     pub variants: Vec<VariantSummary>,
+    /// What a run to a precision (`run --precision`) reached; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 /// One variant's figures.
@@ -496,6 +499,7 @@ pub fn summarize(result: &ScenarioResult, horizon_s: f64) -> Summary {
         pki_mode: if result.pki_real { "real" } else { "off" },
         horizon_s,
         variants: result.variants.iter().map(variant_summary).collect(),
+        precision: None,
     }
 }
 
