@@ -38,27 +38,23 @@ fn summary(dir: &Path) -> serde_json::Value {
 #[test]
 fn precision_run_records_its_block_and_does_not_depend_on_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let flags = ["--precision", "15%", "--max-replications", "14"];
-    let (one, a) = run_into(
-        dir.path(),
-        "one",
-        &[&flags[..], &["--threads", "1"]].concat(),
-    );
-    assert!(
-        one.status.success(),
-        "{}",
-        String::from_utf8_lossy(&one.stderr)
-    );
-    let (two, b) = run_into(
-        dir.path(),
-        "two",
-        &[&flags[..], &["--threads", "2"]].concat(),
-    );
-    assert!(
-        two.status.success(),
-        "{}",
-        String::from_utf8_lossy(&two.stderr)
-    );
+    let on = |threads: &str| {
+        let (o, out) = run_into(
+            dir.path(),
+            threads,
+            &[
+                "--precision",
+                "15%",
+                "--max-replications",
+                "14",
+                "--threads",
+                threads,
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (on("1"), on("2"));
     common::same_files(&a, &b);
 
     let s = summary(&a);
