@@ -131,6 +131,9 @@ pub struct SweepArgs {
     /// Flags shared with `run`.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Replications to a precision, per point.
+    #[command(flatten)]
+    pub precision: precision::PrecisionArgs,
 }
 
 /// Loads the scenario named on the command line (or the default) with the flag overrides.
@@ -200,13 +203,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let precision_plan = args.precision.plan(&scenario)?;
     if common.shard.is_some() || common.shards.is_some() {
         if precision_plan.is_some() {
-            // A shard cannot know when the other shards' replications meet the target.
-            return Err(Failure::Usage(
-                "--precision cannot be combined with --shard: the number of replications \
-                 is decided from all of them; run --precision on one machine, or shard a \
-                 fixed --replications"
-                    .into(),
-            ));
+            return Err(precision::with_shard());
         }
         return cluster::run_shard(args, scenario, trace);
     }
@@ -221,7 +218,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let tick = |stage, done, total| bar.tick(stage, done, total);
     let (result, reached) = match &precision_plan {
         Some(plan) => {
-            let (result, reached) = precision::run_to_precision(&scenario, plan, &opts, &tick)?;
+            let (result, reached) = precision::run_to_precision(0, &scenario, plan, &opts, &tick)?;
             (result, Some(reached))
         }
         None => (run_scenario(&scenario, &opts, &tick)?, None),
@@ -274,7 +271,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
+    let precision_plan = args.precision.plan(&scenario)?;
     if common.shard.is_some() || common.shards.is_some() {
+        if precision_plan.is_some() {
+            return Err(precision::with_shard());
+        }
         return cluster::sweep_shard(args, scenario, plan);
     }
     let out_dir = common
@@ -282,13 +283,24 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
     let bar = StageBar::new(common.quiet);
-    let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
-    let points = run_sweep(
-        &plan,
-        threads,
-        &|stage, done, total| bar.tick(stage, done, total),
-        &reduce,
-    )?;
+    let tick = |stage, done, total| bar.tick(stage, done, total);
+    let points = match &precision_plan {
+        Some(target) => {
+            let runner = |i, sc: &Scenario, opts: &RunOptions, progress: crate::run::Progress| {
+                precision::run_to_precision(i, sc, target, opts, progress)
+            };
+            let reduce = |p: &crate::run::sweep::SweepPoint, (r, reached)| {
+                let mut s = summarize_point(p, r);
+                s.precision = Some(reached);
+                Ok(s)
+            };
+            crate::run::sweep::run_sweep_with(&plan, threads, &tick, &runner, &reduce)?
+        }
+        None => {
+            let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
+            run_sweep(&plan, threads, &tick, &reduce)?
+        }
+    };
     bar.finish();
     let written = write_sweep_outputs(&plan, &points, &scenario, &out_dir)?;
     if !common.quiet {

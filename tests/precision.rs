@@ -161,3 +161,51 @@ fn bad_precision_flags_exit_2_with_a_precise_message() {
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
     }
 }
+
+#[test]
+fn a_sweep_runs_each_point_to_the_precision_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/sweep-sync-interval.toml"
+    );
+    let on = |threads: &str| {
+        let out = dir.path().join(threads);
+        let out_s = out.display().to_string();
+        let o = run(&[
+            "sweep",
+            scenario,
+            "--param",
+            "aad_connect.interval=30m,2h",
+            "--users",
+            "60",
+            "--replications",
+            "1",
+            "--set",
+            "pki.mode=off",
+            "--precision",
+            "15%",
+            "--max-replications",
+            "12",
+            "--threads",
+            threads,
+            "--quiet",
+            "--out",
+            &out_s,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        out
+    };
+    let (a, b) = (on("1"), on("2"));
+    common::same_files(&a, &b);
+    let s = summary(&a);
+    let points = s["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    for p in points {
+        let reached = &p["precision"];
+        let reps = reached["replications"].as_u64().unwrap();
+        assert!((10..=12).contains(&reps), "{reached}");
+        assert_eq!(p["replications"].as_u64(), Some(reps));
+        assert_eq!(reached["target"], 0.15);
+    }
+}

@@ -1,4 +1,4 @@
-//! `run --precision 5%`: replications are added until the 95 % interval of every named
+//! `run --precision 5%` (and `sweep`, per point): replications are added until the 95 % interval of every named
 //! figure is within 5 % of the figure, up to `--max-replications`. Replication r always
 //! has the same random streams, and the batches are decided from the results alone
 //! ([`sequential::next_step`]), so the same seed gives the same replications and the
@@ -110,6 +110,16 @@ impl PrecisionArgs {
     }
 }
 
+/// The refusal of `--precision` with `--shard`: a shard cannot know when the other
+/// shards' replications meet the target.
+pub fn with_shard() -> Failure {
+    Failure::Usage(
+        "--precision cannot be combined with --shard: the number of replications is decided \
+         from all of them; run --precision on one machine, or shard a fixed --replications"
+            .into(),
+    )
+}
+
 /// `5%` → 0.05.
 fn parse_target(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -184,14 +194,15 @@ fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
     s
 }
 
-/// Runs `scenario` in batches until `plan` is met or its cap reached; returns the result
-/// of every replication run and what was reached.
+/// Runs `scenario` as sweep point `point` (0 for `run`) in batches until `plan` is met
+/// or its cap reached; returns the result of every replication run and what was reached.
 pub fn run_to_precision(
+    point: u32,
     scenario: &Scenario,
     plan: &PrecisionPlan,
     opts: &RunOptions,
     progress: Progress<'_>,
-) -> Result<(ScenarioResult, Precision), Failure> {
+) -> anyhow::Result<(ScenarioResult, Precision)> {
     let horizon_s = scenario.base.horizon.secs();
     // Real keys and requests are built once, not once per batch.
     let mut opts = opts.clone();
@@ -202,7 +213,7 @@ pub fn run_to_precision(
     let mut to = plan.first;
     loop {
         let sized = with_replications(scenario, to);
-        let batch: Vec<_> = units_of(0, &sized)
+        let batch: Vec<_> = units_of(point, &sized)
             .into_iter()
             .filter(|u| u.replication >= done)
             .collect();

@@ -30,6 +30,8 @@ pub struct PointSummary {
     pub pki_real: bool,
     /// One summary per variant, in scenario order.
     pub variants: Vec<VariantSummary>,
+    /// What `--precision` reached at this point; `None` without it.
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 /// Reduces a point's results to its summary (what `run_sweep` keeps).
@@ -41,6 +43,7 @@ pub fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSumma
         replications: s.replications,
         pki_real: result.pki_real,
         variants: s.variants,
+        precision: None,
     }
 }
 
@@ -89,6 +92,9 @@ pub struct PointJson {
     pub replications: u32,
     /// The same per-variant summary as `whfb-sim run` writes.
     pub variants: Vec<VariantSummary>,
+    /// What `--precision` reached at this point; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 fn json_value(v: &toml::Value) -> serde_json::Value {
@@ -129,6 +135,7 @@ pub fn sweep_summary(plan: &SweepPlan, points: &[PointSummary], base: &Scenario)
                 users: p.users,
                 replications: p.replications,
                 variants: p.variants.clone(),
+                precision: p.precision.clone(),
             })
             .collect(),
         notes: plan.partly_patched_notes(base),

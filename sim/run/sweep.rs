@@ -322,6 +322,22 @@ pub fn run_sweep<T: Send>(
     progress: Progress<'_>,
     reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
+    run_sweep_with(plan, threads, progress, &run_point, reduce)
+}
+
+/// How one point is run: (point index, its scenario, options, progress) → its result.
+pub type PointRunner<'a, R> =
+    &'a (dyn Fn(u32, &Scenario, &RunOptions, Progress<'_>) -> anyhow::Result<R> + Sync);
+
+/// [`run_sweep`] with each point run by `runner` (e.g. replications added until a
+/// precision is met) instead of [`run_point`].
+pub fn run_sweep_with<R, T: Send>(
+    plan: &SweepPlan,
+    threads: Option<usize>,
+    progress: Progress<'_>,
+    runner: PointRunner<'_, R>,
+    reduce: &(dyn Fn(&SweepPoint, R) -> anyhow::Result<T> + Sync),
+) -> anyhow::Result<Vec<T>> {
     let total = plan.simulations();
     let done = AtomicUsize::new(0);
     let tick = |stage: Stage, _: usize, _: usize| {
@@ -353,7 +369,7 @@ pub fn run_sweep<T: Send>(
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let r = run_point(i as u32, &p.scenario, &opts, &tick)?;
+                let r = runner(i as u32, &p.scenario, &opts, &tick)?;
                 reduce(p, r)
             })
             .collect()
