@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod output_set;
 pub mod plan;
 pub mod pool;
+pub mod precision;
 pub mod progress;
 
 use crate::model::TraceFilter;
@@ -162,6 +163,9 @@ pub struct RunArgs {
     /// Writes events.csv for these users only, e.g. 1,5,9.
     #[arg(long, value_delimiter = ',')]
     pub trace_users: Vec<u32>,
+    /// Replications to a precision.
+    #[command(flatten)]
+    pub precision: precision::PrecisionArgs,
 }
 
 /// Options of `whfb-sim sweep`.
@@ -176,6 +180,9 @@ pub struct SweepArgs {
     /// Flags shared with `run`.
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Replications to a precision, per point.
+    #[command(flatten)]
+    pub precision: precision::PrecisionArgs,
 }
 
 /// Loads the scenario named on the command line (or the default) with the flag overrides.
@@ -204,8 +211,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
-    cost::admit_run(&scenario, &trace, threads, common.sim.allow_large).map_err(Failure::Usage)?;
+    let precision_plan = args.precision.plan(&scenario)?;
+    let largest = precision::at_its_largest(&scenario, precision_plan.as_ref())?;
+    cost::admit_run(&largest, &trace, threads, common.sim.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
+        if precision_plan.is_some() {
+            return Err(precision::with_shard());
+        }
         return cluster::run_shard(args, scenario, trace);
     }
     let trace_on = trace != TraceFilter::Off;
@@ -218,16 +230,25 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         materials: None,
     };
     let bar = Reporter::new(common.sim.quiet);
-    let result = run_scenario(&scenario, &opts, &|stage, done, total| {
-        bar.tick(stage, done, total)
-    })?;
+    let tick = |stage, done, total| bar.tick(stage, done, total);
+    let (result, reached) = match &precision_plan {
+        Some(plan) => {
+            let (result, reached) = precision::run_to_precision(0, &scenario, plan, &opts, &tick)?;
+            (result, Some(reached))
+        }
+        None => (run_scenario(&scenario, &opts, &tick)?, None),
+    };
     bar.finish();
-    let info = report::RunInfo::new(&scenario, trace_on);
+    let mut info = report::RunInfo::new(&scenario, trace_on);
+    info.precision = reached;
     let written = report::write_outputs(&result, &info, set.dir())?;
     let out_dir = set.out().to_path_buf();
     set.commit()?;
     if !common.sim.quiet {
         print_run_table(&result, &written, &out_dir);
+        if let Some(p) = &info.precision {
+            println!("{}", precision::terminal_line(p));
+        }
     }
     Ok(())
 }
@@ -267,9 +288,18 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
-    let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
+    let precision_plan = args.precision.plan(&scenario)?;
+    let largest = plan
+        .points
+        .iter()
+        .map(|p| precision::at_its_largest(&p.scenario, precision_plan.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let points: Vec<&Scenario> = largest.iter().collect();
     cost::admit_sweep(&points, threads, common.sim.allow_large).map_err(Failure::Usage)?;
     if common.shard.is_some() || common.shards.is_some() {
+        if precision_plan.is_some() {
+            return Err(precision::with_shard());
+        }
         return cluster::sweep_shard(args, scenario, plan);
     }
     let out_dir = common
@@ -279,13 +309,24 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let bar = Reporter::new(common.sim.quiet);
-    let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
-    let points = run_sweep(
-        &plan,
-        threads,
-        &|stage, done, total| bar.tick(stage, done, total),
-        &reduce,
-    )?;
+    let tick = |stage, done, total| bar.tick(stage, done, total);
+    let points = match &precision_plan {
+        Some(target) => {
+            let runner = |i, sc: &Scenario, opts: &RunOptions, progress: crate::run::Progress| {
+                precision::run_to_precision(i, sc, target, opts, progress)
+            };
+            let reduce = |p: &crate::run::sweep::SweepPoint, (r, reached)| {
+                let mut s = summarize_point(p, r);
+                s.precision = Some(reached);
+                Ok(s)
+            };
+            crate::run::sweep::run_sweep_with(&plan, threads, &tick, &runner, &reduce)?
+        }
+        None => {
+            let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
+            run_sweep(&plan, threads, &tick, &reduce)?
+        }
+    };
     bar.finish();
     let written = write_sweep_outputs(&plan, &points, &scenario, set.dir())?;
     let out_dir = set.out().to_path_buf();

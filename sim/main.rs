@@ -48,11 +48,11 @@ enum Command {
     /// Checks the simulator against queueing theory and the documented behaviour; exits 1
     /// if any check fails.
     Validate {
-        /// About a tenth of the samples: wider intervals, a run of a second or two.
+        /// About a tenth of the samples: wider intervals, a run of a few seconds.
         #[arg(long)]
         quick: bool,
-        /// Root seed of every check (the default is one at which every check passes; at
-        /// another, about one interval check in twenty fails by chance).
+        /// Root seed of every check (any seed: a correct simulator passes every check
+        /// with probability 99.5 %, whatever the seed).
         #[arg(long, default_value_t = whfb_sim::validation::DEFAULT_SEED)]
         seed: u64,
         /// Worker threads [default: all cores].

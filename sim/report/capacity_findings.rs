@@ -277,6 +277,7 @@ mod tests {
             pki_mode: "off",
             horizon_s: 0.0,
             comparisons: Vec::new(),
+            precision: None,
         });
         assert_eq!(
             lines,

@@ -44,6 +44,8 @@ pub struct RunInfo {
     pub series_bucket_s: f64,
     /// `report.peak_window`, seconds.
     pub peak_window_s: f64,
+    /// What a run to a precision (`--precision`) reached; `None` otherwise.
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 impl RunInfo {
@@ -56,6 +58,7 @@ impl RunInfo {
             trace,
             series_bucket_s: scenario.base.report.series_bucket.secs(),
             peak_window_s: scenario.base.report.peak_window.secs(),
+            precision: None,
             capacities: scenario
                 .variants
                 .iter()
@@ -88,7 +91,8 @@ pub fn write_outputs(
     info: &RunInfo,
     out_dir: &Path,
 ) -> anyhow::Result<Written> {
-    let summary = summary::summarize(result, info.horizon_s);
+    let mut summary = summary::summarize(result, info.horizon_s);
+    summary.precision = info.precision.clone();
     let mut files = Vec::new();
     let mut put = |name: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
         let p = out_dir.join(name);

@@ -33,6 +33,9 @@ pub struct Summary {
     /// Each variant after the first against the first: paired differences of time to
     /// usable (mean, p50, p90, p95) with 95 % intervals.
     pub comparisons: Vec<super::comparisons::Comparison>,
+    /// What a run to a precision (`run --precision`) reached; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 /// One variant's figures.
@@ -515,6 +518,7 @@ pub fn summarize(result: &ScenarioResult, horizon_s: f64) -> Summary {
         horizon_s,
         variants: result.variants.iter().map(variant_summary).collect(),
         comparisons: super::comparisons::comparisons(&result.variants),
+        precision: None,
     }
 }
 

@@ -35,6 +35,8 @@ pub struct PointSummary {
     pub variants: Vec<VariantSummary>,
     /// Each variant after the first against the first (as in `run`'s summary).
     pub comparisons: Vec<Comparison>,
+    /// What `--precision` reached at this point; `None` without it.
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 /// Reduces a point's results to its summary (what `run_sweep` keeps).
@@ -47,6 +49,7 @@ pub fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSumma
         pki_real: result.pki_real,
         variants: s.variants,
         comparisons: s.comparisons,
+        precision: None,
     }
 }
 
@@ -97,6 +100,9 @@ pub struct PointJson {
     pub variants: Vec<VariantSummary>,
     /// The same comparisons as `whfb-sim run` writes, at this point.
     pub comparisons: Vec<Comparison>,
+    /// What `--precision` reached at this point; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
 fn json_value(v: &toml::Value) -> serde_json::Value {
@@ -138,6 +144,7 @@ pub fn sweep_summary(plan: &SweepPlan, points: &[PointSummary], base: &Scenario)
                 replications: p.replications,
                 variants: p.variants.clone(),
                 comparisons: p.comparisons.clone(),
+                precision: p.precision.clone(),
             })
             .collect(),
         notes: plan.partly_patched_notes(base),

@@ -337,6 +337,7 @@ mod tests {
             replications: reps,
             pki_mode: "off",
             horizon_s: 86_400.0,
+            precision: None,
             variants: vec![VariantSummary {
                 name: "pre-kb".into(),
                 outcomes,

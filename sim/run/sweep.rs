@@ -353,8 +353,7 @@ pub fn run_sweep<T: Send>(
     progress: Progress<'_>,
     reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
-    let materials = std::sync::Arc::new(MaterialCache::default());
-    run_points(plan, threads, &materials, progress, reduce)
+    run_sweep_with(plan, threads, progress, &run_point, reduce)
 }
 
 /// [`run_sweep`] with the PKI material cache given, so that several batches of points
@@ -365,6 +364,35 @@ pub fn run_points<T: Send>(
     materials: &std::sync::Arc<MaterialCache>,
     progress: Progress<'_>,
     reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
+) -> anyhow::Result<Vec<T>> {
+    run_points_with(plan, threads, materials, progress, &run_point, reduce)
+}
+
+/// How one point is run: (point index, its scenario, options, progress) → its result.
+pub type PointRunner<'a, R> =
+    &'a (dyn Fn(u32, &Scenario, &RunOptions, Progress<'_>) -> anyhow::Result<R> + Sync);
+
+/// [`run_sweep`] with each point run by `runner` (e.g. replications added until a
+/// precision is met) instead of [`run_point`].
+pub fn run_sweep_with<R, T: Send>(
+    plan: &SweepPlan,
+    threads: Option<usize>,
+    progress: Progress<'_>,
+    runner: PointRunner<'_, R>,
+    reduce: &(dyn Fn(&SweepPoint, R) -> anyhow::Result<T> + Sync),
+) -> anyhow::Result<Vec<T>> {
+    let materials = std::sync::Arc::new(MaterialCache::default());
+    run_points_with(plan, threads, &materials, progress, runner, reduce)
+}
+
+/// The one loop behind [`run_sweep`], [`run_points`] and [`run_sweep_with`].
+fn run_points_with<R, T: Send>(
+    plan: &SweepPlan,
+    threads: Option<usize>,
+    materials: &std::sync::Arc<MaterialCache>,
+    progress: Progress<'_>,
+    runner: PointRunner<'_, R>,
+    reduce: &(dyn Fn(&SweepPoint, R) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
     let total = plan.simulations();
     let done = AtomicUsize::new(0);
@@ -396,7 +424,7 @@ pub fn run_points<T: Send>(
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let r = run_point(i as u32, &p.scenario, &opts, &tick)?;
+                let r = runner(i as u32, &p.scenario, &opts, &tick)?;
                 reduce(p, r)
             })
             .collect()

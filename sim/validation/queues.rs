@@ -6,7 +6,7 @@
 //! The driver below is deliberately tiny (arrivals and departures, nothing else) so that a
 //! disagreement with Erlang C or Pollaczek–Khinchine points at the engine, not at it.
 
-use super::{replicate_each, theory, Check, Config, Unit};
+use super::{check_confidence, replicate_each, theory, Check, Config, Unit};
 use crate::engine::resource::ResourceStats;
 use crate::engine::time::{to_secs, SECOND};
 use crate::engine::{Dist, EventQueue, Resource, SimTime, StreamFactory};
@@ -187,6 +187,7 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
                     Unit::Seconds,
                     theory::md1_mean_wait(lambda, 1.0),
                     &waits,
+                    check_confidence(),
                 )
                 .with_note(&note),
             );
@@ -204,6 +205,7 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
                 Unit::Seconds,
                 theory::mmc_mean_wait(c, lambda, 1.0),
                 &waits,
+                check_confidence(),
             )
             .with_note(&note),
         );
@@ -216,6 +218,7 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
                 Unit::Share,
                 theory::mmc_wait_tail(c, lambda, 1.0, t),
                 &tails,
+                check_confidence(),
             )
             .with_note(&note),
         );
@@ -228,6 +231,7 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
                     Unit::Share,
                     rho,
                     &util,
+                    check_confidence(),
                 )
                 .with_note(&note),
             );

@@ -6,7 +6,7 @@
 //! [`Dist::mean`]: crate::engine::Dist::mean
 //! [`Dist::quantile`]: crate::engine::Dist::quantile
 
-use super::{replicate_each, Check, Config, Unit};
+use super::{check_confidence, replicate_each, Check, Config, Unit};
 use crate::engine::stats::quantile_sorted;
 use crate::engine::time::to_secs;
 use crate::engine::{Dist, StreamFactory};
@@ -150,6 +150,7 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
                     unit,
                     *want,
                     &per_rep,
+                    check_confidence(),
                 )
                 .with_note(format!("{text}; {} draws per replication", size.draws)),
             );

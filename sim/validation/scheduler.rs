@@ -8,7 +8,7 @@
 //! the cycle log.
 
 use super::flow::{load, simulate, FIXED_FLOW};
-use super::{replicate_each, theory, Check, Config, Unit};
+use super::{check_confidence, replicate_each, theory, Check, Config, Unit};
 use crate::engine::time::to_secs;
 use crate::model::RunOutput;
 
@@ -79,8 +79,15 @@ pub fn checks(cfg: &Config) -> Vec<Check> {
         let means: Vec<f64> = reps.iter().map(mean_key_wait).collect();
         let keys: usize = reps.iter().map(|r| key_waits(r).count()).sum();
         out.push(
-            Check::interval("scheduler", name.clone(), Unit::Seconds, *want, &means)
-                .with_note(format!("{keys} keys; phase uniform per replication")),
+            Check::interval(
+                "scheduler",
+                name.clone(),
+                Unit::Seconds,
+                *want,
+                &means,
+                check_confidence(),
+            )
+            .with_note(format!("{keys} keys; phase uniform per replication")),
         );
     }
     // Key by key, on the runs with cycle length.
