@@ -153,6 +153,18 @@ fn bad_precision_flags_exit_2_with_a_precise_message() {
             vec!["--precision", "5%", "--shard", "1/2"],
             "--precision cannot be combined with --shard",
         ),
+        // The cost limits see the run as large as it may grow, not its first batch.
+        (
+            vec![
+                "--precision",
+                "5%",
+                "--max-replications",
+                "10000",
+                "--set",
+                "users=200000",
+            ],
+            "too large",
+        ),
     ] {
         let (o, out) = run_into(dir.path(), "bad", &args);
         let err = String::from_utf8_lossy(&o.stderr);
