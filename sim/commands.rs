@@ -211,9 +211,18 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         TraceFilter::Off
     };
-    let precision_plan = args.precision.plan(&scenario)?;
-    let largest = precision::at_its_largest(&scenario, precision_plan.as_ref())?;
-    cost::admit_run(&largest, &trace, threads, common.sim.allow_large).map_err(Failure::Usage)?;
+    let mut precision_plan = args.precision.plan(&scenario)?;
+    let admits = |n| {
+        let sized = precision::with_replications(&scenario, n);
+        cost::admit_run(&sized, &trace, threads, common.sim.allow_large).map(|_| ())
+    };
+    let capped = match precision_plan.as_mut() {
+        Some(p) => precision::fit_to_limits(p, admits)?,
+        None => {
+            admits(scenario.base.replications).map_err(Failure::Usage)?;
+            None
+        }
+    };
     if common.shard.is_some() || common.shards.is_some() {
         if precision_plan.is_some() {
             return Err(precision::with_shard());
@@ -221,6 +230,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         return cluster::run_shard(args, scenario, trace);
     }
     let trace_on = trace != TraceFilter::Off;
+    if let (Some(note), false) = (&capped, common.sim.quiet) {
+        eprintln!("{note}");
+    }
     announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
     let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
@@ -288,14 +300,23 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
-    let precision_plan = args.precision.plan(&scenario)?;
-    let largest = plan
-        .points
-        .iter()
-        .map(|p| precision::at_its_largest(&p.scenario, precision_plan.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let points: Vec<&Scenario> = largest.iter().collect();
-    cost::admit_sweep(&points, threads, common.sim.allow_large).map_err(Failure::Usage)?;
+    let mut precision_plan = args.precision.plan(&scenario)?;
+    let capped = match precision_plan.as_mut() {
+        Some(target) => precision::fit_to_limits(target, |n| {
+            let sized: Vec<Scenario> = plan
+                .points
+                .iter()
+                .map(|p| precision::with_replications(&p.scenario, n))
+                .collect();
+            let points: Vec<&Scenario> = sized.iter().collect();
+            cost::admit_sweep(&points, threads, common.sim.allow_large).map(|_| ())
+        })?,
+        None => {
+            let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
+            cost::admit_sweep(&points, threads, common.sim.allow_large).map_err(Failure::Usage)?;
+            None
+        }
+    };
     if common.shard.is_some() || common.shards.is_some() {
         if precision_plan.is_some() {
             return Err(precision::with_shard());
@@ -306,6 +327,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| sweep_out_dir(&scenario));
+    if let (Some(note), false) = (&capped, common.sim.quiet) {
+        eprintln!("{note}");
+    }
     announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let bar = Reporter::new(common.sim.quiet);

@@ -153,16 +153,9 @@ fn bad_precision_flags_exit_2_with_a_precise_message() {
             vec!["--precision", "5%", "--shard", "1/2"],
             "--precision cannot be combined with --shard",
         ),
-        // The cost limits see the run as large as it may grow, not its first batch.
+        // The cost limits see the first batch: one that does not fit is refused.
         (
-            vec![
-                "--precision",
-                "5%",
-                "--max-replications",
-                "10000",
-                "--set",
-                "users=200000",
-            ],
+            vec!["--precision", "5%", "--set", "users=30000000"],
             "too large",
         ),
     ] {

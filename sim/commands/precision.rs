@@ -13,23 +13,6 @@ use crate::run::unit::{assemble, run_units, units_of, UnitOutput};
 use crate::run::{Progress, RunOptions, ScenarioResult};
 use crate::scenario::Scenario;
 
-/// `scenario` as large as a run to `plan` may grow (`--max-replications` replications):
-/// what the cost limits must admit before the first replication runs.
-pub fn at_its_largest(
-    scenario: &Scenario,
-    plan: Option<&PrecisionPlan>,
-) -> Result<Scenario, Failure> {
-    match plan {
-        Some(p) if p.max_replications > scenario.base.replications => {
-            let more =
-                crate::scenario::Override::parse(&format!("replications={}", p.max_replications))
-                    .map_err(Failure::Usage)?;
-            Ok(scenario.with_overrides(&[more])?)
-        }
-        _ => Ok(scenario.clone()),
-    }
-}
-
 /// The flags of a run to a precision (parsed by clap in the binary).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PrecisionArgs {
@@ -202,13 +185,43 @@ pub fn achieved(summary: &Summary, figures: &[String]) -> Option<f64> {
 }
 
 /// `scenario` with `n` replications.
-fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
+pub fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
     let mut s = scenario.clone();
     s.base.replications = n;
     for v in &mut s.variants {
         v.spec.replications = n;
     }
     s
+}
+
+/// Fits `plan` to the cost limits (README "Limits"): `admits(n)` says whether a run of
+/// `n` replications is admitted. The first batch must be (its refusal is the error); the
+/// cap is lowered to the most that are, since every replication's results are kept and
+/// written. Returns a note for the user when it lowered the cap.
+pub fn fit_to_limits(
+    plan: &mut PrecisionPlan,
+    admits: impl Fn(u32) -> Result<(), String>,
+) -> Result<Option<String>, Failure> {
+    admits(plan.first).map_err(Failure::Usage)?;
+    if admits(plan.max_replications).is_ok() {
+        return Ok(None);
+    }
+    // Estimates grow with replications: the largest admitted count by bisection.
+    let (mut ok, mut over) = (plan.first, plan.max_replications);
+    while over - ok > 1 {
+        let mid = ok + (over - ok) / 2;
+        if admits(mid).is_ok() {
+            ok = mid;
+        } else {
+            over = mid;
+        }
+    }
+    let note = format!(
+        "note: --precision: at most {ok} replications instead of {} fit the cost limits (README \"Limits\"; --allow-large raises them)",
+        plan.max_replications
+    );
+    plan.max_replications = ok;
+    Ok(Some(note))
 }
 
 /// Runs `scenario` as sweep point `point` (0 for `run`) in batches until `plan` is met
@@ -276,6 +289,34 @@ pub fn terminal_line(p: &Precision) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cap_is_lowered_to_what_the_cost_limits_admit() {
+        let mut p = PrecisionPlan {
+            target: 0.05,
+            max_replications: 100,
+            first: 10,
+            figures: vec![],
+        };
+        let under = |limit: u32| {
+            move |n: u32| {
+                if n <= limit {
+                    Ok(())
+                } else {
+                    Err("too large".to_string())
+                }
+            }
+        };
+        let note = fit_to_limits(&mut p, under(37)).unwrap().unwrap();
+        assert_eq!(p.max_replications, 37);
+        assert!(
+            note.contains("at most 37 replications instead of 100"),
+            "{note}"
+        );
+        assert_eq!(fit_to_limits(&mut p, under(500)).unwrap(), None);
+        assert_eq!(p.max_replications, 37);
+        assert!(fit_to_limits(&mut p, under(9)).is_err());
+    }
 
     fn scenario() -> Scenario {
         Scenario::load_default(&["users=40".into(), "pki.mode=off".into()]).expect("scenario")
