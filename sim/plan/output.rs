@@ -5,7 +5,7 @@
 use super::answer::{as_map, describe, Answer, Miss, ASSUMES};
 use super::evaluate::{Estimate, Evaluation, Method};
 use super::target::{SearchKey, Target};
-use crate::report::atomic::write_atomic;
+use crate::report::atomic::FileList;
 use crate::report::markdown::crypto_sentence;
 use crate::report::table::{dur, markdown, text_columns};
 use serde::Serialize;
@@ -373,20 +373,14 @@ pub fn write_plan_outputs(
     a: &Answer,
     out_dir: &Path,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
-        let p = out_dir.join(name);
-        write_atomic(&p, &bytes)?;
-        files.push(p);
-        Ok(())
-    };
-    put("plan.json", plan_json(q, a)?)?;
-    put("plan.csv", plan_csv(q, a)?)?;
+    let mut files = FileList::new(out_dir);
+    files.put("plan.json", plan_json(q, a)?)?;
+    files.put("plan.csv", plan_csv(q, a)?)?;
     let charts = vec![(
         "charts/plan.svg".to_string(),
         "Every evaluated combination: cost against how close it comes to the targets".to_string(),
     )];
-    put("report.md", report_md(q, a, &charts).into_bytes())?;
+    files.put("report.md", report_md(q, a, &charts).into_bytes())?;
     files.extend(super::chart::write(q, a, &out_dir.join("charts"))?);
-    Ok(files)
+    Ok(files.into_files())
 }

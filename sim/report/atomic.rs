@@ -3,7 +3,42 @@
 
 use anyhow::Context;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The files of one output folder, each written atomically, listed in the order written
+/// (what a command reports as written).
+pub struct FileList<'a> {
+    dir: &'a Path,
+    files: Vec<PathBuf>,
+}
+
+impl<'a> FileList<'a> {
+    /// An empty list of files in `dir`.
+    pub fn new(dir: &'a Path) -> FileList<'a> {
+        FileList {
+            dir,
+            files: Vec::new(),
+        }
+    }
+
+    /// Writes `bytes` to `name` (relative to the folder) atomically and lists it.
+    pub fn put(&mut self, name: &str, bytes: impl AsRef<[u8]>) -> anyhow::Result<()> {
+        let p = self.dir.join(name);
+        write_atomic(&p, bytes.as_ref())?;
+        self.files.push(p);
+        Ok(())
+    }
+
+    /// Lists files written by someone else (the charts).
+    pub fn extend(&mut self, more: impl IntoIterator<Item = PathBuf>) {
+        self.files.extend(more);
+    }
+
+    /// The files, in the order written.
+    pub fn into_files(self) -> Vec<PathBuf> {
+        self.files
+    }
+}
 
 /// Writes `bytes` to `path` atomically (creating the parent folder).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -93,26 +93,20 @@ pub fn write_outputs(
 ) -> anyhow::Result<Written> {
     let mut summary = summary::summarize(result, info.horizon_s);
     summary.precision = info.precision.clone();
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
-        let p = out_dir.join(name);
-        atomic::write_atomic(&p, &bytes)?;
-        files.push(p);
-        Ok(())
-    };
+    let mut files = atomic::FileList::new(out_dir);
     let mut json = serde_json::to_vec_pretty(&summary)?;
     json.push(b'\n');
-    put("summary.json", json)?;
-    put("users.csv", users_csv::users_csv(result)?)?;
-    put(
+    files.put("summary.json", json)?;
+    files.put("users.csv", users_csv::users_csv(result)?)?;
+    files.put(
         "resources.csv",
         resources_csv::resources_csv(result, &info.capacities)?,
     )?;
-    put("sync_cycles.csv", sync_cycles_csv::sync_cycles_csv(result)?)?;
+    files.put("sync_cycles.csv", sync_cycles_csv::sync_cycles_csv(result)?)?;
     if info.trace {
-        put("events.csv", events_csv::events_csv(result)?)?;
+        files.put("events.csv", events_csv::events_csv(result)?)?;
     }
-    put(
+    files.put(
         "report.md",
         markdown::run_report(result, &summary, info).into_bytes(),
     )?;
@@ -121,5 +115,8 @@ pub fn write_outputs(
         &info.capacities,
         &out_dir.join("charts"),
     )?);
-    Ok(Written { summary, files })
+    Ok(Written {
+        summary,
+        files: files.into_files(),
+    })
 }

@@ -3,7 +3,7 @@
 //! p50/p95/p99 time to usable against the swept values, `report.md`, and the table
 //! printed on the terminal.
 
-use super::atomic::write_atomic;
+use super::atomic::FileList;
 use super::charts::sweep::SweepCharts;
 use super::clock::{prose_duration, short_duration};
 use super::comparisons::{Comparison, COMPARED};
@@ -638,23 +638,20 @@ pub fn write_sweep_outputs(
     out_dir: &Path,
 ) -> anyhow::Result<WrittenSweep> {
     let summary = sweep_summary(plan, points, base);
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
-        let p = out_dir.join(name);
-        write_atomic(&p, &bytes)?;
-        files.push(p);
-        Ok(())
-    };
-    put("sweep.csv", sweep_csv(plan, points)?)?;
+    let mut files = FileList::new(out_dir);
+    files.put("sweep.csv", sweep_csv(plan, points)?)?;
     let mut json = serde_json::to_vec_pretty(&summary)?;
     json.push(b'\n');
-    put("summary.json", json)?;
+    files.put("summary.json", json)?;
     let charts = SweepCharts::new(plan, points, summary.replications);
     let list = charts.list();
-    put(
+    files.put(
         "report.md",
         sweep_report(plan, points, &summary, base, &list).into_bytes(),
     )?;
     files.extend(charts.write(&out_dir.join("charts"))?);
-    Ok(WrittenSweep { summary, files })
+    Ok(WrittenSweep {
+        summary,
+        files: files.into_files(),
+    })
 }
