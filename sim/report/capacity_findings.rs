@@ -4,7 +4,7 @@
 
 use super::bottleneck::MATERIAL_WAIT_S;
 use super::clock::{clock_minutes, prose_duration, short_duration};
-use super::summary::{ResourceSummary, Summary, VariantSummary};
+use super::summary::{nonzero_counts, ResourceSummary, Summary, VariantSummary};
 use super::table::markdown;
 
 fn pct(x: f64) -> String {
@@ -101,16 +101,10 @@ pub fn failures_sentence(v: &VariantSummary) -> Option<String> {
     }
     let mut parts = Vec::new();
     if failed > 0 {
-        let reasons: Vec<String> = v
-            .enrollment_failures
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
         parts.push(format!(
             "{failed} of {} enrollment requests failed and fell back to the retry schedule ({})",
             v.enrollment_requests,
-            reasons.join(", ")
+            nonzero_counts(&v.enrollment_failures)
         ));
     }
     if reg > 0 {
@@ -185,16 +179,10 @@ pub fn terminal_lines(s: &Summary) -> Vec<String> {
             }
             let failed: u64 = v.enrollment_failures.values().sum();
             if failed > 0 {
-                let reasons: Vec<String> = v
-                    .enrollment_failures
-                    .iter()
-                    .filter(|(_, n)| **n > 0)
-                    .map(|(k, n)| format!("{k} {n}"))
-                    .collect();
                 parts.push(format!(
                     "{failed} of {} enrollment requests failed and were retried later ({})",
                     v.enrollment_requests,
-                    reasons.join(", ")
+                    nonzero_counts(&v.enrollment_failures)
                 ));
             }
             (!parts.is_empty()).then(|| format!("{}: {}", v.name, parts.join("; ")))

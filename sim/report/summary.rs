@@ -38,6 +38,17 @@ pub struct Summary {
     pub precision: Option<crate::analysis::sequential::Precision>,
 }
 
+/// The non-zero counts of a per-reason table, as a reader writes them: `"a 3, b 1"`
+/// (empty when every count is zero).
+pub fn nonzero_counts(counts: &BTreeMap<&'static str, u64>) -> String {
+    counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One variant's figures.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct VariantSummary {

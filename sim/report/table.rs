@@ -213,18 +213,12 @@ pub fn notes(s: &Summary) -> String {
                 format_duration(from_secs(s.horizon_s))
             );
         }
-        let rejected: Vec<String> = v
-            .rejected_by
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
+        let rejected = super::summary::nonzero_counts(&v.rejected_by);
         if !rejected.is_empty() {
             let _ = writeln!(
                 out,
-                "note: {}: rejected by security checks: {}",
-                v.name,
-                rejected.join(", ")
+                "note: {}: rejected by security checks: {rejected}",
+                v.name
             );
         }
     }
