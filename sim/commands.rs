@@ -259,7 +259,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if !common.sim.quiet {
         print_run_table(&result, &written, &out_dir);
         if let Some(p) = &info.precision {
-            println!("{}", precision::terminal_line(p));
+            println!("{}", report::table::precision_line(p));
         }
     }
     Ok(())

@@ -3,9 +3,12 @@
 //! in one place, so that a figure means the same thing wherever it is printed.
 //! Nothing here knows about the model or the report formats: it works on numbers.
 
+#[cfg(test)]
+mod coverage;
 pub mod family;
 pub mod paired;
 pub mod plateau;
+pub mod quantile;
 pub mod sectioning;
 pub mod sequential;
 pub mod student;

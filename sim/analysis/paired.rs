@@ -3,8 +3,18 @@
 //! `i` of a replication is the same person in both. A difference is estimated on the
 //! pooled replications and its interval comes from the per-replication differences
 //! (sectioning, see [`super::sectioning`]); pairing cancels the noise both variants share.
+//!
+//! A difference of quantiles is paired only where neither quantile sits on a plateau
+//! ([`super::plateau`]): there a replication's quantile falls on one side of the step or
+//! the other, per-replication differences are far from normal, and sectioning them covers
+//! too rarely. On a plateau the interval is built from each side's own valid interval
+//! ([`super::quantile`]) at a Bonferroni-split level, which holds its confidence but gives
+//! up what pairing gains.
 
+use super::plateau::plateau_at;
+use super::quantile;
 use super::sectioning::{self, Estimate};
+use crate::engine::stats::quantile_sorted;
 
 /// The difference `estimator(second) − estimator(first)` (second variant minus first), on
 /// the pooled replications and per replication pair; each slice holds one sorted sample per replication, in the same
@@ -38,6 +48,61 @@ pub fn replication_difference(
         interval,
         sections: if interval.is_some() { per.len() } else { 0 },
     })
+}
+
+/// How the interval of a difference of quantiles was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DifferenceMethod {
+    /// Sectioning over the per-replication differences (neither side on a plateau).
+    Paired,
+    /// From each side's own quantile interval, each at half the error rate: one side or
+    /// both sit on a plateau.
+    Marginal,
+}
+
+/// The difference `q₂ − q₁` of the `p` quantiles of two paired variants (samples as for
+/// [`replication_difference`]), with a `confidence` interval that holds where either
+/// distribution jumps; a jump narrower than `min_gap` is not a plateau (see
+/// [`plateau_at`]). `None` when either pooled sample is empty.
+pub fn quantile_difference(
+    first: &[Vec<f64>],
+    second: &[Vec<f64>],
+    p: f64,
+    confidence: f64,
+    min_gap: f64,
+) -> Option<(Estimate, DifferenceMethod)> {
+    let paired = replication_difference(first, second, confidence, |v| quantile_sorted(v, p))?;
+    let pool = |reps: &[Vec<f64>]| {
+        let mut v: Vec<f64> = reps.iter().flatten().copied().collect();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    let (a, b) = (pool(first), pool(second));
+    if plateau_at(&a, p, min_gap).is_none() && plateau_at(&b, p, min_gap).is_none() {
+        return Some((paired, DifferenceMethod::Paired));
+    }
+    // Bonferroni: each side misses with at most half the error, so the pair holds.
+    let each = 1.0 - (1.0 - confidence) / 2.0;
+    let side = |reps: &[Vec<f64>], pooled: &[f64]| {
+        quantile::interval(reps, p, each, quantile_sorted(pooled, p))
+    };
+    let interval = match (side(first, &a), side(second, &b)) {
+        (Some([lo1, hi1]), Some([lo2, hi2])) => Some([lo2 - hi1, hi2 - lo1]),
+        _ => None,
+    };
+    let sections = if interval.is_some() {
+        paired.sections
+    } else {
+        0
+    };
+    Some((
+        Estimate {
+            value: paired.value,
+            interval,
+            sections,
+        },
+        DifferenceMethod::Marginal,
+    ))
 }
 
 /// The mean per-person difference, paired user by user.

@@ -68,6 +68,11 @@ pub struct Precision {
     pub hit_max: bool,
     /// The figures held to the target, as dotted paths into the summary.
     pub figures: Vec<String>,
+    /// Figures of `figures` left out of the target because they sit on a plateau: their
+    /// interval spans the step of the distribution, and more replications narrow it only
+    /// once they can tell on which side of the step the percentile lies, so no relative
+    /// precision can be promised for them.
+    pub unreachable: Vec<String>,
 }
 
 #[cfg(test)]

@@ -170,18 +170,64 @@ fn parse_figure<'a>(
     Ok((variant, field, stat))
 }
 
-/// The worst relative half-width over `figures` in `summary`; `None` when one of them
-/// has no interval (one replication, or nobody reached it).
-pub fn achieved(summary: &Summary, figures: &[String]) -> Option<f64> {
-    let mut worst: f64 = 0.0;
+/// What one batch reached: the worst relative half-width over the figures held to the
+/// target (`None` when one of them has no interval: one replication, or nobody reached
+/// it), and the figures left out because they sit on a plateau.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reached {
+    /// The worst relative half-width of the held figures.
+    pub worst: Option<f64>,
+    /// Whether every figure was left out (nothing to hold to the target).
+    pub none_held: bool,
+    /// The figures on a plateau, as dotted paths.
+    pub unreachable: Vec<String>,
+}
+
+/// Whether the percentile at `path` (`VARIANT.FIELD.STAT`) sits on a plateau in `summary`.
+fn on_plateau(summary: &Summary, path: &str) -> bool {
+    let mut parts = path.split('.');
+    let (Some(name), Some(field), Some(stat)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    summary
+        .variants
+        .iter()
+        .find(|v| v.name == name)
+        .map(|v| match field {
+            "time_to_usable" => &v.time_to_usable_s,
+            _ => &v.time_to_pin_s,
+        })
+        .is_some_and(|t| t.on_plateau.contains(&stat))
+}
+
+/// The worst relative half-width over `figures` in `summary`, leaving out (and naming)
+/// percentiles on a plateau: their valid interval spans the step, so its width says how
+/// far apart the two sides are, not how many replications are missing.
+pub fn achieved(summary: &Summary, figures: &[String]) -> Reached {
+    let mut worst: Option<f64> = Some(0.0);
+    let mut unreachable = Vec::new();
     for f in figures {
-        let (head, stat) = f.rsplit_once('.')?;
-        let estimate = figure(summary, f).ok()??;
-        let lo = figure(summary, &format!("{head}.ci95_by_stat.{stat}.0")).ok()??;
-        let hi = figure(summary, &format!("{head}.ci95_by_stat.{stat}.1")).ok()??;
-        worst = worst.max(sequential::relative_half_width(estimate, [lo, hi])?);
+        if on_plateau(summary, f) {
+            unreachable.push(f.clone());
+            continue;
+        }
+        let half = (|| {
+            let (head, stat) = f.rsplit_once('.')?;
+            let estimate = figure(summary, f).ok()??;
+            let lo = figure(summary, &format!("{head}.ci95_by_stat.{stat}.0")).ok()??;
+            let hi = figure(summary, &format!("{head}.ci95_by_stat.{stat}.1")).ok()??;
+            sequential::relative_half_width(estimate, [lo, hi])
+        })();
+        worst = match (worst, half) {
+            (Some(w), Some(h)) => Some(w.max(h)),
+            _ => None,
+        };
     }
-    Some(worst)
+    Reached {
+        worst,
+        none_held: unreachable.len() == figures.len(),
+        unreachable,
+    }
 }
 
 /// `scenario` with `n` replications.
@@ -251,38 +297,27 @@ pub fn run_to_precision(
         done = to;
         let result = assemble(&sized, units.clone())?;
         let reached = achieved(&summarize(&result, horizon_s), &plan.figures);
-        match sequential::next_step(done, reached, plan.target, plan.max_replications) {
+        // With every figure on a plateau there is nothing more replications could meet.
+        let step = if reached.none_held {
+            Step::Stop
+        } else {
+            sequential::next_step(done, reached.worst, plan.target, plan.max_replications)
+        };
+        match step {
             Step::RunTo(n) => to = n,
             Step::Stop => {
+                let held = !reached.none_held;
                 let precision = Precision {
                     target: plan.target,
-                    achieved: reached,
+                    achieved: reached.worst.filter(|_| held),
                     replications: done,
-                    hit_max: !reached.is_some_and(|a| a <= plan.target),
+                    hit_max: held && !reached.worst.is_some_and(|a| a <= plan.target),
                     figures: plan.figures.clone(),
+                    unreachable: reached.unreachable,
                 };
                 return Ok((result, precision));
             }
         }
-    }
-}
-
-/// The line `run` prints under its table.
-pub fn terminal_line(p: &Precision) -> String {
-    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
-    let reached = p.achieved.map_or("no interval".to_string(), pct);
-    if p.hit_max {
-        format!(
-            "precision: target {} NOT reached after {} replications (the cap): worst half-width {reached}",
-            pct(p.target),
-            p.replications
-        )
-    } else {
-        format!(
-            "precision: every half-width within {} of its figure after {} replications (worst {reached})",
-            pct(p.target),
-            p.replications
-        )
     }
 }
 

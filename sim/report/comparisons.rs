@@ -4,8 +4,8 @@
 //! and the lines the terminal and report.md print for them.
 
 use super::clock::prose_duration;
-use super::summary::{round, samples, stat_estimator, time_to_usable};
-use crate::analysis::paired::{replication_difference, user_mean_difference};
+use super::summary::{round, samples, stat_share, time_to_usable, PLATEAU_MIN_GAP_S};
+use crate::analysis::paired::{quantile_difference, user_mean_difference, DifferenceMethod};
 use crate::model::done::RunOutput;
 use crate::run::VariantResult;
 use serde::Serialize;
@@ -26,11 +26,15 @@ pub struct Comparison {
     /// (of the users who became usable in each); for the mean, the mean per-user
     /// difference over the users usable in both. Null when either has no usable user.
     pub difference: Option<f64>,
-    /// Its 95 % interval, from the per-replication differences (sectioning); null with
-    /// fewer than two replications.
+    /// Its 95 % interval; null with fewer than two replications. Paired (sectioning over
+    /// the per-user or per-replication differences) except where a percentile of either
+    /// variant is on a plateau: there it is built from each variant's own percentile
+    /// interval (`pairing` says `marginal`).
     pub ci95: Option<[f64; 2]>,
-    /// `user` (the mean: user `i` against user `i`) or `replication` (percentiles:
-    /// replication `r` against replication `r`).
+    /// `user` (the mean: user `i` against user `i`), `replication` (percentiles:
+    /// replication `r` against replication `r`), or `marginal` (a percentile on a plateau
+    /// in either variant: not paired, from the two variants' own intervals, each at
+    /// 97.5 %, so that together they hold 95 %).
     pub pairing: &'static str,
     /// The mean only: users usable in both variants (the pairs), and usable in only the
     /// first or only the second (left out of the difference); null for percentiles.
@@ -85,7 +89,16 @@ pub fn comparisons(variants: &[VariantResult]) -> Vec<Comparison> {
                 c.usable_only_variant = Some(p.second_only);
                 p.difference
             } else {
-                replication_difference(&base_samples, &v_samples, 0.95, stat_estimator(figure))
+                let p = stat_share(figure).expect("compared figures are the mean or percentiles");
+                quantile_difference(&base_samples, &v_samples, p, 0.95, PLATEAU_MIN_GAP_S).map(
+                    |(d, method)| {
+                        c.pairing = match method {
+                            DifferenceMethod::Paired => "replication",
+                            DifferenceMethod::Marginal => "marginal",
+                        };
+                        d
+                    },
+                )
             };
             if let Some(d) = d {
                 c.difference = Some(round(d.value));
@@ -148,6 +161,13 @@ pub fn comparison_line(c: &Comparison) -> String {
             " [{}, {}]",
             signed(lo, scale, decimals),
             signed(hi, scale, decimals)
+        ));
+    }
+    if c.pairing == "marginal" {
+        line.push_str(&format!(
+            " (not paired: {} is on a plateau in {} or {}, so the interval spans its step; \
+             from each variant's own interval)",
+            c.figure, c.against, c.variant
         ));
     }
     if let (Some(n), Some(a), Some(b)) =

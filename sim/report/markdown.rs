@@ -312,7 +312,7 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
         "From each user's first sign-in after the policy applies to the PIN working on-prem (certificate trust: certificate installed and accepted by a DC; key trust: key on the user's DC; cloud Kerberos trust: provisioning over, a DC in reach), over the users that became usable. {}.\n",
         if s.replications > 1 {
             format!(
-                "Each figure is over the pooled users of all {} replications (the users of `users.csv` and of the CDF chart), with its 95 % interval in brackets: Student t on how the figure varies from one replication to the next around the pooled value (sectioning); the max has none",
+                "Each figure is over the pooled users of all {} replications (the users of `users.csv` and of the CDF chart), with its 95 % interval in brackets: for the mean, Student t on how the replications' means vary around the pooled one (sectioning); for a percentile, every time whose share of users at or below it could be the percentile's share, by the same Student t interval on the replications' shares (the interval stays valid where the distribution jumps, and on a plateau spans the step); the max has none",
                 s.replications
             )
         } else {
@@ -339,16 +339,22 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
             let _ = writeln!(md, "- {}", l.trim_start_matches("note: "));
         }
     }
+    if let Some(p) = &s.precision {
+        let _ = writeln!(md);
+        for l in super::table::precision_line(p).lines() {
+            let _ = writeln!(md, "- {}", l.trim_start_matches("precision: "));
+        }
+    }
     let _ = writeln!(md);
     if !s.comparisons.is_empty() {
         let _ = writeln!(md, "### Paired differences\n");
         let _ = writeln!(
             md,
-            "Each variant against {}: the variants ran on common random numbers, so replication *r* and user *i* are the same in both. A percentile's difference is of the pooled percentiles (each over its own usable users), its interval from the per-replication differences; the mean's is the mean per-user difference over the users usable in both. Negative: faster than {}. {}\n",
+            "Each variant against {}: the variants ran on common random numbers, so replication *r* and user *i* are the same in both. A percentile's difference is of the pooled percentiles (each over its own usable users), its interval from the per-replication differences, except where the percentile is on a plateau in either variant: there the replications' differences jump with the step and cannot be paired, and the interval is built from the two variants' own percentile intervals (each at 97.5 %, so 95 % together; marked *not paired*). The mean's is the mean per-user difference over the users usable in both. Negative: faster than {}. {}\n",
             s.variants[0].name,
             s.variants[0].name,
             if s.replications > 1 {
-                "95 % intervals in brackets (Student t over replications)."
+                "95 % intervals in brackets."
             } else {
                 "One replication, so no intervals."
             }

@@ -3,6 +3,7 @@
 //! failed calls, the bottleneck, fault windows and sync cycles (DESIGN §4, §8).
 
 use crate::analysis::plateau::plateau_at;
+use crate::analysis::quantile;
 use crate::analysis::sectioning::pooled_estimate;
 use crate::engine::stats::quantile_sorted;
 use crate::engine::time::to_secs;
@@ -129,8 +130,11 @@ pub struct DelayStats {
 ///
 /// Every figure is computed over the pooled observations of all replications (the same
 /// users as `users.csv` and the CDF chart). With several replications each figure but the
-/// maximum has a 95 % interval by sectioning: Student t on the spread of the
-/// per-replication figures around the pooled one (see `analysis::sectioning`).
+/// maximum has a 95 % interval: the mean's by sectioning (Student t on the spread of the
+/// per-replication means around the pooled one, `analysis::sectioning`), a percentile's
+/// by inverting the sectioning interval of the distribution function
+/// (`analysis::quantile`), which stays valid where the distribution jumps: on a plateau it
+/// spans the step.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct TimeStats {
     /// Observations pooled over replications.
@@ -151,14 +155,16 @@ pub struct TimeStats {
     /// replication.
     pub ci95: Option<[f64; 2]>,
     /// The 95 % interval of each statistic but the maximum (the largest of all
-    /// observations has no such interval); empty with one replication.
+    /// observations has no such interval); empty with one replication. A percentile on a
+    /// plateau has an interval that spans the step.
     pub ci95_by_stat: BTreeMap<&'static str, [f64; 2]>,
     /// How many replications the intervals rest on (replications with at least one
     /// observation); 0 when there is no interval.
     pub ci_replications: u32,
     /// The percentiles that sit on a plateau of the pooled distribution: a fifth of their
     /// tail of observations more or less (p95: 94 %–96 %) moves them by more than a
-    /// factor of two (see `analysis::plateau`), so they are not stable figures.
+    /// factor of two (see `analysis::plateau`), so they are not stable figures; their
+    /// intervals are wide for that reason, and no relative precision can be promised.
     pub on_plateau: Vec<&'static str>,
     /// For each percentile in `on_plateau`, the values at both ends of that window.
     pub plateau_s: BTreeMap<&'static str, [f64; 2]>,
@@ -275,7 +281,7 @@ pub fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
 
 /// A jump of a time distribution shorter than this is not flagged as a plateau, seconds:
 /// nobody plans around a minute.
-const PLATEAU_MIN_GAP_S: f64 = 60.0;
+pub const PLATEAU_MIN_GAP_S: f64 = 60.0;
 
 /// Per replication, the sorted values of `metric` over its users.
 pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> Vec<Vec<f64>> {
@@ -313,9 +319,15 @@ pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64
             "p99" => t.p99 = value,
             _ => t.max = value,
         }
-        // A time is never negative: with few, spread-out replications the interval can
-        // reach below zero, and is cut there.
-        if let (Some([lo, hi]), false) = (e.interval, st == "max") {
+        // A percentile's interval is inverted from the distribution function's, which
+        // holds where the distribution jumps; sectioning the percentile itself does not.
+        let interval = match stat_share(st) {
+            Some(p) => quantile::interval(&per_rep, p, 0.95, e.value),
+            None => e.interval,
+        };
+        // A time is never negative: with few, spread-out replications the interval of the
+        // mean can reach below zero, and is cut there.
+        if let (Some([lo, hi]), false) = (interval, st == "max") {
             t.ci95_by_stat.insert(st, [round(lo).max(0.0), round(hi)]);
             t.ci_replications = e.sections as u32;
         }
@@ -598,7 +610,12 @@ mod tests {
         for st in ["mean", "p50", "p90", "p95", "p99"] {
             let v = t.get(st).unwrap();
             let [lo, hi] = t.ci95_by_stat[st];
-            assert!(lo < v && v < hi, "{st}: {v} not in [{lo}, {hi}]");
+            // A percentile's interval ends on observations and may end at the estimate
+            // itself (here every replication has exactly half its users at or below 25).
+            assert!(
+                lo <= v && v <= hi && lo < hi,
+                "{st}: {v} not in [{lo}, {hi}]"
+            );
         }
         assert_eq!(t.ci95, t.ci95_by_stat.get("mean").copied());
     }

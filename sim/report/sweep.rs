@@ -62,7 +62,8 @@ pub struct SweepSummary {
     pub seed: u64,
     /// Users per replication (of the base; a point that sweeps `users` says its own).
     pub users: u32,
-    /// Replications per point and variant.
+    /// Replications per point and variant asked for; with `--precision`, what each point
+    /// started from (`points[].replications` is what each ran).
     pub replications: u32,
     /// `"real"` or `"off"`.
     pub pki_mode: &'static str,
@@ -337,7 +338,7 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
             "OFF (pki.mode = \"off\")"
         }
     );
-    let _ = writeln!(out, "{}", replications_line(summary.replications));
+    let _ = writeln!(out, "{}", replications_line(points, summary.replications));
     let _ = writeln!(
         out,
         "time to usable (first sign-in → PIN works on-prem), over the users that became usable:"
@@ -371,21 +372,72 @@ pub fn sweep_table(plan: &SweepPlan, points: &[PointSummary], summary: &SweepSum
     ) {
         let _ = writeln!(out, "{n}");
     }
+    let precision = precision_lines(plan, points);
+    if !precision.is_empty() {
+        let _ = writeln!(out, "precision per point:");
+        for l in &precision {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
     for n in &summary.notes {
         let _ = writeln!(out, "{n}");
     }
     out
 }
 
-fn replications_line(reps: u32) -> String {
-    if reps <= 1 {
+/// How many replications the points ran and the degrees of freedom their intervals rest
+/// on: one count for every point, or (with `--precision`) the range, since each point ran
+/// its own.
+fn replications_line(points: &[PointSummary], asked: u32) -> String {
+    let lo = points.iter().map(|p| p.replications).min().unwrap_or(asked);
+    let hi = points.iter().map(|p| p.replications).max().unwrap_or(asked);
+    let how = "each figure is over the pooled users of all its replications, with its 95% interval from their spread (Student t: for the mean, of the replications' means; for a percentile, of their shares of users at or below each time, inverted)";
+    if hi <= 1 {
         "1 replication per point: no confidence intervals (run with --replications N, N ≥ 2, for 95% intervals)".into()
+    } else if lo == hi {
+        format!(
+            "{hi} replications per point ({} degrees of freedom); {how}",
+            hi - 1
+        )
     } else {
         format!(
-            "{reps} replications per point; each figure is over the pooled users of all replications, with its 95% interval from the spread of the replications (sectioning, Student t, {} degrees of freedom)",
-            reps - 1
+            "{lo} to {hi} replications per point, as --precision ran each ({} to {} degrees of freedom; each point's count below); {how}",
+            lo.saturating_sub(1),
+            hi - 1
         )
     }
+}
+
+/// With `--precision`, one line per point: the replications it ran, their degrees of
+/// freedom, and the worst half-width it reached against the target (or that the cap
+/// stopped it); empty without.
+fn precision_lines(plan: &SweepPlan, points: &[PointSummary]) -> Vec<String> {
+    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
+    points
+        .iter()
+        .filter_map(|p| {
+            let r = p.precision.as_ref()?;
+            let reached = r.achieved.map_or_else(|| "no interval".to_string(), pct);
+            let verdict = if r.hit_max {
+                format!("target {} NOT reached, stopped at the cap", pct(r.target))
+            } else {
+                format!("within the {} target", pct(r.target))
+            };
+            let mut line = format!(
+                "{}: {} replications ({} degrees of freedom), worst half-width {reached}, {verdict}",
+                plan.describe(&p.index),
+                r.replications,
+                r.replications.saturating_sub(1)
+            );
+            if !r.unreachable.is_empty() {
+                line.push_str(&format!(
+                    "; not held to it, on a plateau: {}",
+                    r.unreachable.join(", ")
+                ));
+            }
+            Some(line)
+        })
+        .collect()
 }
 
 /// Sentences drawn from the numbers: for each variant and percentile, the best and the
@@ -489,7 +541,7 @@ pub fn sweep_report(
     let _ = writeln!(
         md,
         "| replications | {} |",
-        replications_line(summary.replications)
+        replications_line(points, summary.replications)
     );
     let _ = writeln!(
         md,
@@ -542,6 +594,17 @@ pub fn sweep_report(
             .flat_map(|p| p.variants.iter().map(|v| &v.time_to_usable_s)),
     ) {
         let _ = writeln!(md, "\n{}", n.replacen(PLATEAU_MARK, "\\*", 1));
+    }
+    let precision = precision_lines(plan, points);
+    if !precision.is_empty() {
+        let _ = writeln!(md, "\n## Replications to a precision\n");
+        let _ = writeln!(
+            md,
+            "Each point ran replications until the 95 % interval of every figure held to the target was within it (or the cap was reached):\n"
+        );
+        for l in &precision {
+            let _ = writeln!(md, "- {l}");
+        }
     }
     let _ = writeln!(md, "\n## Peak load and bottleneck at each point\n");
     let _ = writeln!(

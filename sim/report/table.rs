@@ -53,9 +53,47 @@ pub fn value_cell(s: &TimeStats, stat: &str) -> String {
 pub fn plateau_note<'a>(stats: impl IntoIterator<Item = &'a TimeStats>) -> Option<String> {
     stats.into_iter().any(|t| !t.on_plateau.is_empty()).then(|| {
         format!(
-            "{PLATEAU_MARK} on a plateau of the pooled distribution: a fifth of its tail of users more or less (p95: 94%–96%) moves it by more than a factor of 2, so it is not a stable figure (summary.json plateau_s has both sides; report.md says who is on each)"
+            "{PLATEAU_MARK} on a plateau of the pooled distribution: a fifth of its tail of users more or less (p95: 94%–96%) moves it by more than a factor of 2, so it is not a stable figure and its 95% interval spans the step (summary.json plateau_s has both sides; report.md says who is on each)"
         )
     })
+}
+
+/// What a run to a precision reached, as `run` prints it under its table and report.md
+/// lists it (one line, two when some figure sits on a plateau).
+pub fn precision_line(p: &crate::analysis::sequential::Precision) -> String {
+    let pct = |x: f64| format!("{:.1} %", 100.0 * x);
+    let reached = p.achieved.map_or("no interval".to_string(), pct);
+    let mut line = if p.unreachable.len() == p.figures.len() {
+        format!(
+            "precision: target {} not pursued after {} replications: every figure held to it is on a plateau",
+            pct(p.target),
+            p.replications
+        )
+    } else if p.hit_max {
+        format!(
+            "precision: target {} NOT reached after {} replications (the cap): worst half-width {reached}",
+            pct(p.target),
+            p.replications
+        )
+    } else {
+        format!(
+            "precision: every half-width within {} of its figure after {} replications (worst {reached})",
+            pct(p.target),
+            p.replications
+        )
+    };
+    if !p.unreachable.is_empty() {
+        let (is, its, it) = if p.unreachable.len() == 1 {
+            ("is", "its 95% interval spans", "it")
+        } else {
+            ("are", "their 95% intervals span", "them")
+        };
+        line.push_str(&format!(
+            "\nprecision: {} {is} on a plateau: {its} the step of the distribution, and more replications give {it} no relative precision until they can tell which side of the step the percentile is on; not held to the target",
+            p.unreachable.join(", ")
+        ));
+    }
+    line
 }
 
 /// How many replications the intervals rest on, as a sentence fragment.
@@ -73,7 +111,7 @@ pub fn replications_note(s: &Summary) -> String {
             .map(|v| format!("{}: {}", v.name, v.time_to_usable_s.ci_replications))
             .collect();
         let mut note = format!(
-            "{} replications; each figure is over the pooled users of all replications, with its 95% interval from the spread of the replications (sectioning, Student t, {} degrees of freedom; none for the max)",
+            "{} replications; each figure is over the pooled users of all replications, with its 95% interval from the spread of the replications (Student t, {} degrees of freedom: for the mean, of the replications' means; for a percentile, of their shares of users at or below each time, inverted; none for the max)",
             s.replications,
             s.replications - 1
         );

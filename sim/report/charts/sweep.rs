@@ -330,7 +330,7 @@ impl Chart for StatChart<'_> {
         let d = self.data;
         let ci = if d.replications > 1 {
             format!(
-                " Each point pools the users of its {} replications; shaded band (or error bars): its 95 % interval (sectioning over the replications).",
+                " Each point pools the users of its {} replications; shaded band (or error bars): its 95 % interval (from the spread of the replications; a percentile on a plateau spans the step).",
                 d.replications
             )
         } else {
