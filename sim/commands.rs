@@ -362,6 +362,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `whfb-sim params`: the parameter registry in `format`.
+pub fn params(format: crate::params::print::Format) -> Result<String, Failure> {
+    crate::params::print::render(crate::params::all(), format)
+        .map_err(|e| Failure::Other(anyhow::anyhow!(e)))
+}
+
 /// `whfb-sim check`: validates, estimates the cost as `run` does (and as `sweep` does when
 /// the file has a `[sweep]` table), refuses what they would refuse, and says what the
 /// scenario holds.

@@ -45,6 +45,13 @@ enum Command {
     },
     /// Prints the embedded default scenario (a commented TOML to copy).
     Scenario,
+    /// Prints every scenario key with its type, default, allowed values, meaning, source
+    /// (published, with a link; estimate, with its plausible low and high; or decision).
+    Params {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: whfb_sim::params::print::Format,
+    },
     /// Checks the simulator against queueing theory and the documented behaviour; exits 1
     /// if any check fails.
     Validate {
@@ -163,6 +170,7 @@ fn main() -> ExitCode {
             print!("{}", commands::default_scenario_text());
             Ok(())
         }
+        Command::Params { format } => commands::params(format).map(|m| print!("{m}")),
         Command::Validate {
             quick,
             seed,
