@@ -11,6 +11,8 @@
 pub mod level;
 pub mod print;
 pub mod registry;
+#[cfg(test)]
+mod tests;
 
 pub use registry::{all, find};
 

@@ -149,7 +149,7 @@ use Type::*;
 /// Every key, in the order `whfb-sim scenario` prints them.
 static PARAMS: &[Param] = &[
     p("name", Text, "", "\"default\"", "a plain file name of letters, digits, '-', '_' and '.', starting with a letter or digit, at most 100 characters", "Names the scenario and its report folder.", decision("what the planner calls the scenario"), Always).refuses("\"../x\""),
-    p("description", Text, "", "\"\"", "any text", "One line saying what the scenario is for.", decision("free text for the reports"), Always),
+    p("description", Text, "", "\"2,000 users sign in on Monday morning; pre-KB4088889 vs post-KB4088889 AD FS\"", "any text", "One line saying what the scenario is for.", decision("free text for the reports"), Always),
     p("seed", Integer, "", "20261125", "0 or more", "Seed of every random stream: the same seed gives the same users and the same files.", decision("any seed; change it to see another sample"), Always),
     p("users", Integer, "users", "2000", "1 to 50,000,000", "Simulated users, one device each.", decision("the population the policy reaches"), Always).refuses("0"),
     p("replications", Integer, "", "1", "1 to 10,000", "Independent replications of the whole population, for intervals.", decision("more replications, narrower intervals"), Always).refuses("0"),
@@ -193,7 +193,7 @@ static PARAMS: &[Param] = &[
     p("drs.throttle_backoff", Duration, "", "\"300s\"", "1s or more", "Wait after a throttle before the client calls again.", published(HYBRID_JOIN_TROUBLESHOOT, "a throttled registration is told to try again after 300 seconds"), Always).refuses("\"0s\""),
     p("drs.receipt_validation", Distribution, "", "{ dist = \"lognormal\", median = \"150ms\", p95 = \"600ms\" }", DIST, "AD FS validating a key receipt against DRS (patched server, key not yet in AD).", estimate("one call from AD FS to the cloud; nothing published"), Patched).range("{ dist = \"lognormal\", median = \"50ms\", p95 = \"200ms\" }", "{ dist = \"lognormal\", median = \"500ms\", p95 = \"2s\" }"),
     // [aad_connect]
-    p("aad_connect.interval", Duration, "", "\"30m\"", "30m or more (less only with allow_below_minimum), at least 1s", "Time between sync cycle starts.", decision_per(SCHEDULER, "the scheduler's interval; 30 minutes is the default and the product's minimum (AllowedSyncCycleInterval)"), SyncedKey).refuses("\"10m\""),
+    p("aad_connect.interval", Duration, "", "\"30m\"", "30m or more, or set aad_connect.allow_below_minimum = true", "Time between sync cycle starts.", decision_per(SCHEDULER, "the scheduler's interval; 30 minutes is the default and the product's minimum (AllowedSyncCycleInterval)"), SyncedKey).refuses("\"10m\""),
     p("aad_connect.allow_below_minimum", Bool, "", "false", "true or false", "Allows an interval under 30 minutes (the product raises it to 30; lab use only).", decision("lab use"), SyncedKey),
     p("aad_connect.phase", Duration, "", "\"random\"", "\"random\" or a duration", "Start of the first sync cycle after the policy applies: random within one interval, or fixed.", decision("unknown unless the run history is read; random by default"), SyncedKey),
     p("aad_connect.import_ad", Duration, "", "\"1m\"", "a duration", "Cycle start to its Azure AD import step: a key registered before it reaches AD at the end of that cycle.", estimate("the order of the steps is published, their durations are not"), SyncedKey).range("\"20s\"", "\"5m\""),
@@ -209,7 +209,7 @@ static PARAMS: &[Param] = &[
     p("enrollment.request_timeout", Duration, "", "\"60s\"", POSITIVE, "How long the client waits for one enrollment answer before that attempt fails.", estimate("WinHTTP's default receive timeout is 30 s; nothing published for the enrollment client"), Certificate).range("\"30s\"", "\"120s\"").refuses("\"0s\""),
     // [adfs]
     p("adfs.servers", Integer, "servers", "2", "1 to 1000", "Federation servers in the AD FS farm.", decision_per(ADFS_CAPACITY, "farm size; Microsoft's sizing guidance puts 1,000–15,000 users on 2 federation servers"), Certificate).refuses("0"),
-    p("adfs.patched", Choice, "", "\"none\"", "\"all\", \"none\" or a number of servers (0 to adfs.servers)", "Which servers have KB4088889 (synchronous enrollment); servers 1..=N when a number.", decision_per(KB4088889, "the patch level being compared: KB4088889 makes enrollment synchronous and is installed per server"), Certificate).refuses("9"),
+    p("adfs.patched", Choice, "", "\"none\"", "0 to adfs.servers, \"all\" or \"none\"", "Which servers have KB4088889 (synchronous enrollment); servers 1..=N when a number.", decision_per(KB4088889, "the patch level being compared: KB4088889 makes enrollment synchronous and is installed per server"), Certificate).refuses("9"),
     p("adfs.workers", Integer, "requests", "16", "1 to 100000", "Concurrent requests per AD FS server.", estimate("AD FS threads per server; not published for enrollment"), Certificate).range("4", "64").refuses("0"),
     p("adfs.balancing", Choice, "", "\"round_robin\"", "\"round_robin\", \"random\" or \"least_busy\"", "How the load balancer picks a server.", decision("the load balancer's policy"), Certificate),
     p("adfs.service", Distribution, "", "{ dist = \"lognormal\", median = \"80ms\", p95 = \"300ms\" }", DIST, "Request handling (authentication, token processing) per request.", estimate("from 50–150 tokens/s per server; not published"), Certificate).range("{ dist = \"lognormal\", median = \"30ms\", p95 = \"100ms\" }", "{ dist = \"lognormal\", median = \"200ms\", p95 = \"1s\" }"),
@@ -247,7 +247,7 @@ static PARAMS: &[Param] = &[
     p("key_trust.ad_replication", Distribution, "", "{ dist = \"lognormal\", median = \"30s\", p95 = \"15m\" }", DIST, "Key trust: from the key written to AD until the user's own DC has it (AD replication).", estimate("within a site change notification replicates in seconds; another site waits for its site link (15 minutes or more)"), KeyTrust).range("{ dist = \"lognormal\", median = \"10s\", p95 = \"1m\" }", "{ dist = \"lognormal\", median = \"5m\", p95 = \"3h\" }"),
     // [report]
     p("report.series_bucket", Duration, "", "\"5m\"", "1s or more", "Bucket width of the time series (resources, users waiting).", decision("the resolution of the charts"), Always).refuses("\"0s\""),
-    p("report.peak_window", Duration, "", "\"1h\"", "a multiple of report.series_bucket from it up to the horizon", "Length of the busiest window reported for every resource.", decision("the window a farm is sized for"), Always).refuses("\"7m\""),
+    p("report.peak_window", Duration, "", "\"1h\"", "a multiple of report.series_bucket", "Length of the busiest window reported for every resource.", decision("the window a farm is sized for"), Always).refuses("\"7m\""),
     // [[faults]]
     p("faults", List, "", "[]", "windows { kind, start, end, factor, server }", "Scheduled fault windows (DRS down or slow, an AD FS server down, CA down, Azure AD Connect stopped, agent revoked, no DC in reach).", decision("outages to plan for"), Always),
 ];

@@ -312,15 +312,18 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
 
-    if spec.ca.envelope_max_age.0 < SECOND {
-        c.fail(
-            "ca.envelope_max_age",
-            "must be at least 1s (signingTime has one-second resolution)".into(),
-        );
-    }
-    if spec.pki.crl_validity.0 < SECOND {
-        c.fail("pki.crl_validity", "must be at least 1s".into());
-    }
+    c.at_least_step(
+        "ca.envelope_max_age",
+        spec.ca.envelope_max_age.0,
+        SECOND,
+        "signingTime has one-second resolution",
+    );
+    c.at_least_step(
+        "pki.crl_validity",
+        spec.pki.crl_validity.0,
+        SECOND,
+        "CRL times have one-second resolution",
+    );
     c.positive("pki.agent_reenroll", spec.pki.agent_reenroll.0);
     let mut revocations: Vec<(usize, u64)> = Vec::new();
     for (i, fault) in spec.faults.iter().enumerate() {
@@ -439,7 +442,12 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
     }
     let r = &spec.report;
     if r.series_bucket.0 < SECOND {
-        c.fail("report.series_bucket", "must be at least 1s".into());
+        c.at_least_step(
+            "report.series_bucket",
+            r.series_bucket.0,
+            SECOND,
+            "the time series' resolution",
+        );
     } else if r.peak_window.0 < r.series_bucket.0
         || r.peak_window.0 % r.series_bucket.0 != 0
         || r.peak_window.0 > spec.horizon.0
