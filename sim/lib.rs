@@ -8,6 +8,7 @@
 //! of runs and their summaries; [`validation`] checks the simulator against
 //! queueing theory and the documented behaviour; [`analysis`] holds the estimators
 //! (intervals, quantiles, paired differences) that reports, sweeps and validation share;
+//! [`exports`] reads what a pilot rollout exports (Windows event logs, …);
 //! [`params`] is the registry of every scenario key with its source and plausible range;
 //! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all.
 //! The `whfb-sim` binary only parses the command line and calls into these.
@@ -15,6 +16,7 @@
 pub mod analysis;
 pub mod commands;
 pub mod engine;
+pub mod exports;
 pub mod interrupt;
 pub mod model;
 pub mod params;

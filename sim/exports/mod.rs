@@ -1,0 +1,11 @@
+//! Readers of what a pilot rollout can export: the devices' Windows event logs (XML as
+//! `wevtutil` or `Get-WinEvent` writes it), and — as they land — Azure AD Connect's run
+//! history, the CA's request log and Entra sign-in logs. Each reader streams its file in
+//! bounded memory, never expands an entity or fetches anything, and turns a record it
+//! cannot use into a counted skip rather than a failure of the whole export.
+//!
+//! Nothing here knows about scenarios or the model: it turns files into records, which
+//! fitting reads.
+
+pub mod time;
+pub mod windows_events;
