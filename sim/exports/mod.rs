@@ -7,5 +7,6 @@
 //! Nothing here knows about scenarios or the model: it turns files into records, which
 //! fitting reads.
 
+pub mod run_history;
 pub mod time;
 pub mod windows_events;
