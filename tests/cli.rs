@@ -395,6 +395,11 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
         &["`pki.epoch`", "YYYY-MM-DD"],
     );
     refused(
+        &["check"],
+        Some("[pki]\nrealm = \"contoso.com\"\n"),
+        &["bad.toml:2:", "`pki.realm`", "uppercase DNS-like name"],
+    );
+    refused(
         &["run"],
         Some("[variants.post-kb]\nadfs.patched = 5\n"),
         &["bad.toml:2:", "`variants.post-kb.adfs.patched`"],
