@@ -416,6 +416,34 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
     );
 }
 
+/// `pki export --with-keys` refuses a realm that is no uppercase DNS-like name before it
+/// writes anything (the KDC certificate would carry it).
+#[test]
+fn pki_export_refuses_a_bad_realm() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pki");
+    for realm in ["contoso.com", "", "CONTOSO..COM"] {
+        let set = format!("pki.realm={realm}");
+        let o = bin()
+            .env("WHFB_SIM_KEY_CACHE", dir.path().join("keys"))
+            .args(["pki", "export", "--users", "2", "--with-keys", "--quiet"])
+            .args(["--set", &set, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        for f in [
+            format!("--set {set}"),
+            "`pki.realm`".into(),
+            "uppercase".into(),
+        ] {
+            assert!(err.contains(&f), "{set}: message lacks `{f}`: {err}");
+        }
+        assert!(!out.exists(), "{set}: wrote outputs");
+    }
+}
+
 #[test]
 fn bad_flags_are_refused() {
     refused(
