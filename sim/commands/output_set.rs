@@ -47,6 +47,10 @@ const OUTPUT_NAMES: &[&str] = &[
     "ra.pem",
     "crl.pem",
     "ca-and-crl.pem",
+    "ca-key.pem",
+    "kdc.pem",
+    "kdc-key.pem",
+    "revoked",
 ];
 
 /// Whether `name` is an entry an earlier whfb-sim output set may hold: a known output, a
@@ -365,6 +369,8 @@ mod tests {
             "charts",
             ".users.csv.tmp-42",
             "shard.json",
+            "kdc-key.pem",
+            "revoked",
         ] {
             assert!(is_output_name(n), "{n}");
         }

@@ -65,3 +65,11 @@ pub const TEMPLATE_WHFB_AUTHENTICATION: ObjectIdentifier = ObjectIdentifier::new
 pub const TEMPLATE_WHFB_ENROLLMENT_AGENT: ObjectIdentifier = ObjectIdentifier::new_unwrap(
     "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124308",
 );
+
+/// id-pkinit-KPKdc (RFC 4556 §3.2.4): the EKU a KDC's certificate carries, which a
+/// PKINIT client (MIT's by default) requires before it trusts the KDC's reply.
+pub const PKINIT_KPKDC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.3.5");
+
+/// id-pkinit-san (RFC 4556 §3.2.2): the otherName type of a subjectAltName holding a
+/// Kerberos principal name; a KDC certificate names `krbtgt/REALM@REALM` with it.
+pub const PKINIT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.2");

@@ -668,6 +668,9 @@ pub struct Pki {
     /// current one reaches its nextUpdate, and at once after a revocation. AD CS's default
     /// base CRL period (M).
     pub crl_validity: Duration,
+    /// Kerberos realm of the domain: the KDC certificate `pki export --with-keys` writes
+    /// names `krbtgt/<realm>@<realm>`. A run does not use it.
+    pub realm: String,
     /// Simulated durations of the crypto steps (`whfb-sim calibrate` measures them).
     pub timing: PkiTiming,
 }
@@ -683,6 +686,7 @@ impl Default for Pki {
             agent_expires: Duration(300 * DAY),
             agent_reenroll: Duration(HOUR),
             crl_validity: Duration(7 * DAY),
+            realm: "CONTOSO.COM".into(),
             timing: PkiTiming::default(),
         }
     }
