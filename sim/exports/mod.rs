@@ -1,6 +1,6 @@
 //! Readers of what a pilot rollout can export: the devices' Windows event logs (XML as
-//! `wevtutil` or `Get-WinEvent` writes it), and — as they land — Azure AD Connect's run
-//! history, the CA's request log and Entra sign-in logs. Each reader streams its file in
+//! `wevtutil` or `Get-WinEvent` writes it), Azure AD Connect's run history and Entra
+//! sign-in logs (CSV or JSON); the CA's request log and `.evtx` files are still to come. Each reader streams its file in
 //! bounded memory, never expands an entity or fetches anything, and turns a record it
 //! cannot use into a counted skip rather than a failure of the whole export.
 //!
@@ -8,5 +8,6 @@
 //! fitting reads.
 
 pub mod run_history;
+pub mod signins;
 pub mod time;
 pub mod windows_events;
