@@ -2,8 +2,10 @@
 //! likelihood over right-censored data for the positive families, ranked by AIC/BIC,
 //! goodness of fit by a parametric bootstrap that refits on every sample.
 //!
-//! Nothing here knows about exports or scenarios: it works on durations.
+//! `timeline` turns the records `exports` read into each device's stage durations; the
+//! rest works on durations alone. Nothing here knows about scenarios or the model.
 
 pub mod family;
 pub mod gof;
 pub mod mle;
+pub mod timeline;
