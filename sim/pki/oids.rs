@@ -6,7 +6,7 @@
 use const_oid::ObjectIdentifier;
 
 pub use const_oid::db::rfc4519::CN as COMMON_NAME;
-pub use const_oid::db::rfc4519::DOMAIN_COMPONENT;
+pub use const_oid::db::rfc4519::DC;
 pub use const_oid::db::rfc5280::{
     ID_AD_CA_ISSUERS, ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS,
     ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS, ID_CE_EXT_KEY_USAGE,
@@ -36,7 +36,7 @@ pub const SMART_CARD_LOGON: ObjectIdentifier =
 pub const UPN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
 
 /// szOID_ENROLLMENT_NAME_VALUE_PAIR: the signed attribute in which an enrollment agent
-/// names the user it enrolls for (`requestername`, DOMAIN §9).
+/// names the user it enrolls for (`requestername`; MS-WCCE 2.2.2.7.10).
 pub const ENROLLMENT_NAME_VALUE_PAIR: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.13.2.1");
 
