@@ -1,5 +1,5 @@
-//! `whfb-sim params`: the registry as a terminal table, a markdown table (the README's and
-//! docs/model.md's parameter tables are this output, checked by a test), CSV or JSON.
+//! `whfb-sim params`: the registry as a terminal table, a markdown table (docs/model.md's
+//! parameter table is this output, checked by a test), CSV or JSON.
 
 use super::{Param, SourceKind};
 use std::fmt::Write;

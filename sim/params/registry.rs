@@ -69,6 +69,10 @@ const KEY_TRUST: (&str, &str) = (
     "Configure and enroll in Windows Hello for Business - hybrid key trust (Microsoft Learn)",
     "https://learn.microsoft.com/en-us/windows/security/identity-protection/hello-for-business/deploy/hybrid-key-trust-enroll",
 );
+const DEVICE_WRITEBACK: (&str, &str) = (
+    "Microsoft Entra Connect: Enabling device writeback (Microsoft Learn)",
+    "https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/how-to-connect-device-writeback",
+);
 const CLOUD_KERBEROS: (&str, &str) = (
     "Windows Hello for Business cloud Kerberos trust deployment (Microsoft Learn)",
     "https://learn.microsoft.com/en-us/windows/security/identity-protection/hello-for-business/deploy/hybrid-cloud-kerberos-trust",
@@ -288,14 +292,14 @@ pub fn documents() -> Vec<(&'static str, &'static str)> {
     out
 }
 
-/// Documents docs/model.md relies on that no key cites: the other trust models, the
-/// update itself, the certificate templates, the CA capacity guidance and the data behind
-/// an estimate.
+/// Documents docs/model.md relies on that no key cites: the other trust models, device
+/// writeback, the update itself, and the guidance behind two estimates (CA capacity,
+/// Entra Connect's performance).
 pub const FLOW_DOCUMENTS: [(&str, &str); 6] = [
     KEY_TRUST,
     CLOUD_KERBEROS,
+    DEVICE_WRITEBACK,
     KB4088889,
-    HYBRID_CERT_PKI,
     CA_CAPACITY,
     CONNECT_PERFORMANCE,
 ];
