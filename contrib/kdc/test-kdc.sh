@@ -28,7 +28,7 @@ BIN=$(realpath "${1:-$ROOT/target/debug/whfb-sim}")
 BUDGET=${WHFB_SIM_KDC_BUDGET:-120}
 USERS=${WHFB_SIM_KDC_USERS:-4}
 REALM=CONTOSO.COM
-UPN_DOMAIN=contoso.com
+UPN_SUFFIX=contoso.com
 CLIENT_KEYS=${WHFB_SIM_KDC_CLIENT_KEYS:-rsa-2048 ecdsa-p256}
 PACKAGES=(krb5-kdc krb5-admin-server krb5-pkinit krb5-user)
 export PATH=$PATH:/usr/sbin:/sbin
@@ -162,12 +162,12 @@ realm_check() {
     'basicConstraints = CA:FALSE' \
     'keyUsage = critical, digitalSignature' \
     'extendedKeyUsage = 1.3.6.1.4.1.311.20.2.2, clientAuth' \
-    "subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user0@$UPN_DOMAIN" \
+    "subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user0@$UPN_SUFFIX" \
     '[no_sclogon]' \
     'basicConstraints = CA:FALSE' \
     'keyUsage = critical, digitalSignature' \
     'extendedKeyUsage = clientAuth' \
-    "subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user0@$UPN_DOMAIN" >"$W/ext.cnf"
+    "subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user0@$UPN_SUFFIX" >"$W/ext.cnf"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/other-ca-key.pem" -out "$W/other-ca.pem" \
     -subj "/CN=Contoso Issuing CA" -days 2 2>/dev/null
   openssl x509 -req -in "$P/user0/request.csr.pem" -CA "$W/other-ca.pem" -CAkey "$W/other-ca-key.pem" \
@@ -210,7 +210,7 @@ realm_check() {
   kdb5_util create -s -r "$REALM" -P "$(head -c 24 /dev/urandom | base64)" >"$W/kdb5_util.out" 2>&1
   for u in $(seq 0 "$revoked"); do
     # An enterprise principal named by the UPN, with no key: PKINIT is its only way in.
-    kadmin.local -r "$REALM" -q "addprinc +requires_preauth -nokey user$u\\@$UPN_DOMAIN" >>"$W/kadmin.out" 2>&1
+    kadmin.local -r "$REALM" -q "addprinc +requires_preauth -nokey user$u\\@$UPN_SUFFIX" >>"$W/kadmin.out" 2>&1
   done
   krb5kdc -n -r "$REALM" >>"$W/kdc.out" 2>&1 &
   KDC_PID=$!
@@ -223,11 +223,11 @@ realm_check() {
 
   # Every exported user gets a TGT.
   for u in $(seq 0 $((USERS - 1))); do
-    upn=user$u@$UPN_DOMAIN
+    upn=user$u@$UPN_SUFFIX
     logon "$upn" "$P/user$u/cert.pem" "$P/user$u/key.pem" || { say "no TGT for $upn: $OUT"; exit 1; }
     list=$(KRB5CCNAME=FILE:$CC klist)
     KRB5CCNAME=FILE:$CC klist -s &&
-      grep -qF "Default principal: user$u\\@$UPN_DOMAIN@$REALM" <<<"$list" &&
+      grep -qF "Default principal: user$u\\@$UPN_SUFFIX@$REALM" <<<"$list" &&
       grep -qF "krbtgt/$REALM@$REALM" <<<"$list" || { say "klist for $upn:"; echo "$list"; exit 1; }
     say "TGT for $upn ($(grep -F "krbtgt/$REALM@$REALM" <<<"$list" | awk '{print $5 ", valid " $1 " " $2 " to " $3 " " $4}'))"
     TGTS=$((TGTS + 1))
@@ -235,18 +235,18 @@ realm_check() {
 
   # Refused, each for the KDC's own reason. The foreign CA is given to kinit as one more
   # anchor, or kinit itself would refuse to send a certificate it cannot chain.
-  refused "revoked certificate (user$revoked@$UPN_DOMAIN, serial $((revoked + 1)) on crl.pem)" \
-    "user$revoked@$UPN_DOMAIN" "$P/revoked/cert.pem" "$P/revoked/key.pem" \
+  refused "revoked certificate (user$revoked@$UPN_SUFFIX, serial $((revoked + 1)) on crl.pem)" \
+    "user$revoked@$UPN_SUFFIX" "$P/revoked/cert.pem" "$P/revoked/key.pem" \
     "Revoked certificate" "verify failure: Failed to verify received certificate (depth 0): certificate revoked"
   refused "another CA's certificate (user0's key and UPN)" \
-    "user0@$UPN_DOMAIN" "$W/other-ca-user0.pem" "$P/user0/key.pem" \
+    "user0@$UPN_SUFFIX" "$W/other-ca-user0.pem" "$P/user0/key.pem" \
     "Can't verify certificate" "verify failure: Failed to verify received certificate (depth 0): unable to get local issuer certificate" \
     -X "X509_anchors=FILE:$W/other-ca.pem"
-  refused "user1's certificate for user0@$UPN_DOMAIN" \
-    "user0@$UPN_DOMAIN" "$P/user1/cert.pem" "$P/user1/key.pem" \
+  refused "user1's certificate for user0@$UPN_SUFFIX" \
+    "user0@$UPN_SUFFIX" "$P/user1/cert.pem" "$P/user1/key.pem" \
     "Client name mismatch" "verify failure: Client name mismatch"
   refused "no Smart Card Logon EKU (same CA, user0's key and UPN)" \
-    "user0@$UPN_DOMAIN" "$W/no-sclogon-user0.pem" "$P/user0/key.pem" \
+    "user0@$UPN_SUFFIX" "$W/no-sclogon-user0.pem" "$P/user0/key.pem" \
     "Inconsistent key purpose" "verify failure: Inconsistent key purpose"
 
   kill "$KDC_PID"
