@@ -59,10 +59,7 @@ fn index_of_account(name: &str) -> Option<u32> {
 pub fn user_dn(user: u32, upn_domain: &str) -> Result<Name, PkiError> {
     let mut rdns = Vec::new();
     for label in upn_domain.rsplit('.') {
-        rdns.push(rdn(
-            oids::DC,
-            Any::encode_from(&Ia5String::new(label)?)?,
-        )?);
+        rdns.push(rdn(oids::DC, Any::encode_from(&Ia5String::new(label)?)?)?);
     }
     rdns.push(rdn(
         oids::COMMON_NAME,
