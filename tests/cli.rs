@@ -361,8 +361,8 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
     );
     refused(
         &["run"],
-        Some("[pin]\nentry = { dist = \"gamma\", k = 2 }\n"),
-        &["`pin.entry.dist`", "unknown variant `gamma`"],
+        Some("[pin]\nentry = { dist = \"beta\", k = 2 }\n"),
+        &["`pin.entry.dist`", "unknown variant `beta`"],
     );
     refused(
         &["run"],

@@ -155,7 +155,7 @@ impl Param {
     }
 }
 
-const DIST: &str = "a distribution of durations: { dist = \"lognormal\", median, p95 }, exponential (mean), normal (mean, sd), uniform (min, max), fixed (value), empirical (values, weights), or a bare duration";
+const DIST: &str = "a distribution of durations: { dist = \"lognormal\", median, p95 }, exponential (mean), gamma (shape, scale), weibull (shape, scale), normal (mean, sd), uniform (min, max), fixed (value), empirical (values, weights), or a bare duration";
 const SHARE: &str = "a number from 0 to 1";
 const SHARE_BELOW_ONE: &str = "a number from 0 up to (not including) 1";
 const POSITIVE: &str = "a positive duration";
