@@ -29,6 +29,10 @@ enum Command {
     /// that meet every target with 95 % confidence, and writes plan.json, plan.csv, a
     /// chart and report.md.
     Plan(commands::plan::PlanArgs),
+    /// Reads a pilot rollout's exports (event logs as XML, Azure AD Connect run history,
+    /// the CA's request log, Entra sign-ins), fits what they measure, and writes a
+    /// scenario with every fitted key and its provenance, fit.json and fit.md.
+    Fit(commands::fit::FitArgs),
     /// Joins the shard results of a `run --shard` or `sweep --shard` into exactly the
     /// files the same command writes on one machine.
     Merge(MergeArgs),
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep(&args),
         Command::Plan(args) => commands::plan::plan(&args),
         Command::Merge(args) => commands::cluster::merge(&args),
+        Command::Fit(args) => commands::fit::fit(&args),
         Command::Check {
             scenario,
             sets,

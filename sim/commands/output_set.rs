@@ -51,6 +51,10 @@ const OUTPUT_NAMES: &[&str] = &[
     "kdc.pem",
     "kdc-key.pem",
     "revoked",
+    "scenario.toml",
+    "fit.json",
+    "fit.md",
+    "signins.csv",
 ];
 
 /// Whether `name` is an entry an earlier whfb-sim output set may hold: a known output, a

@@ -92,6 +92,34 @@ impl Fitted {
         self.stat().is_some()
     }
 
+    /// Σ ln f(x) over the observed `xs` plus Σ ln S(c) over the censored `cs`, building
+    /// the distribution once (−∞ for invalid parameters).
+    pub fn log_likelihood(
+        &self,
+        xs: impl Iterator<Item = Option<f64>>,
+        limits: impl Iterator<Item = f64>,
+    ) -> f64 {
+        fn sum<D: Continuous<f64, f64> + ContinuousCDF<f64, f64>>(
+            d: &D,
+            xs: impl Iterator<Item = Option<f64>>,
+            limits: impl Iterator<Item = f64>,
+        ) -> f64 {
+            xs.zip(limits)
+                .map(|(x, c)| match x {
+                    Some(x) => d.ln_pdf(x),
+                    None => d.sf(c).max(1e-300).ln(),
+                })
+                .sum()
+        }
+        match self.stat() {
+            Some(Stat::Lognormal(d)) => sum(&d, xs, limits),
+            Some(Stat::Gamma(d)) => sum(&d, xs, limits),
+            Some(Stat::Weibull(d)) => sum(&d, xs, limits),
+            Some(Stat::Exp(d)) => sum(&d, xs, limits),
+            None => f64::NEG_INFINITY,
+        }
+    }
+
     /// The log density at `x` (−∞ outside the support or for invalid parameters).
     pub fn ln_pdf(&self, x: f64) -> f64 {
         match self.stat() {

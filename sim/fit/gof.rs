@@ -11,7 +11,7 @@
 //! censoring limit, so either statistic is calibrated the same way.
 
 use super::family::{Family, Fitted};
-use super::mle::{fit, Mle, Unit};
+use super::mle::{fit, fit_from, Mle, Unit};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -156,7 +156,7 @@ pub fn candidate(family: Family, units: &[Unit], bootstrap: usize, seed: u64) ->
                 seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ family as u64,
             );
             let sample = simulate(&fitted, units, &mut rng);
-            let m = fit(family, &sample)?;
+            let m = fit_from(family, &sample, Some(&fitted))?;
             Some((statistic(&m.fitted, &sample), m.fitted.params))
         })
         .collect();

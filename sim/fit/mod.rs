@@ -2,10 +2,14 @@
 //! likelihood over right-censored data for the positive families, ranked by AIC/BIC,
 //! goodness of fit by a parametric bootstrap that refits on every sample.
 //!
-//! `timeline` turns the records `exports` read into each device's stage durations; the
-//! rest works on durations alone. Nothing here knows about scenarios or the model.
+//! `timeline` turns the records `exports` read into each device's stage durations,
+//! `quantities` fits them, `apply` turns the fits into scenario keys (editing the base's
+//! text) and `markdown` reports them. Nothing here runs the model.
 
+pub mod apply;
 pub mod family;
 pub mod gof;
+pub mod markdown;
 pub mod mle;
+pub mod quantities;
 pub mod timeline;

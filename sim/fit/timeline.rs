@@ -7,7 +7,8 @@
 //! - the first 358 or 360 is the first sign-in after the policy (360: the device was not
 //!   ready; a later 358 is when it was);
 //! - 358 → 3225 is the user's steps (PIN page, MFA, PIN: one sum the events cannot split);
-//! - 8225's `ProcessingTime` (seconds) is key creation, else 3225 → 8225;
+//! - 3225 → 8225 is key creation (8225's `ProcessingTime`, whole seconds, only where
+//!   the two events' times are not both there);
 //! - 3510 → 8510 (or the 300 that follows) is key registration with DRS;
 //! - 3066 → 8066 is an enrollment attempt that succeeded at once (synchronous, after
 //!   KB4088889); a 6066 or 365 in between is a deferred one (before it);
@@ -154,10 +155,15 @@ pub fn timelines(
             }
         };
         put("user_steps", stage(ready, key_start, export_end));
+        // The events' own times are sub-microsecond; ProcessingTime is whole seconds, so
+        // it stands in only where 8225's time is missing.
         put(
             "key_creation",
-            match (processing, key_start) {
-                (Some(p), Some(_)) if p >= 0.0 => Some(Unit::observed(p.max(1e-6), f64::INFINITY)),
+            match (processing, key_start, key_end) {
+                (_, Some(_), Some(_)) | (None, _, _) => stage(key_start, key_end, export_end),
+                (Some(p), Some(_), None) if p >= 0.0 => {
+                    Some(Unit::observed(p.max(1e-6), f64::INFINITY))
+                }
                 _ => stage(key_start, key_end, export_end),
             },
         );
@@ -222,6 +228,7 @@ mod tests {
         assert!(pc1.ready_at_first);
         assert_eq!(pc1.stages["user_steps"].value, Some(64.0));
         assert_eq!(pc1.stages["key_creation"].value, Some(6.0));
+        // 3225 at 164 s and 8225 at 170 s: the times agree with ProcessingTime here.
         assert_eq!(pc1.stages["key_registration"].value, Some(1.0));
         assert_eq!(pc1.stages["enrollment"].value, Some(2.0));
         assert_eq!(pc1.stages["time_to_usable"].value, Some(75.0));

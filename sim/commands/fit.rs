@@ -1,0 +1,257 @@
+//! `whfb-sim fit EXPORTS... --out DIR [--base SCENARIO] [--policy-start TIME]
+//! [--bootstrap N] [--seed N]`: reads a pilot's exports, fits what they measure, and
+//! writes `scenario.toml`, `fit.json`, `fit.md` and `signins.csv` as one set.
+
+use super::output_set::OutputSet;
+use super::Failure;
+use crate::exports::load::{load, SourceFile};
+use crate::exports::time::parse_utc;
+use crate::fit::apply::{scenario_text, settings, Setting};
+use crate::fit::markdown::fit_md;
+use crate::fit::quantities::{analyse, Analysis};
+use crate::params::SourceKind;
+use crate::report::atomic::FileList;
+use crate::scenario::{Scenario, DEFAULT_SCENARIO};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// The most bootstrap samples `fit` draws per family and quantity.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
+/// `fit`'s flags (parsed by clap in the binary).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FitArgs {
+    /// Export files or folders: Windows event XML, Azure AD Connect run history JSON,
+    /// certutil -view CSV, Entra sign-in CSV or JSON (told apart by content).
+    #[arg(required = true, value_name = "EXPORT")]
+    pub exports: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scenario whose other keys the fitted one keeps [default: the embedded default].
+    #[arg(long, value_name = "SCENARIO.toml")]
+    pub base: Option<PathBuf>,
+    /// When the policy reached the pilot (UTC, `2025-12-01T08:00:00Z`) [default: the
+    /// first prerequisite event].
+    #[arg(long, value_name = "TIME")]
+    pub policy_start: Option<String>,
+    /// Parametric bootstrap samples per family and quantity (goodness of fit and
+    /// parameter intervals), 0 to 100,000.
+    #[arg(long, default_value_t = 999)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Prints nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Serialize)]
+struct Population {
+    devices: usize,
+    users: usize,
+    policy_start: String,
+    export_end: String,
+    censored_users: usize,
+}
+
+#[derive(Serialize)]
+struct NotFitted {
+    key: String,
+    why: String,
+}
+
+#[derive(Serialize)]
+struct FitJson<'a> {
+    sources: &'a [SourceFile],
+    population: Population,
+    quantities: &'a [crate::fit::quantities::Quantity],
+    shares: &'a [crate::fit::quantities::Share],
+    sync: &'a Option<crate::fit::quantities::SyncFigures>,
+    settings: &'a [Setting],
+    not_fitted: Vec<NotFitted>,
+}
+
+fn iso(us: i64) -> String {
+    // Days and time of day from the Unix epoch (civil-from-days, proleptic Gregorian).
+    let secs = us.div_euclid(1_000_000);
+    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        tod / 3_600,
+        tod % 3_600 / 60,
+        tod % 60
+    )
+}
+
+/// The pilot's first sign-ins as a trace: one row per device, `user,time` with the time
+/// in seconds from the policy start.
+fn signins_csv(a: &Analysis) -> String {
+    let mut out = String::from("user,time\n");
+    for (i, d) in a.timelines.devices.iter().enumerate() {
+        let user = if d.user_sid.is_empty() {
+            format!("device{i}")
+        } else {
+            d.user_sid.clone()
+        };
+        out.push_str(&format!(
+            "{},{:.6}\n",
+            user.replace(',', " "),
+            (d.first_signin - a.policy_start) as f64 / 1e6
+        ));
+    }
+    out
+}
+
+/// `whfb-sim fit`.
+pub fn fit(args: &FitArgs) -> Result<(), Failure> {
+    if args.bootstrap > MAX_BOOTSTRAP {
+        return Err(Failure::Usage(format!(
+            "--bootstrap {} is not allowed; allowed: 0 to {MAX_BOOTSTRAP}",
+            args.bootstrap
+        )));
+    }
+    let policy_start = match &args.policy_start {
+        Some(t) => Some(parse_utc(t).map_err(|e| Failure::Usage(format!("--policy-start: {e}")))?),
+        None => None,
+    };
+    let (base_text, base) = match &args.base {
+        Some(p) => {
+            let s = Scenario::load_file(p, &[])?;
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Failure::Usage(format!("--base {}: {e}", p.display())))?;
+            (text, s)
+        }
+        None => (DEFAULT_SCENARIO.to_string(), Scenario::load_default(&[])?),
+    };
+    let exports = load(&args.exports).map_err(Failure::Usage)?;
+    let analysis =
+        analyse(&exports, policy_start, args.bootstrap, args.seed).map_err(Failure::Usage)?;
+    let spec = &base.base;
+    let base_quantile = |key: &str, p: f64| -> Option<f64> {
+        let d = match key {
+            "pin_page.think" => &spec.pin_page.think,
+            "mfa.response" => &spec.mfa.response,
+            "pin.entry" => &spec.pin.entry,
+            _ => return None,
+        };
+        d.quantile(p).map(|us| us / 1e6)
+    };
+    let set_list = settings(&analysis, base_quantile);
+    // The pilot's farm as its events show it: synchronous enrollments mean patched.
+    let patched = if analysis
+        .quantities
+        .iter()
+        .any(|q| q.quantity == "enrollment" && q.n - q.censored > 0)
+    {
+        "all"
+    } else {
+        "none"
+    };
+    let files: Vec<&str> = exports.sources.iter().map(|s| s.file.as_str()).collect();
+    let header = format!(
+        "# Fitted by `whfb-sim fit` from {} export file(s): {}\n# Keys with a `fitted`/`measured` comment come from the pilot; every other key is the base's\n# (fit.md lists the estimates the exports could not inform).\n",
+        files.len(),
+        files.join(", ")
+    );
+    let text = scenario_text(&base_text, &set_list, patched, &header)
+        .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+    // The written scenario must load: a fit that wrote something unreadable is a bug.
+    Scenario::load_str(&text, "scenario.toml", "pilot", &[])
+        .map_err(|e| Failure::Other(anyhow::anyhow!("the fitted scenario does not load: {e}")))?;
+    let set_keys: Vec<&str> = set_list.iter().map(|s| s.key.as_str()).collect();
+    let not_fitted: Vec<(String, String)> = crate::params::all()
+        .iter()
+        .filter(|p| p.source.kind == SourceKind::Estimate && !set_keys.contains(&p.key))
+        .filter(|p| p.active_in(&base).is_ok())
+        .map(|p| {
+            (
+                p.key.to_string(),
+                "not shown by these exports: still an estimate".to_string(),
+            )
+        })
+        .collect();
+    let json = FitJson {
+        sources: &exports.sources,
+        population: Population {
+            devices: analysis.devices,
+            users: {
+                let mut u: Vec<&str> = analysis
+                    .timelines
+                    .devices
+                    .iter()
+                    .map(|d| d.user_sid.as_str())
+                    .collect();
+                u.sort_unstable();
+                u.dedup();
+                u.len()
+            },
+            policy_start: iso(analysis.policy_start),
+            export_end: iso(analysis.export_end),
+            censored_users: analysis.censored_devices,
+        },
+        quantities: &analysis.quantities,
+        shares: &analysis.shares,
+        sync: &analysis.sync,
+        settings: &set_list,
+        not_fitted: not_fitted
+            .iter()
+            .map(|(k, w)| NotFitted {
+                key: k.clone(),
+                why: w.clone(),
+            })
+            .collect(),
+    };
+    let out = OutputSet::begin(&args.out, "--out")?;
+    {
+        let mut files = FileList::new(out.dir());
+        files.put("scenario.toml", &text)?;
+        files.put(
+            "fit.json",
+            serde_json::to_string_pretty(&json).map_err(|e| Failure::Other(e.into()))? + "\n",
+        )?;
+        files.put(
+            "fit.md",
+            fit_md(&analysis, &exports.sources, &set_list, &not_fitted),
+        )?;
+        files.put("signins.csv", signins_csv(&analysis))?;
+    }
+    out.commit()?;
+    if !args.quiet {
+        println!(
+            "fitted {} devices from {} file(s): {} keys set, {} estimates left; outputs: {}",
+            analysis.devices,
+            exports.sources.len(),
+            set_list.len(),
+            not_fitted.len(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trips_parse_utc() {
+        for t in [
+            "2017-05-02T03:07:16Z",
+            "2024-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            assert_eq!(iso(parse_utc(t).unwrap()), t);
+        }
+    }
+}
