@@ -15,7 +15,7 @@ use crate::engine::resource::ResourceStats;
 use crate::engine::stats::{busy_queue_rows, Series, Tally};
 use crate::engine::time::to_secs;
 use crate::engine::{SimRng, SimTime, StreamFactory, TimeWeighted};
-use crate::scenario::schema::{Phase, Trust};
+use crate::scenario::schema::Phase;
 use rand::Rng;
 
 /// A changed object waiting for a sync cycle.
@@ -236,7 +236,7 @@ impl Model<'_> {
                     self.trace.log(now, u, "key_synced", None, || {
                         format!("Azure AD Connect cycle {cycle} wrote the key to msDS-KeyCredentialLink in AD")
                     });
-                    if self.spec.trust == Trust::Key {
+                    if self.spec.trust.key_must_reach_dc() {
                         self.key_trust_in_ad(u);
                     }
                 }

@@ -8,7 +8,7 @@ use super::done::Outcome;
 use super::user::{InFlight, User};
 use super::Model;
 use crate::engine::SimTime;
-use crate::scenario::schema::{FaultKind, Trust};
+use crate::scenario::schema::FaultKind;
 use crate::scenario::Spec;
 
 /// Domain controller reachability.
@@ -60,7 +60,7 @@ impl Model<'_> {
             return;
         }
         let now = self.now();
-        let key = self.spec.trust == Trust::Key;
+        let key = self.spec.trust.key_must_reach_dc();
         self.trace.log(now, u, "usable", None, || if key {
             "A domain controller accepted a logon with the key in msDS-KeyCredentialLink: the PIN can be used on-prem".into()
         } else {
@@ -93,7 +93,7 @@ impl Model<'_> {
             return;
         }
         for u in std::mem::take(&mut self.dc.waiting) {
-            if self.spec.trust == Trust::Certificate {
+            if self.spec.trust.enrolls_certificate() {
                 let Some(InFlight::AwaitingDc(issued)) = self.users[u as usize].request.take()
                 else {
                     unreachable!(

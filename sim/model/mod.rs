@@ -126,7 +126,7 @@ impl<'a> Model<'a> {
             fail_counts: vec![[0; 2]; n as usize],
             faults: faults::FaultTracker::new(spec.faults.len(), n),
             dc: dc_reach::DcReach::new(spec),
-            key_on_dc: if spec.trust == crate::scenario::schema::Trust::Key {
+            key_on_dc: if spec.trust.key_must_reach_dc() {
                 vec![User::NEVER; n as usize]
             } else {
                 Vec::new()

@@ -11,6 +11,7 @@ use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
 use crate::model::pki_port::Refusal;
 use crate::model::Outcome;
 use crate::run::{ScenarioResult, VariantResult};
+use crate::scenario::schema::Trust;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -56,7 +57,7 @@ pub struct VariantSummary {
     /// Variant name.
     pub name: String,
     /// Its trust model: `certificate`, `key` or `cloud_kerberos`.
-    pub trust: &'static str,
+    pub trust: Trust,
     /// Users per outcome, summed over replications.
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Rejected users per refusal reason.
@@ -382,7 +383,7 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
     let (capacity_waiting, bottleneck) = super::bottleneck::attribute(&v.replications);
     VariantSummary {
         name: v.name.clone(),
-        trust: v.trust.as_str(),
+        trust: v.trust,
         outcomes,
         rejected_by,
         time_to_usable_s: time_stats(&v.replications, time_to_usable),

@@ -4,7 +4,7 @@
 use super::calendar::parse_epoch;
 use super::duration::Duration;
 use super::keypath::KeyPath;
-use super::schema::{FaultKind, Patched, Spec, Trust};
+use super::schema::{FaultKind, Patched, Spec};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
@@ -458,7 +458,7 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         // The attacks are shares of certificate enrollment requests: under the other
         // trust models nobody enrolls, so a share would be reported as "no attack got
         // through" when none was ever made.
-        if spec.trust != Trust::Certificate && v != 0.0 {
+        if !spec.trust.enrolls_certificate() && v != 0.0 {
             c.fail(
                 key,
                 format!(
@@ -495,6 +495,7 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
 mod tests {
     use super::*;
     use crate::scenario::duration::Duration;
+    use crate::scenario::schema::Trust;
 
     #[test]
     fn default_spec_is_valid() {
