@@ -8,6 +8,7 @@ use super::done::Outcome;
 use super::user::{InFlight, User};
 use super::Model;
 use crate::engine::SimTime;
+use crate::scenario::fault::FaultEffect;
 use crate::scenario::schema::FaultKind;
 use crate::scenario::Spec;
 
@@ -28,7 +29,7 @@ impl DcReach {
         let any = spec
             .faults
             .iter()
-            .any(|f| f.kind == FaultKind::DcUnreachable);
+            .any(|f| matches!(f.effect, FaultEffect::DcUnreachable));
         DcReach {
             down: 0,
             waiting: Vec::new(),
@@ -75,7 +76,7 @@ impl Model<'_> {
         let since = &mut self.dc.since[u as usize];
         *since = (*since).min(now);
         self.dc.waiting.push(u);
-        self.fault_hit(FaultKind::DcUnreachable, None, u, false);
+        self.fault_hit(FaultKind::DcUnreachable, u, false);
         self.trace.log(now, u, "dc_wait", None, || {
             "No domain controller in reach: the first on-prem logon with the PIN waits".into()
         });

@@ -231,7 +231,7 @@ impl Model<'_> {
             return;
         }
         let Some(s) = self.farm.pick() else {
-            self.fault_hit(FaultKind::AdfsServerDown, None, u, true);
+            self.fault_hit(FaultKind::AdfsServerDown, u, true);
             self.server_side_done(u);
             self.enrollment_failed(u, EnrollFailure::NoAdfsServer, "no AD FS server reachable");
             return;
@@ -331,7 +331,7 @@ impl Model<'_> {
         } else if self.farm.servers[s].patched {
             if self.drs.down > 0 {
                 self.drs.failed += 1;
-                self.fault_hit(FaultKind::DrsDown, None, u, true);
+                self.fault_hit(FaultKind::DrsDown, u, true);
                 self.adfs_release(s);
                 self.server_side_done(u);
                 self.enrollment_failed(
@@ -342,7 +342,7 @@ impl Model<'_> {
                 return;
             }
             if !self.drs.slow.is_empty() {
-                self.fault_hit(FaultKind::DrsSlow, None, u, false);
+                self.fault_hit(FaultKind::DrsSlow, u, false);
             }
             let d = self.drs.scaled(&spec.drs.receipt_validation);
             let t = self.net_draw(u, &d);
@@ -422,7 +422,7 @@ impl Model<'_> {
                 self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
                     self.ca.failed += 1;
-                    self.fault_hit(FaultKind::CaDown, None, u, true);
+                    self.fault_hit(FaultKind::CaDown, u, true);
                     self.adfs_release(s);
                     self.server_side_done(u);
                     self.enrollment_failed(
@@ -536,7 +536,7 @@ impl Model<'_> {
                 if self.users[u as usize].attack.is_none() =>
             {
                 let failure = if reason == Refusal::AgentRevoked {
-                    self.fault_hit(FaultKind::AgentRevoked, None, u, true);
+                    self.fault_hit(FaultKind::AgentRevoked, u, true);
                     EnrollFailure::AgentRevoked
                 } else {
                     EnrollFailure::EnvelopeStale

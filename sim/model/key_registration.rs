@@ -112,7 +112,7 @@ impl Model<'_> {
             self.failures.registration_drs_unreachable += 1;
             let c = &mut self.fail_counts[u as usize][0];
             *c = c.saturating_add(1);
-            self.fault_hit(FaultKind::DrsDown, None, u, true);
+            self.fault_hit(FaultKind::DrsDown, u, true);
             self.trace.log(now, u, "key_registration", Some(301), || {
                 "Key registration failed: DRS unreachable. Provisioning stops; it launches again at the next sign-in".into()
             });
@@ -134,7 +134,7 @@ impl Model<'_> {
             return;
         }
         if !self.drs.slow.is_empty() {
-            self.fault_hit(FaultKind::DrsSlow, None, u, false);
+            self.fault_hit(FaultKind::DrsSlow, u, false);
         }
         let d = self.drs.scaled(&spec.drs.latency);
         let t = self.net_draw(u, &d);
@@ -163,7 +163,7 @@ impl Model<'_> {
         self.pki.register_key(u, now);
         self.sync_enqueue(SyncObject::Key(u));
         if self.sync.stopped > 0 {
-            self.fault_hit(FaultKind::AadConnectStopped, None, u, false);
+            self.fault_hit(FaultKind::AadConnectStopped, u, false);
         }
         self.trace.log(now, u, "key_registered", Some(300), || {
             "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()

@@ -11,6 +11,7 @@ use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
 use crate::model::pki_port::Refusal;
 use crate::model::Outcome;
 use crate::run::{ScenarioResult, VariantResult};
+use crate::scenario::fault::FaultEffect;
 use crate::scenario::schema::Trust;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -90,19 +91,19 @@ pub struct VariantSummary {
     pub faults: Vec<FaultSummary>,
 }
 
-/// What one fault window did (summed over replications; delays pooled).
-#[derive(Debug, Clone, Serialize)]
+/// What one fault window did (summed over replications; delays pooled). In
+/// `summary.json` its effect is written as `kind`, `server` and `factor`.
+#[derive(Debug, Clone)]
 pub struct FaultSummary {
-    /// `drs_down`, `drs_slow`, `adfs_server_down`, `ca_down`, `aad_connect_stopped`.
-    pub kind: &'static str,
+    /// What broke: `kind` (`drs_down`, `drs_slow`, `adfs_server_down`, `ca_down`,
+    /// `aad_connect_stopped`, `agent_revoked`, `dc_unreachable`), with `server`
+    /// (`adfs_server_down`, 1-based) or `factor` (`drs_slow`, the latency multiplier); the
+    /// other kinds write them as null.
+    pub effect: FaultEffect,
     /// Window start, seconds since Monday 00:00.
     pub start_s: f64,
-    /// Window end.
+    /// Window end as the scenario file gives it (0 for `agent_revoked`).
     pub end_s: f64,
-    /// `adfs_server_down`: the server (1-based); otherwise null.
-    pub server: Option<u32>,
-    /// `drs_slow`: the latency multiplier; otherwise null.
-    pub factor: Option<f64>,
     /// Users the window hit (a call of theirs failed, or was slowed or held by it).
     pub users_hit: u64,
     /// Calls that failed because of it.
@@ -112,6 +113,38 @@ pub struct FaultSummary {
     pub delay_s: DelayStats,
     /// Hit users usable without the window but not with it.
     pub not_usable: u64,
+}
+
+/// A [`FaultSummary`] as `summary.json` writes it: the effect spread over `kind`,
+/// `server` and `factor`, in the contract's field order (docs/reports.md).
+#[derive(Serialize)]
+struct FaultSummaryJson<'a> {
+    kind: &'static str,
+    start_s: f64,
+    end_s: f64,
+    server: Option<u32>,
+    factor: Option<f64>,
+    users_hit: u64,
+    failed_calls: u64,
+    delay_s: &'a DelayStats,
+    not_usable: u64,
+}
+
+impl Serialize for FaultSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        FaultSummaryJson {
+            kind: self.effect.kind().as_str(),
+            start_s: self.start_s,
+            end_s: self.end_s,
+            server: self.effect.server(),
+            factor: self.effect.factor(),
+            users_hit: self.users_hit,
+            failed_calls: self.failed_calls,
+            delay_s: &self.delay_s,
+            not_usable: self.not_usable,
+        }
+        .serialize(s)
+    }
 }
 
 /// Mean and percentiles of a set of delays, seconds (null when empty).
@@ -519,11 +552,9 @@ fn delay_stats(xs: &[f64]) -> DelayStats {
 
 fn fault_summary(f: &crate::run::shadow::FaultOutcome) -> FaultSummary {
     FaultSummary {
-        kind: f.kind.as_str(),
+        effect: f.effect,
         start_s: to_secs(f.start),
         end_s: to_secs(f.end),
-        server: f.server,
-        factor: f.factor,
         users_hit: f.users_hit,
         failed_calls: f.failed_calls,
         delay_s: delay_stats(&f.delays_s),

@@ -8,6 +8,7 @@
 
 use super::distribution::DistSpec;
 use super::duration::Duration;
+use super::fault::FaultWindow;
 use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
 use serde::{Deserialize, Serialize};
 
@@ -59,8 +60,15 @@ pub struct Spec {
     pub ca: Ca,
     /// Cryptography: real or off, algorithms, simulated durations of crypto steps.
     pub pki: Pki,
-    /// Scheduled fault windows.
-    pub faults: Vec<Fault>,
+    /// Scheduled fault windows as the file writes them (`[[faults]]`): what validation
+    /// checks, reporting a problem at its key.
+    #[serde(rename = "faults")]
+    pub faults_as_written: Vec<Fault>,
+    /// The same windows checked and typed, in the same order: what the model and the
+    /// reports read. Filled by validation (`validate::validated`), which every loaded
+    /// scenario goes through; empty in a spec that was never validated.
+    #[serde(skip)]
+    pub faults: Vec<FaultWindow>,
     /// Shares of enrollment requests that are attacks the checks must refuse.
     pub attacks: Attacks,
     /// Report options.
@@ -90,6 +98,7 @@ impl Default for Spec {
             adfs: Adfs::default(),
             ca: Ca::default(),
             pki: Pki::default(),
+            faults_as_written: Vec::new(),
             faults: Vec::new(),
             attacks: Attacks::default(),
             report: Report::default(),
@@ -788,7 +797,8 @@ impl Default for PkiTiming {
     }
 }
 
-/// What a fault window breaks.
+/// The kind of a fault window, as scenario files and `summary.json` name it; a checked
+/// window's [`FaultEffect`](super::fault::FaultEffect) carries the fields its kind has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
@@ -827,7 +837,9 @@ impl FaultKind {
     }
 }
 
-/// A scheduled fault window.
+/// A scheduled fault window as the file writes it: `factor` and `server` are optional
+/// because only some kinds have them, and validation reports a missing or a stray one at
+/// its key; validation then makes a [`FaultWindow`] of it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
@@ -864,17 +876,6 @@ pub struct Attacks {
     /// Share of envelopes, after an `agent_revoked` fault, signed by the attacker holding
     /// the revoked agent certificate's key (before any revocation it has no effect).
     pub revoked_agent: f64,
-}
-
-impl Fault {
-    /// When the fault's effect ends: `end`, or for `agent_revoked` the instant AD FS holds
-    /// a new agent certificate (`start` + `reenroll`).
-    pub fn effective_end(&self, reenroll: Duration) -> Duration {
-        match self.kind {
-            FaultKind::AgentRevoked => Duration(self.start.0.saturating_add(reenroll.0)),
-            _ => self.end,
-        }
-    }
 }
 
 /// Report options.
