@@ -8,6 +8,7 @@
 
 use super::done::{ResourceReport, SyncCycle};
 use super::events::Event;
+use super::resource_id::ResourceId;
 use super::stream;
 use super::user::first;
 use super::Model;
@@ -135,7 +136,7 @@ impl SyncState {
         };
         let series = busy_queue_rows(&mut self.busy_series, &mut self.waiting_series, end);
         let waits = self.key_waits.rows(series.len());
-        ResourceReport::new("aad_connect".into(), stats, 1, series, waits)
+        ResourceReport::new(ResourceId::AadConnect, stats, 1, series, waits)
     }
 }
 

@@ -21,6 +21,7 @@
 use super::done::{EnrollFailure, Holding, Outcome, ResourceReport};
 use super::events::Event;
 use super::pki_port::{KeyEvidence, Refusal};
+use super::resource_id::ResourceId;
 use super::stream;
 use super::user::{first, AtServer, InFlight, User};
 use super::Model;
@@ -121,7 +122,7 @@ impl Farm {
                 let series = s.res.series_rows(end);
                 let waits = s.res.wait_rows(series.len());
                 let mut r = ResourceReport::new(
-                    format!("adfs-{}", i + 1),
+                    ResourceId::AdfsServer(i as u32 + 1),
                     s.res.stats(end),
                     s.res.nominal_capacity(),
                     series,
@@ -171,7 +172,7 @@ impl CaState {
         let series = self.res.series_rows(end);
         let waits = self.res.wait_rows(series.len());
         let mut r = ResourceReport::new(
-            "ca".into(),
+            ResourceId::Ca,
             self.res.stats(end),
             self.res.nominal_capacity(),
             series,

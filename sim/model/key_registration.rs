@@ -6,6 +6,7 @@
 use super::aad_connect::SyncObject;
 use super::done::ResourceReport;
 use super::events::Event;
+use super::resource_id::ResourceId;
 use super::user::first;
 use super::Model;
 use crate::engine::resource::ResourceStats;
@@ -96,7 +97,7 @@ impl DrsState {
             .map(|(t, mean, max)| [t, 0.0, 0.0, mean, max])
             .collect();
         let waits = self.latencies.rows(series.len());
-        let mut r = ResourceReport::new("drs".into(), stats, 0, series, waits);
+        let mut r = ResourceReport::new(ResourceId::Drs, stats, 0, series, waits);
         r.failed = self.failed;
         r
     }

@@ -10,6 +10,7 @@ use crate::engine::time::to_secs;
 use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
 use crate::model::pki_port::Refusal;
 use crate::model::Outcome;
+use crate::model::ResourceId;
 use crate::run::{ScenarioResult, VariantResult};
 use crate::scenario::fault::FaultEffect;
 use crate::scenario::schema::Trust;
@@ -89,6 +90,22 @@ pub struct VariantSummary {
     pub bottleneck: Option<super::bottleneck::Bottleneck>,
     /// One entry per fault window of the variant, in the scenario's order.
     pub faults: Vec<FaultSummary>,
+}
+
+impl VariantSummary {
+    /// Its resources with their identity, read back from the keys of `resources` (the
+    /// names [`ResourceId`] writes, kept as strings so `summary.json` orders them as
+    /// before), for the findings that pick resources by kind.
+    pub fn resources_by_id(&self) -> impl Iterator<Item = (ResourceId, &ResourceSummary)> {
+        self.resources
+            .iter()
+            .filter_map(|(name, r)| Some((name.parse().ok()?, r)))
+    }
+
+    /// The figures of `resource`, if the variant has it.
+    pub fn resource(&self, resource: ResourceId) -> Option<&ResourceSummary> {
+        self.resources.get(&resource.to_string())
+    }
 }
 
 /// What one fault window did (summed over replications; delays pooled). In
@@ -456,7 +473,7 @@ fn resource_summaries(reps: &[RunOutput]) -> BTreeMap<String, ResourceSummary> {
     for (ri, r) in reps.iter().enumerate() {
         for res in &r.resources {
             let e = resources
-                .entry(res.name.clone())
+                .entry(res.resource.to_string())
                 .or_insert(ResourceSummary {
                     utilization: res.has_servers.then_some(0.0),
                     mean_queue: 0.0,
@@ -496,7 +513,7 @@ fn resource_summaries(reps: &[RunOutput]) -> BTreeMap<String, ResourceSummary> {
             ep.waits += p.waits;
             if let Some(w) = p.mean_wait_s {
                 *ep.mean_wait_s.get_or_insert(0.0) += w;
-                *wait_reps.entry(res.name.clone()).or_default() += 1.0;
+                *wait_reps.entry(res.resource.to_string()).or_default() += 1.0;
             }
             if let (Some(h), Some(eh)) = (res.holding, e.holding.as_mut()) {
                 eh.own_s += h.own_s / n;
