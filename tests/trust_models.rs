@@ -11,7 +11,7 @@ use whfb_sim::model::pki_port::{
     CaAnswer, DcAnswer, Envelope, InstallAnswer, Issued, Pending, PkiPort, RaAnswer, RaCall,
     Refusal, Request, RequestKey,
 };
-use whfb_sim::model::{Model, TraceFilter};
+use whfb_sim::model::{Model, ResourceId, TraceFilter};
 use whfb_sim::pki::OffPki;
 use whfb_sim::scenario::Scenario;
 
@@ -226,7 +226,7 @@ fn key_trust_and_cloud_kerberos_make_no_ra_or_ca_calls() {
         let ca_arrivals = out
             .resources
             .iter()
-            .find(|r| r.name == "ca")
+            .find(|r| r.resource == ResourceId::Ca)
             .unwrap()
             .stats
             .arrivals;

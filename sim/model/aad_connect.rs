@@ -8,6 +8,7 @@
 
 use super::done::{ResourceReport, SyncCycle};
 use super::events::Event;
+use super::resource_id::ResourceId;
 use super::stream;
 use super::user::first;
 use super::Model;
@@ -15,7 +16,7 @@ use crate::engine::resource::ResourceStats;
 use crate::engine::stats::{busy_queue_rows, Series, Tally};
 use crate::engine::time::to_secs;
 use crate::engine::{SimRng, SimTime, StreamFactory, TimeWeighted};
-use crate::scenario::schema::{Phase, Trust};
+use crate::scenario::schema::Phase;
 use rand::Rng;
 
 /// A changed object waiting for a sync cycle.
@@ -135,7 +136,7 @@ impl SyncState {
         };
         let series = busy_queue_rows(&mut self.busy_series, &mut self.waiting_series, end);
         let waits = self.key_waits.rows(series.len());
-        ResourceReport::new("aad_connect".into(), stats, 1, series, waits)
+        ResourceReport::new(ResourceId::AadConnect, stats, 1, series, waits)
     }
 }
 
@@ -236,7 +237,7 @@ impl Model<'_> {
                     self.trace.log(now, u, "key_synced", None, || {
                         format!("Azure AD Connect cycle {cycle} wrote the key to msDS-KeyCredentialLink in AD")
                     });
-                    if self.spec.trust == Trust::Key {
+                    if self.spec.trust.key_must_reach_dc() {
                         self.key_trust_in_ad(u);
                     }
                 }

@@ -8,7 +8,8 @@ use super::done::Outcome;
 use super::user::{InFlight, User};
 use super::Model;
 use crate::engine::SimTime;
-use crate::scenario::schema::{FaultKind, Trust};
+use crate::scenario::fault::FaultEffect;
+use crate::scenario::schema::FaultKind;
 use crate::scenario::Spec;
 
 /// Domain controller reachability.
@@ -28,7 +29,7 @@ impl DcReach {
         let any = spec
             .faults
             .iter()
-            .any(|f| f.kind == FaultKind::DcUnreachable);
+            .any(|f| matches!(f.effect, FaultEffect::DcUnreachable));
         DcReach {
             down: 0,
             waiting: Vec::new(),
@@ -60,7 +61,7 @@ impl Model<'_> {
             return;
         }
         let now = self.now();
-        let key = self.spec.trust == Trust::Key;
+        let key = self.spec.trust.key_must_reach_dc();
         self.trace.log(now, u, "usable", None, || if key {
             "A domain controller accepted a logon with the key in msDS-KeyCredentialLink: the PIN can be used on-prem".into()
         } else {
@@ -75,7 +76,7 @@ impl Model<'_> {
         let since = &mut self.dc.since[u as usize];
         *since = (*since).min(now);
         self.dc.waiting.push(u);
-        self.fault_hit(FaultKind::DcUnreachable, None, u, false);
+        self.fault_hit(FaultKind::DcUnreachable, u, false);
         self.trace.log(now, u, "dc_wait", None, || {
             "No domain controller in reach: the first on-prem logon with the PIN waits".into()
         });
@@ -93,7 +94,7 @@ impl Model<'_> {
             return;
         }
         for u in std::mem::take(&mut self.dc.waiting) {
-            if self.spec.trust == Trust::Certificate {
+            if self.spec.trust.enrolls_certificate() {
                 let Some(InFlight::AwaitingDc(issued)) = self.users[u as usize].request.take()
                 else {
                     unreachable!(

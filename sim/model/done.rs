@@ -1,6 +1,7 @@
 //! The end of the flow: outcomes, milestone times, and what a run hands back.
 
 use super::pki_port::Refusal;
+use super::resource_id::ResourceId;
 use super::Model;
 use crate::engine::resource::ResourceStats;
 use crate::engine::stats::PeakStats;
@@ -246,8 +247,10 @@ pub struct SyncCycle {
 /// A shared resource's figures after a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceReport {
-    /// `adfs-1`, ..., `ca`, `drs`, `aad_connect`.
-    pub name: String,
+    /// Which resource (written as its name, `adfs-1`, ..., `ca`, `drs`, `aad_connect`,
+    /// under `name` in a shard result).
+    #[serde(rename = "name")]
+    pub resource: ResourceId,
     /// Utilisation and queue figures. `utilization` is meaningless for DRS (no servers
     /// modelled): see [`ResourceReport::has_servers`].
     pub stats: ResourceStats,
@@ -275,14 +278,14 @@ pub struct ResourceReport {
 impl ResourceReport {
     /// A report with no failures, discards or holding split.
     pub fn new(
-        name: String,
+        resource: ResourceId,
         stats: ResourceStats,
         capacity: u32,
         series: Vec<[f64; 5]>,
         waits: Vec<(f64, u64)>,
     ) -> ResourceReport {
         ResourceReport {
-            name,
+            resource,
             stats,
             has_servers: capacity > 0,
             series,

@@ -21,6 +21,7 @@
 use super::done::{EnrollFailure, Holding, Outcome, ResourceReport};
 use super::events::Event;
 use super::pki_port::{KeyEvidence, Refusal};
+use super::resource_id::ResourceId;
 use super::stream;
 use super::user::{first, AtServer, InFlight, User};
 use super::Model;
@@ -121,7 +122,7 @@ impl Farm {
                 let series = s.res.series_rows(end);
                 let waits = s.res.wait_rows(series.len());
                 let mut r = ResourceReport::new(
-                    format!("adfs-{}", i + 1),
+                    ResourceId::AdfsServer(i as u32 + 1),
                     s.res.stats(end),
                     s.res.nominal_capacity(),
                     series,
@@ -171,7 +172,7 @@ impl CaState {
         let series = self.res.series_rows(end);
         let waits = self.res.wait_rows(series.len());
         let mut r = ResourceReport::new(
-            "ca".into(),
+            ResourceId::Ca,
             self.res.stats(end),
             self.res.nominal_capacity(),
             series,
@@ -231,7 +232,7 @@ impl Model<'_> {
             return;
         }
         let Some(s) = self.farm.pick() else {
-            self.fault_hit(FaultKind::AdfsServerDown, None, u, true);
+            self.fault_hit(FaultKind::AdfsServerDown, u, true);
             self.server_side_done(u);
             self.enrollment_failed(u, EnrollFailure::NoAdfsServer, "no AD FS server reachable");
             return;
@@ -331,7 +332,7 @@ impl Model<'_> {
         } else if self.farm.servers[s].patched {
             if self.drs.down > 0 {
                 self.drs.failed += 1;
-                self.fault_hit(FaultKind::DrsDown, None, u, true);
+                self.fault_hit(FaultKind::DrsDown, u, true);
                 self.adfs_release(s);
                 self.server_side_done(u);
                 self.enrollment_failed(
@@ -342,7 +343,7 @@ impl Model<'_> {
                 return;
             }
             if !self.drs.slow.is_empty() {
-                self.fault_hit(FaultKind::DrsSlow, None, u, false);
+                self.fault_hit(FaultKind::DrsSlow, u, false);
             }
             let d = self.drs.scaled(&spec.drs.receipt_validation);
             let t = self.net_draw(u, &d);
@@ -422,7 +423,7 @@ impl Model<'_> {
                 self.user(u).request = Some(InFlight::Queued(envelope));
                 if self.ca.down > 0 {
                     self.ca.failed += 1;
-                    self.fault_hit(FaultKind::CaDown, None, u, true);
+                    self.fault_hit(FaultKind::CaDown, u, true);
                     self.adfs_release(s);
                     self.server_side_done(u);
                     self.enrollment_failed(
@@ -536,7 +537,7 @@ impl Model<'_> {
                 if self.users[u as usize].attack.is_none() =>
             {
                 let failure = if reason == Refusal::AgentRevoked {
-                    self.fault_hit(FaultKind::AgentRevoked, None, u, true);
+                    self.fault_hit(FaultKind::AgentRevoked, u, true);
                     EnrollFailure::AgentRevoked
                 } else {
                     EnrollFailure::EnvelopeStale

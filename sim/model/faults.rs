@@ -15,6 +15,7 @@
 use super::done::FaultRecord;
 use super::events::Event;
 use super::Model;
+use crate::scenario::fault::FaultEffect;
 use crate::scenario::schema::FaultKind;
 
 /// The open windows and what each has hit so far.
@@ -71,23 +72,26 @@ impl Model<'_> {
     pub(super) fn init_faults(&mut self) {
         for (i, f) in self.spec.faults.iter().enumerate() {
             self.q.schedule_at(f.start.0, Event::FaultStart(i as u16));
-            let end = f.effective_end(self.spec.pki.agent_reenroll);
-            self.q.schedule_at(end.0, Event::FaultEnd(i as u16));
+            self.q.schedule_at(f.end.0, Event::FaultEnd(i as u16));
         }
     }
 
-    /// User `u` was hit by every open window of `kind` (for `adfs_server_down`, of
-    /// server `server`, 1-based, or any server when `None`); `failed`: one of their calls
-    /// failed because of it.
-    pub(super) fn fault_hit(&mut self, kind: FaultKind, server: Option<u32>, u: u32, failed: bool) {
+    /// User `u` was hit by every open window of `kind` (for `adfs_server_down`, of any
+    /// server); `failed`: one of their calls failed because of it.
+    pub(super) fn fault_hit(&mut self, kind: FaultKind, u: u32, failed: bool) {
+        self.fault_hit_where(|e| e.kind() == kind, u, failed);
+    }
+
+    /// User `u` was hit by every open window whose effect `hits` picks; `failed`: one of
+    /// their calls failed because of it.
+    fn fault_hit_where(&mut self, hits: impl Fn(&FaultEffect) -> bool, u: u32, failed: bool) {
         if !self.faults.any_open() {
             return;
         }
         let spec = self.spec;
         let t = &mut self.faults;
         for &i in &t.open {
-            let f = &spec.faults[i as usize];
-            if f.kind != kind || (server.is_some() && f.server != server) {
+            if !hits(&spec.faults[i as usize].effect) {
                 continue;
             }
             t.hit[i as usize][u as usize / 64] |= 1u64 << (u % 64);
@@ -105,31 +109,30 @@ impl Model<'_> {
         } else if let Some(p) = self.faults.open.iter().position(|&x| x == i) {
             self.faults.open.remove(p);
         }
-        let f = &self.spec.faults[i as usize];
-        match f.kind {
-            FaultKind::DrsDown => {
+        match self.spec.faults[i as usize].effect {
+            FaultEffect::DrsDown => {
                 if start {
                     self.drs.down += 1;
                 } else {
                     self.drs.down -= 1;
                 }
             }
-            FaultKind::DrsSlow => {
-                let factor = f.factor.unwrap_or(1.0);
+            FaultEffect::DrsSlow { factor } => {
                 if start {
                     self.drs.slow.push(factor);
                 } else if let Some(p) = self.drs.slow.iter().position(|x| *x == factor) {
                     self.drs.slow.swap_remove(p);
                 }
             }
-            FaultKind::AdfsServerDown => {
-                let server = f.server.unwrap_or(1);
-                let s = server.saturating_sub(1) as usize;
+            FaultEffect::AdfsServerDown { server } => {
+                // Validation keeps `server` within 1..=adfs.servers.
+                let s = (server - 1) as usize;
                 if start {
                     // Requests waiting on the server are held until it is back.
                     let waiting: Vec<u32> = self.farm.servers[s].res.queued().copied().collect();
+                    let this = FaultEffect::AdfsServerDown { server };
                     for u in waiting {
-                        self.fault_hit(FaultKind::AdfsServerDown, Some(server), u, false);
+                        self.fault_hit_where(|e| *e == this, u, false);
                     }
                 }
                 let srv = &mut self.farm.servers[s];
@@ -144,11 +147,11 @@ impl Model<'_> {
                     }
                 }
             }
-            FaultKind::CaDown => {
+            FaultEffect::CaDown => {
                 if start {
                     let waiting: Vec<u32> = self.ca.res.queued().map(|&(u, _, _)| u).collect();
                     for u in waiting {
-                        self.fault_hit(FaultKind::CaDown, None, u, false);
+                        self.fault_hit(FaultKind::CaDown, u, false);
                     }
                     self.ca.down += 1;
                     self.ca.res.set_capacity(now, 0);
@@ -160,11 +163,11 @@ impl Model<'_> {
                     }
                 }
             }
-            FaultKind::AadConnectStopped => {
+            FaultEffect::AadConnectStopped => {
                 if start {
                     let waiting: Vec<u32> = self.sync.waiting_keys().collect();
                     for u in waiting {
-                        self.fault_hit(FaultKind::AadConnectStopped, None, u, false);
+                        self.fault_hit(FaultKind::AadConnectStopped, u, false);
                     }
                     self.sync_stop();
                 } else {
@@ -173,7 +176,7 @@ impl Model<'_> {
             }
             // The agent's key was stolen: the CA revokes its certificate (the attacker
             // keeps the key); at the window's end AD FS holds a new one.
-            FaultKind::AgentRevoked => {
+            FaultEffect::AgentRevoked => {
                 if start {
                     self.pki.revoke_agent(now);
                     self.attacker.holds_revoked_agent = true;
@@ -181,7 +184,7 @@ impl Model<'_> {
                     self.pki.reenroll_agent(now);
                 }
             }
-            FaultKind::DcUnreachable => self.dc_fault(start),
+            FaultEffect::DcUnreachable => self.dc_fault(start),
         }
     }
 }

@@ -6,6 +6,7 @@
 use super::aad_connect::SyncObject;
 use super::done::ResourceReport;
 use super::events::Event;
+use super::resource_id::ResourceId;
 use super::user::first;
 use super::Model;
 use crate::engine::resource::ResourceStats;
@@ -96,7 +97,7 @@ impl DrsState {
             .map(|(t, mean, max)| [t, 0.0, 0.0, mean, max])
             .collect();
         let waits = self.latencies.rows(series.len());
-        let mut r = ResourceReport::new("drs".into(), stats, 0, series, waits);
+        let mut r = ResourceReport::new(ResourceId::Drs, stats, 0, series, waits);
         r.failed = self.failed;
         r
     }
@@ -112,7 +113,7 @@ impl Model<'_> {
             self.failures.registration_drs_unreachable += 1;
             let c = &mut self.fail_counts[u as usize][0];
             *c = c.saturating_add(1);
-            self.fault_hit(FaultKind::DrsDown, None, u, true);
+            self.fault_hit(FaultKind::DrsDown, u, true);
             self.trace.log(now, u, "key_registration", Some(301), || {
                 "Key registration failed: DRS unreachable. Provisioning stops; it launches again at the next sign-in".into()
             });
@@ -134,7 +135,7 @@ impl Model<'_> {
             return;
         }
         if !self.drs.slow.is_empty() {
-            self.fault_hit(FaultKind::DrsSlow, None, u, false);
+            self.fault_hit(FaultKind::DrsSlow, u, false);
         }
         let d = self.drs.scaled(&spec.drs.latency);
         let t = self.net_draw(u, &d);
@@ -163,7 +164,7 @@ impl Model<'_> {
         self.pki.register_key(u, now);
         self.sync_enqueue(SyncObject::Key(u));
         if self.sync.stopped > 0 {
-            self.fault_hit(FaultKind::AadConnectStopped, None, u, false);
+            self.fault_hit(FaultKind::AadConnectStopped, u, false);
         }
         self.trace.log(now, u, "key_registered", Some(300), || {
             "The Windows Hello for Business key was registered with Azure AD (key id and receipt returned)".into()

@@ -12,7 +12,7 @@
 //! provisioning ends). [`dc_reach`] holds every model's first use while no domain
 //! controller is in reach, and [`done`] records outcomes and milestones. [`faults`] opens and closes fault windows and
 //! keeps what each hit; [`attacks`] decides what an attacker sends in place of a user's
-//! enrollment.
+//! enrollment; [`resource_id`] names the shared resources the reports are about.
 //! The model reaches crypto only through [`pki_port::PkiPort`] and reads every answer.
 //! It knows nothing of files or threads.
 
@@ -35,11 +35,13 @@ pub mod pin;
 pub mod pin_page;
 pub mod pki_port;
 pub mod prerequisites;
+pub mod resource_id;
 pub mod signin;
 pub mod trace;
 pub mod user;
 
 pub use done::{Outcome, RunOutput, UserRecord};
+pub use resource_id::ResourceId;
 pub use trace::TraceFilter;
 
 use crate::engine::stats::peak_window;
@@ -126,7 +128,7 @@ impl<'a> Model<'a> {
             fail_counts: vec![[0; 2]; n as usize],
             faults: faults::FaultTracker::new(spec.faults.len(), n),
             dc: dc_reach::DcReach::new(spec),
-            key_on_dc: if spec.trust == crate::scenario::schema::Trust::Key {
+            key_on_dc: if spec.trust.key_must_reach_dc() {
                 vec![User::NEVER; n as usize]
             } else {
                 Vec::new()

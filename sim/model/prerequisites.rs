@@ -44,7 +44,7 @@ impl Model<'_> {
             }
         };
         self.trace.log(now, u, "prerequisites", Some(360), || {
-            let tgt = if trust == Trust::CloudKerberos {
+            let tgt = if trust.has_cloud_tgt() {
                 format!("; {CLOUD_TGT_LINE}")
             } else {
                 String::new()
@@ -102,7 +102,7 @@ impl Model<'_> {
     /// device writeback, the other models need none.
     pub(super) fn on_join_done(&mut self, u: u32) {
         let now = self.now();
-        if self.spec.trust != Trust::Certificate {
+        if !self.spec.trust.needs_device_writeback() {
             self.user(u).device = Device::Ready;
             self.trace.log(now, u, "device_join", None, || {
                 "Device registered with Azure AD: provisioning will launch at the next sign-in (no device writeback needed)".into()

@@ -131,13 +131,13 @@ fn ad_fs_worker_time_by_part_adds_up_to_the_busy_time() {
     for text in [RUSH, "users = 300\npki.mode = \"off\"\nadfs.patched = 1\n"] {
         let out = run(&spec(text));
         assert!(!out.hit_horizon);
-        for r in out.resources.iter().filter(|r| r.name.starts_with("adfs")) {
+        for r in out.resources.iter().filter(|r| r.resource.is_adfs_server()) {
             let h = r.holding.expect("AD FS servers split their time");
             let busy = r.stats.mean_busy * crate::engine::time::to_secs(out.end);
             assert!(
                 (h.total_s() - busy).abs() <= 1e-6 * busy.max(1.0),
                 "{}: parts {} vs busy {busy}",
-                r.name,
+                r.resource,
                 h.total_s()
             );
         }
@@ -151,16 +151,25 @@ fn an_overloaded_ca_gives_failures_and_retries_and_no_abandoned_certificate_is_i
     let f = out.failures.enrollment;
     let timeouts = f[EnrollFailure::CaTimeout.index()] + f[EnrollFailure::RequestTimeout.index()];
     assert!(timeouts > 50, "{f:?}");
-    let ca = out.resources.iter().find(|r| r.name == "ca").unwrap();
+    let ca = out
+        .resources
+        .iter()
+        .find(|r| r.resource == ResourceId::Ca)
+        .unwrap();
     assert!(ca.stats.withdrawn + ca.discarded > 0, "{ca:?}");
     // Nobody waits in a queue longer than the client's timeout.
     let limit = to_secs(s.enrollment.request_timeout.0);
     for r in out
         .resources
         .iter()
-        .filter(|r| r.has_servers && r.name != "aad_connect")
+        .filter(|r| r.has_servers && r.resource != ResourceId::AadConnect)
     {
-        assert!(r.stats.mean_wait_s <= limit, "{}: {:?}", r.name, r.stats);
+        assert!(
+            r.stats.mean_wait_s <= limit,
+            "{}: {:?}",
+            r.resource,
+            r.stats
+        );
     }
     let mut retried = 0;
     for u in &out.users {
@@ -198,7 +207,11 @@ fn an_abandoned_request_still_at_the_ca_holds_back_the_next_attempt_without_harm
     );
     let mut pki = OffPki::new(&Default::default(), s.users as usize);
     let out = Model::new(&s, 0, &mut pki, &TraceFilter::All).run();
-    let ca = out.resources.iter().find(|r| r.name == "ca").unwrap();
+    let ca = out
+        .resources
+        .iter()
+        .find(|r| r.resource == ResourceId::Ca)
+        .unwrap();
     assert!(ca.discarded >= 3, "{ca:?}");
     for u in &out.users {
         assert_ne!(u.outcome, Outcome::Usable, "{u:?}");
@@ -224,7 +237,11 @@ fn fault_windows_record_the_users_they_hit_and_the_calls_that_failed() {
          [[faults]]\nkind = \"ca_down\"\nstart = \"12d\"\nend = \"12d1h\"\n",
     );
     let out = run(&s);
-    let drs = out.resources.iter().find(|r| r.name == "drs").unwrap();
+    let drs = out
+        .resources
+        .iter()
+        .find(|r| r.resource == ResourceId::Drs)
+        .unwrap();
     let [down, slow, idle] = &out.faults[..] else {
         panic!("{:?}", out.faults)
     };

@@ -16,7 +16,6 @@ mod tests;
 
 pub use registry::{all, find};
 
-use crate::scenario::schema::Trust;
 use crate::scenario::{Scenario, Spec};
 use serde::Serialize;
 
@@ -132,15 +131,15 @@ pub enum Scope {
 impl Scope {
     /// Whether the key changes anything in `spec`.
     pub fn applies_to(self, spec: &Spec) -> bool {
-        let cert = spec.trust == Trust::Certificate;
+        let cert = spec.trust.enrolls_certificate();
         let patched = spec.adfs.patched_servers();
         match self {
             Scope::Always => true,
             Scope::Certificate | Scope::Pki => cert,
             Scope::Unpatched => cert && patched < spec.adfs.servers,
             Scope::Patched => cert && patched > 0,
-            Scope::SyncedKey => matches!(spec.trust, Trust::Certificate | Trust::Key),
-            Scope::KeyTrust => spec.trust == Trust::Key,
+            Scope::SyncedKey => spec.trust.key_must_reach_ad(),
+            Scope::KeyTrust => spec.trust.key_must_reach_dc(),
             Scope::Joining => spec.prerequisites.joined_share < 1.0,
         }
     }

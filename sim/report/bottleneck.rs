@@ -22,7 +22,7 @@
 //! (key registered → key in AD) is a schedule, not a queue for a worker, and is not
 //! counted.
 
-use crate::model::RunOutput;
+use crate::model::{ResourceId, RunOutput};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -44,11 +44,40 @@ pub struct CapacityWaiting {
     pub explained_s: BTreeMap<&'static str, f64>,
 }
 
+/// What capacity-caused waiting is attributed to (`summary.json` writes the name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limiter {
+    /// The AD FS farm's own work (every server together).
+    Adfs,
+    /// The CA: its queue, and AD FS workers held waiting for it or on it.
+    Ca,
+    /// DRS receipt validation holding AD FS workers.
+    Drs,
+}
+
+impl Limiter {
+    /// The name `summary.json` and the reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limiter::Adfs => "adfs",
+            Limiter::Ca => "ca",
+            Limiter::Drs => "drs",
+        }
+    }
+}
+
+impl std::fmt::Display for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The resource that limits throughput.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Bottleneck {
     /// `ca`, `adfs` (the farm's own work) or `drs` (receipt validation).
-    pub resource: &'static str,
+    pub resource: Limiter,
     /// The share of the capacity-caused waiting it explains (0–1).
     pub share: f64,
 }
@@ -64,18 +93,24 @@ pub fn attribute(reps: &[RunOutput]) -> (CapacityWaiting, Option<Bottleneck>) {
     for r in reps {
         for res in &r.resources {
             let w = res.stats.wait_sum_s;
-            if res.name == "ca" {
-                ca += w;
-            } else if let Some(h) = res.holding {
-                requests += res.stats.arrivals;
-                let held = h.total_s();
-                if held > 0.0 {
-                    adfs += w * h.own_s / held;
-                    drs += w * h.drs_check_s / held;
-                    ca += w * (h.ca_queue_s + h.ca_service_s) / held;
-                } else {
-                    adfs += w;
+            // An AD FS server's queue waited for whatever held its workers: its waiting
+            // is split by where their time went. DRS (latency only) and Azure AD Connect
+            // (a schedule) have no workers to wait for.
+            match (res.resource, res.holding) {
+                (ResourceId::Ca, _) => ca += w,
+                (ResourceId::AdfsServer(_), Some(h)) => {
+                    requests += res.stats.arrivals;
+                    let held = h.total_s();
+                    if held > 0.0 {
+                        adfs += w * h.own_s / held;
+                        drs += w * h.drs_check_s / held;
+                        ca += w * (h.ca_queue_s + h.ca_service_s) / held;
+                    } else {
+                        adfs += w;
+                    }
                 }
+                (ResourceId::AdfsServer(_), None)
+                | (ResourceId::Drs | ResourceId::AadConnect, _) => {}
             }
         }
     }
@@ -85,19 +120,28 @@ pub fn attribute(reps: &[RunOutput]) -> (CapacityWaiting, Option<Bottleneck>) {
     } else {
         total / requests as f64
     };
-    let explained: BTreeMap<&'static str, f64> = [("adfs", adfs), ("ca", ca), ("drs", drs)]
-        .into_iter()
-        .map(|(k, v)| (k, round(v)))
-        .collect();
+    let explained: BTreeMap<&'static str, f64> = [
+        (Limiter::Adfs, adfs),
+        (Limiter::Ca, ca),
+        (Limiter::Drs, drs),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.as_str(), round(v)))
+    .collect();
     let bottleneck = (per_request >= MATERIAL_WAIT_S && total > 0.0)
         .then(|| {
-            [("ca", ca), ("adfs", adfs), ("drs", drs)]
-                .into_iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(resource, x)| Bottleneck {
-                    resource,
-                    share: round(x / total),
-                })
+            // `max_by` keeps the later of equals: a tie goes to drs, then adfs, then ca.
+            [
+                (Limiter::Ca, ca),
+                (Limiter::Adfs, adfs),
+                (Limiter::Drs, drs),
+            ]
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(resource, x)| Bottleneck {
+                resource,
+                share: round(x / total),
+            })
         })
         .flatten();
     (
@@ -117,13 +161,18 @@ mod tests {
     use crate::engine::resource::ResourceStats;
     use crate::model::done::{Holding, ResourceReport};
 
-    fn res(name: &str, wait: f64, arrivals: u64, holding: Option<Holding>) -> ResourceReport {
+    fn res(
+        resource: ResourceId,
+        wait: f64,
+        arrivals: u64,
+        holding: Option<Holding>,
+    ) -> ResourceReport {
         let stats = ResourceStats {
             wait_sum_s: wait,
             arrivals,
             ..ResourceStats::default()
         };
-        let mut r = ResourceReport::new(name.into(), stats, 4, Vec::new(), Vec::new());
+        let mut r = ResourceReport::new(resource, stats, 4, Vec::new(), Vec::new());
         r.holding = holding;
         r
     }
@@ -153,8 +202,8 @@ mod tests {
             ca_service_s: 30.0,
         };
         let out = run(vec![
-            res("adfs-1", 1000.0, 100, Some(h)),
-            res("ca", 100.0, 100, None),
+            res(ResourceId::AdfsServer(1), 1000.0, 100, Some(h)),
+            res(ResourceId::Ca, 100.0, 100, None),
         ]);
         let (w, b) = attribute(&[out]);
         assert_eq!(w.total_s, 1100.0);
@@ -165,7 +214,7 @@ mod tests {
         assert_eq!(
             b,
             Some(Bottleneck {
-                resource: "ca",
+                resource: Limiter::Ca,
                 share: round(1000.0 / 1100.0)
             })
         );
@@ -180,15 +229,15 @@ mod tests {
             ca_service_s: 10.0,
         };
         let out = run(vec![
-            res("adfs-1", 500.0, 100, Some(h)),
-            res("ca", 0.0, 100, None),
+            res(ResourceId::AdfsServer(1), 500.0, 100, Some(h)),
+            res(ResourceId::Ca, 0.0, 100, None),
         ]);
         let (_, b) = attribute(std::slice::from_ref(&out));
-        assert_eq!(b.map(|b| b.resource), Some("adfs"));
+        assert_eq!(b.map(|b| b.resource), Some(Limiter::Adfs));
         // 0.9 s per request: under the threshold.
         let out = run(vec![
-            res("adfs-1", 60.0, 100, Some(h)),
-            res("ca", 30.0, 100, None),
+            res(ResourceId::AdfsServer(1), 60.0, 100, Some(h)),
+            res(ResourceId::Ca, 30.0, 100, None),
         ]);
         let (w, b) = attribute(&[out]);
         assert_eq!((w.per_request_s, b), (0.9, None));

@@ -2,21 +2,21 @@
 //! busiest window, the bottleneck (and that AD FS workers were held waiting for the CA),
 //! failed and timed-out enrollment attempts, and where AD FS workers' time went.
 
-use super::bottleneck::MATERIAL_WAIT_S;
+use super::bottleneck::{Limiter, MATERIAL_WAIT_S};
 use super::clock::{clock_minutes, prose_duration, short_duration};
 use super::summary::{nonzero_counts, ResourceSummary, Summary, VariantSummary};
 use super::table::markdown;
+use crate::model::ResourceId;
 
 fn pct(x: f64) -> String {
     format!("{:.1} %", 100.0 * x)
 }
 
 /// The AD FS server or CA with the highest utilisation over its busiest window.
-fn busiest(v: &VariantSummary) -> Option<(&str, &ResourceSummary)> {
-    v.resources
-        .iter()
-        .filter(|(n, _)| n.starts_with("adfs") || n.as_str() == "ca")
-        .filter_map(|(n, r)| Some((n.as_str(), r, r.peak.utilization?)))
+fn busiest(v: &VariantSummary) -> Option<(ResourceId, &ResourceSummary)> {
+    v.resources_by_id()
+        .filter(|(id, _)| matches!(id, ResourceId::AdfsServer(_) | ResourceId::Ca))
+        .filter_map(|(id, r)| Some((id, r, r.peak.utilization?)))
         .max_by(|a, b| a.2.total_cmp(&b.2))
         .map(|(n, r, _)| (n, r))
 }
@@ -75,16 +75,16 @@ pub fn bottleneck_sentence(v: &VariantSummary) -> String {
     let share = format!("{:.0} %", 100.0 * b.share);
     let held = adfs_ca_share(v);
     match b.resource {
-        "ca" => format!(
+        Limiter::Ca => format!(
             "**{}**: the **CA** limits throughput — it explains {share} of the time requests waited for a worker ({per} per enrollment request). AD FS workers were held waiting for the CA ({:.0} % of their busy time went to waiting for or on the CA), so requests queued at AD FS behind them: more CA workers, not more AD FS servers, shorten the wait.",
             v.name,
             100.0 * held
         ),
-        "drs" => format!(
+        Limiter::Drs => format!(
             "**{}**: validating key receipts against **DRS** holds the AD FS workers — it explains {share} of the time requests waited for a worker ({per} per enrollment request).",
             v.name
         ),
-        _ => format!(
+        Limiter::Adfs => format!(
             "**{}**: the **AD FS farm**'s own work limits throughput — it explains {share} of the time requests waited for a worker ({per} per enrollment request; {:.0} % of the workers' time went to waiting for or on the CA): more AD FS servers or workers shorten the wait.",
             v.name,
             100.0 * held
@@ -113,7 +113,7 @@ pub fn failures_sentence(v: &VariantSummary) -> Option<String> {
         ));
     }
     let withdrawn: u64 = v.resources.values().map(|r| r.withdrawn).sum();
-    let discarded = v.resources.get("ca").map_or(0, |r| r.discarded);
+    let discarded = v.resource(ResourceId::Ca).map_or(0, |r| r.discarded);
     if withdrawn > 0 || discarded > 0 {
         parts.push(format!(
             "{withdrawn} requests were withdrawn from a queue by a caller that gave up, and the CA issued {discarded} certificates whose caller had gone (never installed)"
@@ -236,7 +236,7 @@ mod tests {
     fn the_ca_sentence_says_ad_fs_workers_were_held_waiting_for_it() {
         let v = variant(
             Some(Bottleneck {
-                resource: "ca",
+                resource: Limiter::Ca,
                 share: 0.93,
             }),
             120,

@@ -8,11 +8,7 @@ use super::table::markdown;
 
 /// `drs_down Mon 08:15–08:35` (with the server or factor where the kind has one).
 pub fn window_label(f: &FaultSummary) -> String {
-    let what = match (f.server, f.factor) {
-        (Some(s), _) => format!("{} (server {s})", f.kind),
-        (_, Some(x)) => format!("{} (×{x})", f.kind),
-        _ => f.kind.to_string(),
-    };
+    let what = &f.effect;
     let (from, to) = (clock_minutes(f.start_s), clock_minutes(f.end_s));
     // `Mon 08:15–08:35` when the window ends on the day it starts.
     let to = match (from.rsplit_once(' '), to.rsplit_once(' ')) {

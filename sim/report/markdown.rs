@@ -14,6 +14,7 @@ use super::table::{
 use super::RunInfo;
 use super::{capacity_findings, fault_findings};
 use crate::run::{ScenarioResult, VariantResult};
+use crate::scenario::schema::Trust;
 use std::fmt::Write;
 
 /// What report.md says about cryptography.
@@ -274,14 +275,14 @@ pub fn run_report(result: &ScenarioResult, s: &Summary, info: &RunInfo) -> Strin
     if !info.description.is_empty() {
         let _ = writeln!(md, "{}\n", info.description);
     }
-    // The trust model is named only when a variant leaves certificate trust.
-    let mixed = s.variants.iter().any(|v| v.trust != "certificate");
+    // The trust model is named only when a variant leaves the default one.
+    let mixed = s.variants.iter().any(|v| v.trust != Trust::default());
     let variants: Vec<String> = s
         .variants
         .iter()
         .map(|v| {
             if mixed {
-                format!("{} (trust: {})", v.name, v.trust)
+                format!("{} (trust: {})", v.name, v.trust.as_str())
             } else {
                 v.name.clone()
             }

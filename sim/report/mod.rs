@@ -21,6 +21,7 @@ pub mod sync_cycles_csv;
 pub mod table;
 pub mod users_csv;
 
+use crate::model::ResourceId;
 use crate::run::ScenarioResult;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ pub struct RunInfo {
     pub trace: bool,
     /// Per variant: configured servers of each resource (`adfs-N`: workers per server,
     /// `ca`: CA workers, `aad_connect`: 1), for utilisation over time.
-    pub capacities: Vec<BTreeMap<String, u32>>,
+    pub capacities: Vec<BTreeMap<ResourceId, u32>>,
     /// `report.series_bucket`, seconds.
     pub series_bucket_s: f64,
     /// `report.peak_window`, seconds.
@@ -64,11 +65,11 @@ impl RunInfo {
                 .iter()
                 .map(|v| {
                     let s = &v.spec;
-                    let mut m: BTreeMap<String, u32> = (1..=s.adfs.servers)
-                        .map(|i| (format!("adfs-{i}"), s.adfs.workers))
+                    let mut m: BTreeMap<ResourceId, u32> = (1..=s.adfs.servers)
+                        .map(|i| (ResourceId::AdfsServer(i), s.adfs.workers))
                         .collect();
-                    m.insert("ca".into(), s.ca.workers);
-                    m.insert("aad_connect".into(), 1);
+                    m.insert(ResourceId::Ca, s.ca.workers);
+                    m.insert(ResourceId::AadConnect, 1);
                     m
                 })
                 .collect(),

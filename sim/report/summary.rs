@@ -10,7 +10,10 @@ use crate::engine::time::to_secs;
 use crate::model::done::{EnrollFailure, RunOutput, UserRecord};
 use crate::model::pki_port::Refusal;
 use crate::model::Outcome;
+use crate::model::ResourceId;
 use crate::run::{ScenarioResult, VariantResult};
+use crate::scenario::fault::FaultEffect;
+use crate::scenario::schema::Trust;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -56,7 +59,7 @@ pub struct VariantSummary {
     /// Variant name.
     pub name: String,
     /// Its trust model: `certificate`, `key` or `cloud_kerberos`.
-    pub trust: &'static str,
+    pub trust: Trust,
     /// Users per outcome, summed over replications.
     pub outcomes: BTreeMap<&'static str, u64>,
     /// Rejected users per refusal reason.
@@ -89,19 +92,35 @@ pub struct VariantSummary {
     pub faults: Vec<FaultSummary>,
 }
 
-/// What one fault window did (summed over replications; delays pooled).
-#[derive(Debug, Clone, Serialize)]
+impl VariantSummary {
+    /// Its resources with their identity, read back from the keys of `resources` (the
+    /// names [`ResourceId`] writes, kept as strings so `summary.json` orders them as
+    /// before), for the findings that pick resources by kind.
+    pub fn resources_by_id(&self) -> impl Iterator<Item = (ResourceId, &ResourceSummary)> {
+        self.resources
+            .iter()
+            .filter_map(|(name, r)| Some((name.parse().ok()?, r)))
+    }
+
+    /// The figures of `resource`, if the variant has it.
+    pub fn resource(&self, resource: ResourceId) -> Option<&ResourceSummary> {
+        self.resources.get(&resource.to_string())
+    }
+}
+
+/// What one fault window did (summed over replications; delays pooled). In
+/// `summary.json` its effect is written as `kind`, `server` and `factor`.
+#[derive(Debug, Clone)]
 pub struct FaultSummary {
-    /// `drs_down`, `drs_slow`, `adfs_server_down`, `ca_down`, `aad_connect_stopped`.
-    pub kind: &'static str,
+    /// What broke: `kind` (`drs_down`, `drs_slow`, `adfs_server_down`, `ca_down`,
+    /// `aad_connect_stopped`, `agent_revoked`, `dc_unreachable`), with `server`
+    /// (`adfs_server_down`, 1-based) or `factor` (`drs_slow`, the latency multiplier); the
+    /// other kinds write them as null.
+    pub effect: FaultEffect,
     /// Window start, seconds since Monday 00:00.
     pub start_s: f64,
-    /// Window end.
+    /// Window end as the scenario file gives it (0 for `agent_revoked`).
     pub end_s: f64,
-    /// `adfs_server_down`: the server (1-based); otherwise null.
-    pub server: Option<u32>,
-    /// `drs_slow`: the latency multiplier; otherwise null.
-    pub factor: Option<f64>,
     /// Users the window hit (a call of theirs failed, or was slowed or held by it).
     pub users_hit: u64,
     /// Calls that failed because of it.
@@ -111,6 +130,38 @@ pub struct FaultSummary {
     pub delay_s: DelayStats,
     /// Hit users usable without the window but not with it.
     pub not_usable: u64,
+}
+
+/// A [`FaultSummary`] as `summary.json` writes it: the effect spread over `kind`,
+/// `server` and `factor`, in the contract's field order (docs/reports.md).
+#[derive(Serialize)]
+struct FaultSummaryJson<'a> {
+    kind: &'static str,
+    start_s: f64,
+    end_s: f64,
+    server: Option<u32>,
+    factor: Option<f64>,
+    users_hit: u64,
+    failed_calls: u64,
+    delay_s: &'a DelayStats,
+    not_usable: u64,
+}
+
+impl Serialize for FaultSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        FaultSummaryJson {
+            kind: self.effect.kind().as_str(),
+            start_s: self.start_s,
+            end_s: self.end_s,
+            server: self.effect.server(),
+            factor: self.effect.factor(),
+            users_hit: self.users_hit,
+            failed_calls: self.failed_calls,
+            delay_s: &self.delay_s,
+            not_usable: self.not_usable,
+        }
+        .serialize(s)
+    }
 }
 
 /// Mean and percentiles of a set of delays, seconds (null when empty).
@@ -382,7 +433,7 @@ fn variant_summary(v: &VariantResult) -> VariantSummary {
     let (capacity_waiting, bottleneck) = super::bottleneck::attribute(&v.replications);
     VariantSummary {
         name: v.name.clone(),
-        trust: v.trust.as_str(),
+        trust: v.trust,
         outcomes,
         rejected_by,
         time_to_usable_s: time_stats(&v.replications, time_to_usable),
@@ -422,7 +473,7 @@ fn resource_summaries(reps: &[RunOutput]) -> BTreeMap<String, ResourceSummary> {
     for (ri, r) in reps.iter().enumerate() {
         for res in &r.resources {
             let e = resources
-                .entry(res.name.clone())
+                .entry(res.resource.to_string())
                 .or_insert(ResourceSummary {
                     utilization: res.has_servers.then_some(0.0),
                     mean_queue: 0.0,
@@ -462,7 +513,7 @@ fn resource_summaries(reps: &[RunOutput]) -> BTreeMap<String, ResourceSummary> {
             ep.waits += p.waits;
             if let Some(w) = p.mean_wait_s {
                 *ep.mean_wait_s.get_or_insert(0.0) += w;
-                *wait_reps.entry(res.name.clone()).or_default() += 1.0;
+                *wait_reps.entry(res.resource.to_string()).or_default() += 1.0;
             }
             if let (Some(h), Some(eh)) = (res.holding, e.holding.as_mut()) {
                 eh.own_s += h.own_s / n;
@@ -518,11 +569,9 @@ fn delay_stats(xs: &[f64]) -> DelayStats {
 
 fn fault_summary(f: &crate::run::shadow::FaultOutcome) -> FaultSummary {
     FaultSummary {
-        kind: f.kind.as_str(),
+        effect: f.effect,
         start_s: to_secs(f.start),
         end_s: to_secs(f.end),
-        server: f.server,
-        factor: f.factor,
         users_hit: f.users_hit,
         failed_calls: f.failed_calls,
         delay_s: delay_stats(&f.delays_s),

@@ -12,7 +12,7 @@ use super::summary::{summarize, VariantSummary, STATS};
 use super::table::{
     ci_cell, markdown, plateau_note, text_columns, value_cell, with_ci, PLATEAU_MARK,
 };
-use crate::model::Outcome;
+use crate::model::{Outcome, ResourceId};
 use crate::run::sweep::{SweepPlan, SweepPoint};
 use crate::run::ScenarioResult;
 use crate::scenario::Scenario;
@@ -649,9 +649,8 @@ fn peak_table(plan: &SweepPlan, points: &[PointSummary]) -> String {
         .flat_map(|p| {
             p.variants.iter().map(move |v| {
                 let adfs = v
-                    .resources
-                    .iter()
-                    .filter(|(n, _)| n.starts_with("adfs"))
+                    .resources_by_id()
+                    .filter(|(id, _)| id.is_adfs_server())
                     .map(|(_, r)| r)
                     .max_by(|a, b| {
                         let u = |r: &&super::summary::ResourceSummary| {
@@ -659,7 +658,7 @@ fn peak_table(plan: &SweepPlan, points: &[PointSummary]) -> String {
                         };
                         u(a).total_cmp(&u(b))
                     });
-                let ca = v.resources.get("ca");
+                let ca = v.resource(ResourceId::Ca);
                 let mut row = value_cells(plan, p);
                 row.push(v.name.clone());
                 row.push(

@@ -162,12 +162,7 @@ fn tries(p: f64, cap: f64) -> f64 {
 /// horizon) cost more, which the series and sync terms, bounded by the horizon, follow.
 fn active_span(spec: &Spec) -> f64 {
     let arrivals = spec.signin.waves.iter().map(|w| w.end.0).max().unwrap_or(0);
-    let faults = spec
-        .faults
-        .iter()
-        .map(|f| f.effective_end(spec.pki.agent_reenroll).0)
-        .max()
-        .unwrap_or(0);
+    let faults = spec.faults.iter().map(|f| f.end.0).max().unwrap_or(0);
     let cycle = spec.signin.session.0.mean().max(0.0) + spec.signin.away.0.mean().max(0.0);
     let retries = spec.enrollment.retry_schedule.last().map_or(0, |d| d.0);
     let span = arrivals.max(faults) as f64

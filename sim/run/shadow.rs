@@ -9,22 +9,19 @@
 use crate::engine::time::to_secs;
 use crate::engine::SimTime;
 use crate::model::RunOutput;
-use crate::scenario::schema::FaultKind;
+use crate::scenario::fault::FaultEffect;
 use crate::scenario::Spec;
 
 /// What one fault window did to a variant, over all its replications.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultOutcome {
     /// What broke.
-    pub kind: FaultKind,
+    pub effect: FaultEffect,
     /// Window start, µs since the time origin.
     pub start: SimTime,
-    /// Window end.
+    /// Window end as the scenario file gives it (0 for `agent_revoked`, an instant):
+    /// [`FaultWindow::end_as_written`](crate::scenario::fault::FaultWindow::end_as_written).
     pub end: SimTime,
-    /// `adfs_server_down`: the server (1-based).
-    pub server: Option<u32>,
-    /// `drs_slow`: the latency multiplier.
-    pub factor: Option<f64>,
     /// Users hit, summed over replications.
     pub users_hit: u64,
     /// Calls that failed because of the window, summed over replications.
@@ -40,7 +37,10 @@ pub struct FaultOutcome {
 /// The spec without fault window `i`: the shadow of that window.
 pub fn without_window(spec: &Spec, i: usize) -> Spec {
     let mut s = spec.clone();
+    // Both lists, so the shadow is the spec validation would make of the file without
+    // that window.
     s.faults.remove(i);
+    s.faults_as_written.remove(i);
     s
 }
 
@@ -59,11 +59,9 @@ pub fn fault_outcome(
 ) -> FaultOutcome {
     let f = &spec.faults[i];
     let mut out = FaultOutcome {
-        kind: f.kind,
+        effect: f.effect,
         start: f.start.0,
-        end: f.end.0,
-        server: f.server,
-        factor: f.factor,
+        end: f.end_as_written().0,
         users_hit: 0,
         failed_calls: 0,
         delays_s: Vec::new(),

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod distribution;
 pub mod duration;
 pub mod error;
+pub mod fault;
 pub mod keypath;
 pub mod overrides;
 pub mod pki_dates;
@@ -459,10 +460,10 @@ fn build(
         }
         locate(&path, variant, msg)
     })?;
-    if let Some((path, msg)) = validate::validate(&spec).into_iter().next() {
-        return Err(locate(&path, variant, msg));
-    }
-    Ok(spec)
+    validate::validated(spec).map_err(|problems| {
+        let (path, msg) = problems.into_iter().next().unwrap_or_default();
+        locate(&path, variant, msg)
+    })
 }
 
 /// serde's wording made friendlier: type names users know.

@@ -8,8 +8,9 @@
 
 use super::distribution::DistSpec;
 use super::duration::Duration;
+use super::fault::FaultWindow;
 use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const MS: u64 = 1_000;
 
@@ -59,8 +60,15 @@ pub struct Spec {
     pub ca: Ca,
     /// Cryptography: real or off, algorithms, simulated durations of crypto steps.
     pub pki: Pki,
-    /// Scheduled fault windows.
-    pub faults: Vec<Fault>,
+    /// Scheduled fault windows as the file writes them (`[[faults]]`): what validation
+    /// checks, reporting a problem at its key.
+    #[serde(rename = "faults")]
+    pub faults_as_written: Vec<Fault>,
+    /// The same windows checked and typed, in the same order: what the model and the
+    /// reports read. Filled by validation (`validate::validated`), which every loaded
+    /// scenario goes through; empty in a spec that was never validated.
+    #[serde(skip)]
+    pub faults: Vec<FaultWindow>,
     /// Shares of enrollment requests that are attacks the checks must refuse.
     pub attacks: Attacks,
     /// Report options.
@@ -76,7 +84,7 @@ impl Default for Spec {
             users: 2_000,
             replications: 1,
             horizon: Duration(14 * DAY),
-            trust: Trust::Certificate,
+            trust: Trust::default(),
             key_trust: KeyTrust::default(),
             signin: SignIn::default(),
             prerequisites: Prerequisites::default(),
@@ -90,6 +98,7 @@ impl Default for Spec {
             adfs: Adfs::default(),
             ca: Ca::default(),
             pki: Pki::default(),
+            faults_as_written: Vec::new(),
             faults: Vec::new(),
             attacks: Attacks::default(),
             report: Report::default(),
@@ -97,12 +106,15 @@ impl Default for Spec {
     }
 }
 
-/// The hybrid trust model (docs/model.md §11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The hybrid trust model (docs/model.md §11). Serialized (`summary.json`) under the
+/// name scenario files use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trust {
     /// Certificate trust: AD FS enrolls a logon certificate for the user (before or after
-    /// KB4088889, per `adfs.patched`); needs device writeback.
+    /// KB4088889, per `adfs.patched`); needs device writeback. The default: reports name
+    /// the trust model only when a variant leaves it.
+    #[default]
     Certificate,
     /// Key trust: no certificate; the DC accepts the key once Azure AD Connect has written
     /// it to `msDS-KeyCredentialLink` and AD has replicated it to the user's DC.
@@ -112,6 +124,9 @@ pub enum Trust {
     CloudKerberos,
 }
 
+// What each trust model asks of the flow. Every question is an exhaustive `match`, so
+// a new trust model cannot compile until it answers each of them (a `==` against one
+// model would silently put the new one on the other side).
 impl Trust {
     /// The name as written in scenario files and reports.
     pub fn as_str(self) -> &'static str {
@@ -119,6 +134,53 @@ impl Trust {
             Trust::Certificate => "certificate",
             Trust::Key => "key",
             Trust::CloudKerberos => "cloud_kerberos",
+        }
+    }
+
+    /// Whether AD FS enrolls a logon certificate for the user: the enrollment path, its
+    /// checks and attacks, and the DC's certificate logon exist only then.
+    pub fn enrolls_certificate(self) -> bool {
+        match self {
+            Trust::Certificate => true,
+            Trust::Key | Trust::CloudKerberos => false,
+        }
+    }
+
+    /// Whether a newly joined device must be written back to on-prem AD (a sync cycle)
+    /// before provisioning launches: AD FS maps the certificate request to the device.
+    pub fn needs_device_writeback(self) -> bool {
+        match self {
+            Trust::Certificate => true,
+            Trust::Key | Trust::CloudKerberos => false,
+        }
+    }
+
+    /// Whether the flow reads the registered key from on-prem AD, where Azure AD Connect
+    /// writes it: AD FS looks it up there before it enrolls (certificate trust; an
+    /// unpatched server waits for it), the DC authenticates with it (key trust). Cloud
+    /// Kerberos trust never reads it, so the sync's timing cannot matter to it.
+    pub fn key_must_reach_ad(self) -> bool {
+        match self {
+            Trust::Certificate | Trust::Key => true,
+            Trust::CloudKerberos => false,
+        }
+    }
+
+    /// Whether the PIN is usable only once the key has reached the user's own DC (AD
+    /// replication after the sync): the DC authenticates the key itself.
+    pub fn key_must_reach_dc(self) -> bool {
+        match self {
+            Trust::Key => true,
+            Trust::Certificate | Trust::CloudKerberos => false,
+        }
+    }
+
+    /// Whether the user gets a partial TGT from Microsoft Entra Kerberos (the
+    /// prerequisite check then reports "User account has Cloud TGT").
+    pub fn has_cloud_tgt(self) -> bool {
+        match self {
+            Trust::CloudKerberos => true,
+            Trust::Certificate | Trust::Key => false,
         }
     }
 }
@@ -735,7 +797,8 @@ impl Default for PkiTiming {
     }
 }
 
-/// What a fault window breaks.
+/// The kind of a fault window, as scenario files and `summary.json` name it; a checked
+/// window's [`FaultEffect`](super::fault::FaultEffect) carries the fields its kind has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
@@ -774,7 +837,9 @@ impl FaultKind {
     }
 }
 
-/// A scheduled fault window.
+/// A scheduled fault window as the file writes it: `factor` and `server` are optional
+/// because only some kinds have them, and validation reports a missing or a stray one at
+/// its key; validation then makes a [`FaultWindow`] of it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fault {
@@ -811,17 +876,6 @@ pub struct Attacks {
     /// Share of envelopes, after an `agent_revoked` fault, signed by the attacker holding
     /// the revoked agent certificate's key (before any revocation it has no effect).
     pub revoked_agent: f64,
-}
-
-impl Fault {
-    /// When the fault's effect ends: `end`, or for `agent_revoked` the instant AD FS holds
-    /// a new agent certificate (`start` + `reenroll`).
-    pub fn effective_end(&self, reenroll: Duration) -> Duration {
-        match self.kind {
-            FaultKind::AgentRevoked => Duration(self.start.0.saturating_add(reenroll.0)),
-            _ => self.end,
-        }
-    }
 }
 
 /// Report options.

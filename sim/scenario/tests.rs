@@ -230,7 +230,7 @@ fn a_variant_replaces_or_clears_the_fault_list() {
     let kinds: Vec<Vec<FaultKind>> = s
         .variants
         .iter()
-        .map(|v| v.spec.faults.iter().map(|f| f.kind).collect())
+        .map(|v| v.spec.faults.iter().map(|f| f.effect.kind()).collect())
         .collect();
     assert_eq!(
         kinds,

@@ -3,8 +3,9 @@
 
 use super::calendar::parse_epoch;
 use super::duration::Duration;
+use super::fault::{FaultEffect, FaultWindow};
 use super::keypath::KeyPath;
-use super::schema::{FaultKind, Patched, Spec, Trust};
+use super::schema::{Fault, FaultKind, Patched, Spec};
 use crate::engine::time::{MINUTE, SECOND};
 
 /// A problem with one key.
@@ -122,6 +123,131 @@ fn for_people(x: f64) -> String {
 
 /// Every problem of `spec`; empty when it is valid.
 pub fn validate(spec: &Spec) -> Vec<Problem> {
+    check(spec).0
+}
+
+/// `spec` with the typed values validation derives filled in (its fault windows), or
+/// every problem of it: the only way a loaded scenario gets them, so whatever reads them
+/// reads checked values.
+pub fn validated(mut spec: Spec) -> Result<Spec, Vec<Problem>> {
+    let (problems, faults) = check(&spec);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    spec.faults = faults;
+    Ok(spec)
+}
+
+/// Checks `fault`, the `i`-th window, and makes its typed window when it has no problem.
+/// Every field is checked (so each problem is reported at once), in the order `end`,
+/// `factor`, `server`.
+fn fault_window(
+    c: &mut Checker,
+    i: usize,
+    fault: &Fault,
+    servers: u32,
+    reenroll: Duration,
+) -> Option<FaultWindow> {
+    let k = |f: &str| format!("faults[{i}].{f}");
+    let before = c.problems.len();
+    let end = match fault.kind {
+        FaultKind::AgentRevoked => {
+            if fault.end.0 != 0 {
+                c.fail(
+                    &k("end"),
+                    "an agent_revoked fault is an instant: leave `end` out (AD FS holds a new agent certificate pki.agent_reenroll after `start`)".into(),
+                );
+            }
+            // The effect lasts until AD FS has re-enrolled.
+            Duration(fault.start.0.saturating_add(reenroll.0))
+        }
+        _ => {
+            if fault.end.0 == 0 {
+                c.fail(
+                    &k("end"),
+                    "a fault window needs `end` (after `start`)".into(),
+                );
+            } else if fault.end <= fault.start {
+                c.fail(
+                    &k("end"),
+                    format!(
+                        "window ends ({}) at or before it starts ({})",
+                        fault.end, fault.start
+                    ),
+                );
+            }
+            fault.end
+        }
+    };
+    let factor = match (fault.kind, fault.factor) {
+        (FaultKind::DrsSlow, None) => {
+            c.fail(
+                &k("factor"),
+                "a drs_slow window needs `factor` (latency multiplier, above 0)".into(),
+            );
+            None
+        }
+        (FaultKind::DrsSlow, Some(x)) if !(x > 0.0 && x.is_finite()) => {
+            c.fail(
+                &k("factor"),
+                format!("{x} is not allowed; allowed: a number above 0"),
+            );
+            None
+        }
+        (FaultKind::DrsSlow, x) => x,
+        (_, Some(_)) => {
+            c.fail(
+                &k("factor"),
+                "`factor` only applies to kind = \"drs_slow\"".into(),
+            );
+            None
+        }
+        (_, None) => None,
+    };
+    let server = match (fault.kind, fault.server) {
+        (FaultKind::AdfsServerDown, None) => {
+            c.fail(
+                &k("server"),
+                format!("an adfs_server_down window needs `server` (1 to {servers})"),
+            );
+            None
+        }
+        (FaultKind::AdfsServerDown, Some(s)) if s == 0 || s > servers => {
+            c.fail(
+                &k("server"),
+                format!("server {s} does not exist; allowed: 1 to adfs.servers ({servers})"),
+            );
+            None
+        }
+        (FaultKind::AdfsServerDown, s) => s,
+        (_, Some(_)) => {
+            c.fail(
+                &k("server"),
+                "`server` only applies to kind = \"adfs_server_down\"".into(),
+            );
+            None
+        }
+        (_, None) => None,
+    };
+    // A `None` factor or server here was reported above.
+    let effect = match fault.kind {
+        FaultKind::DrsDown => FaultEffect::DrsDown,
+        FaultKind::DrsSlow => FaultEffect::DrsSlow { factor: factor? },
+        FaultKind::AdfsServerDown => FaultEffect::AdfsServerDown { server: server? },
+        FaultKind::CaDown => FaultEffect::CaDown,
+        FaultKind::AadConnectStopped => FaultEffect::AadConnectStopped,
+        FaultKind::AgentRevoked => FaultEffect::AgentRevoked,
+        FaultKind::DcUnreachable => FaultEffect::DcUnreachable,
+    };
+    (c.problems.len() == before).then_some(FaultWindow {
+        effect,
+        start: fault.start,
+        end,
+    })
+}
+
+/// Every problem of `spec` and, for the fault windows without one, their typed windows.
+fn check(spec: &Spec) -> (Vec<Problem>, Vec<FaultWindow>) {
     let mut c = Checker {
         problems: Vec::new(),
     };
@@ -354,70 +480,18 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         );
     }
     let mut revocations: Vec<(usize, u64)> = Vec::new();
-    for (i, fault) in spec.faults.iter().enumerate() {
-        let k = |f: &str| format!("faults[{i}].{f}");
+    let mut windows = Vec::with_capacity(spec.faults_as_written.len());
+    for (i, fault) in spec.faults_as_written.iter().enumerate() {
         if fault.kind == FaultKind::AgentRevoked {
-            if fault.end.0 != 0 {
-                c.fail(
-                    &k("end"),
-                    "an agent_revoked fault is an instant: leave `end` out (AD FS holds a new agent certificate pki.agent_reenroll after `start`)".into(),
-                );
-            }
             revocations.push((i, fault.start.0));
-            continue;
         }
-        if fault.end.0 == 0 {
-            c.fail(
-                &k("end"),
-                "a fault window needs `end` (after `start`)".into(),
-            );
-        } else if fault.end <= fault.start {
-            c.fail(
-                &k("end"),
-                format!(
-                    "window ends ({}) at or before it starts ({})",
-                    fault.end, fault.start
-                ),
-            );
-        }
-        match (fault.kind, fault.factor) {
-            (FaultKind::DrsSlow, None) => c.fail(
-                &k("factor"),
-                "a drs_slow window needs `factor` (latency multiplier, above 0)".into(),
-            ),
-            (FaultKind::DrsSlow, Some(x)) if !(x > 0.0 && x.is_finite()) => c.fail(
-                &k("factor"),
-                format!("{x} is not allowed; allowed: a number above 0"),
-            ),
-            (FaultKind::DrsSlow, _) => {}
-            (_, Some(_)) => c.fail(
-                &k("factor"),
-                "`factor` only applies to kind = \"drs_slow\"".into(),
-            ),
-            (_, None) => {}
-        }
-        match (fault.kind, fault.server) {
-            (FaultKind::AdfsServerDown, None) => c.fail(
-                &k("server"),
-                format!(
-                    "an adfs_server_down window needs `server` (1 to {})",
-                    f.servers
-                ),
-            ),
-            (FaultKind::AdfsServerDown, Some(s)) if s == 0 || s > f.servers => c.fail(
-                &k("server"),
-                format!(
-                    "server {s} does not exist; allowed: 1 to adfs.servers ({})",
-                    f.servers
-                ),
-            ),
-            (FaultKind::AdfsServerDown, _) => {}
-            (_, Some(_)) => c.fail(
-                &k("server"),
-                "`server` only applies to kind = \"adfs_server_down\"".into(),
-            ),
-            (_, None) => {}
-        }
+        windows.extend(fault_window(
+            &mut c,
+            i,
+            fault,
+            f.servers,
+            spec.pki.agent_reenroll,
+        ));
     }
 
     revocations.sort_by_key(|&(_, start)| start);
@@ -458,7 +532,7 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         // The attacks are shares of certificate enrollment requests: under the other
         // trust models nobody enrolls, so a share would be reported as "no attack got
         // through" when none was ever made.
-        if spec.trust != Trust::Certificate && v != 0.0 {
+        if !spec.trust.enrolls_certificate() && v != 0.0 {
             c.fail(
                 key,
                 format!(
@@ -488,13 +562,14 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
             ),
         );
     }
-    c.problems
+    (c.problems, windows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::duration::Duration;
+    use crate::scenario::schema::Trust;
 
     #[test]
     fn default_spec_is_valid() {
@@ -589,23 +664,23 @@ mod tests {
         let keys =
             |s: &Spec| -> Vec<String> { validate(s).iter().map(|(k, _)| k.to_string()).collect() };
         let mut s = Spec {
-            faults: vec![
+            faults_as_written: vec![
                 fault(FaultKind::AgentRevoked, 60, 0),
                 fault(FaultKind::CaDown, 60, 0),
             ],
             ..Spec::default()
         };
         assert_eq!(keys(&s), ["faults[1].end"]);
-        s.faults[0].end = Duration(90 * MINUTE);
-        s.faults.pop();
+        s.faults_as_written[0].end = Duration(90 * MINUTE);
+        s.faults_as_written.pop();
         assert_eq!(keys(&s), ["faults[0].end"]);
         // Four, and one starting before AD FS re-enrolled after the previous one.
-        s.faults = [60, 200, 230, 400, 600]
+        s.faults_as_written = [60, 200, 230, 400, 600]
             .iter()
             .map(|&m| fault(FaultKind::AgentRevoked, m, 0))
             .collect();
         assert_eq!(keys(&s), ["faults[3].kind", "faults[2].start"]);
-        s.faults.truncate(2);
+        s.faults_as_written.truncate(2);
         assert!(keys(&s).is_empty());
         s.ca.envelope_max_age = Duration(0);
         s.pki.crl_validity = Duration(0);
@@ -617,6 +692,69 @@ mod tests {
                 "pki.crl_validity",
                 "attacks.replayed_envelope"
             ]
+        );
+    }
+
+    #[test]
+    fn validation_types_the_fault_windows() {
+        use crate::scenario::fault::{FaultEffect, FaultWindow};
+        use crate::scenario::schema::Fault;
+        let fault = |kind, start: u64, end: u64, factor, server| Fault {
+            kind,
+            start: Duration(start * MINUTE),
+            end: Duration(end * MINUTE),
+            factor,
+            server,
+        };
+        let s = Spec {
+            faults_as_written: vec![
+                fault(FaultKind::DrsSlow, 60, 90, Some(2.5), None),
+                fault(FaultKind::AdfsServerDown, 60, 90, None, Some(2)),
+                fault(FaultKind::AgentRevoked, 100, 0, None, None),
+            ],
+            ..Spec::default()
+        };
+        let reenroll = s.pki.agent_reenroll.0;
+        let typed = validated(s).unwrap().faults;
+        let at = |m: u64| Duration(m * MINUTE);
+        assert_eq!(
+            typed,
+            [
+                FaultWindow {
+                    effect: FaultEffect::DrsSlow { factor: 2.5 },
+                    start: at(60),
+                    end: at(90),
+                },
+                FaultWindow {
+                    effect: FaultEffect::AdfsServerDown { server: 2 },
+                    start: at(60),
+                    end: at(90),
+                },
+                // An instant in the file; its effect lasts until AD FS re-enrolled.
+                FaultWindow {
+                    effect: FaultEffect::AgentRevoked,
+                    start: at(100),
+                    end: Duration(100 * MINUTE + reenroll),
+                },
+            ]
+        );
+        assert_eq!(typed[2].end_as_written(), Duration(0));
+        // A field its kind does not have is refused for every kind, an instant included.
+        let s = Spec {
+            faults_as_written: vec![
+                fault(FaultKind::AgentRevoked, 100, 0, Some(2.0), Some(1)),
+                fault(FaultKind::DrsSlow, 60, 90, None, None),
+            ],
+            ..Spec::default()
+        };
+        let keys: Vec<String> = validated(s)
+            .unwrap_err()
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(
+            keys,
+            ["faults[0].factor", "faults[0].server", "faults[1].factor"]
         );
     }
 }

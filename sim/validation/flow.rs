@@ -9,7 +9,7 @@
 use super::{replicate_each, Check, Config, Unit};
 use crate::engine::time::{to_secs, MINUTE};
 use crate::engine::{Dist, SimTime};
-use crate::model::{Model, RunOutput, TraceFilter, UserRecord};
+use crate::model::{Model, ResourceId, RunOutput, TraceFilter, UserRecord};
 use crate::pki::OffPki;
 use crate::scenario::{Scenario, Spec};
 
@@ -154,7 +154,7 @@ pub fn little_checks(cfg: &Config) -> Vec<Check> {
             let lambda = s.arrivals as f64 / span;
             let mut c = Check::relative(
                 "little",
-                format!("{name} {}: L = λW", r.name),
+                format!("{name} {}: L = λW", r.resource),
                 Unit::Level,
                 lambda * s.mean_wait_s,
                 s.mean_queue,
@@ -174,7 +174,8 @@ pub fn little_checks(cfg: &Config) -> Vec<Check> {
             if let Err(why) = &drained {
                 c = c.fail_because(why);
             }
-            let must_queue = name == "post-kb" && (r.name == "ca" || r.name.starts_with("adfs"));
+            let must_queue = name == "post-kb"
+                && matches!(r.resource, ResourceId::Ca | ResourceId::AdfsServer(_));
             if must_queue && s.mean_queue == 0.0 {
                 c = c.fail_because("no queue formed: the check would be vacuous");
             }
@@ -395,11 +396,13 @@ pub fn retry_checks(cfg: &Config) -> Vec<Check> {
 /// Fails `c` if any server queue formed in `run`: the exact expectations assume idle
 /// servers.
 fn check_idle(c: Check, run: &RunOutput) -> Check {
-    let busy: Vec<&str> = run
+    let busy: Vec<String> = run
         .resources
         .iter()
-        .filter(|r| r.has_servers && r.name != "aad_connect" && r.stats.max_queue > 0.0)
-        .map(|r| r.name.as_str())
+        .filter(|r| {
+            r.has_servers && r.resource != ResourceId::AadConnect && r.stats.max_queue > 0.0
+        })
+        .map(|r| r.resource.to_string())
         .collect();
     if busy.is_empty() {
         c

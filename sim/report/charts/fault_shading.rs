@@ -18,7 +18,8 @@ pub struct FaultSpan {
     pub start_s: f64,
     /// End.
     pub end_s: f64,
-    /// Legend text: the kind, and the variants when not every variant has the window.
+    /// Legend text: the effect's short label (no `drs_slow` factor), and the variants
+    /// when not every variant has the window.
     pub label: String,
 }
 
@@ -27,10 +28,7 @@ pub fn fault_spans(result: &ScenarioResult) -> Vec<FaultSpan> {
     let mut spans: Vec<(FaultSpan, Vec<&str>)> = Vec::new();
     for v in &result.variants {
         for f in &v.faults {
-            let kind = match f.server {
-                Some(s) => format!("{} (server {s})", f.kind.as_str()),
-                None => f.kind.as_str().to_string(),
-            };
+            let kind = format!("{:#}", f.effect);
             let (start_s, end_s) = (to_secs(f.start), to_secs(f.end));
             match spans
                 .iter_mut()

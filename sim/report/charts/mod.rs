@@ -33,7 +33,7 @@ pub const RUN_CHARTS: [(&str, &str); 5] = [
 /// configured servers of each resource in variant `v`, for utilisation.
 pub fn write_run_charts(
     result: &ScenarioResult,
-    capacities: &[BTreeMap<String, u32>],
+    capacities: &[BTreeMap<crate::model::ResourceId, u32>],
     dir: &Path,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();

@@ -5,6 +5,7 @@
 use super::fault_shading::{fault_spans, shade, FaultSpan};
 use super::style::*;
 use super::waiting::first_day_window;
+use crate::model::ResourceId;
 use crate::run::ScenarioResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 type Series = Vec<(f64, f64, f64)>;
 
 struct Row {
-    name: String,
+    resource: ResourceId,
     /// Per variant: queue series (None when the variant lacks the resource).
     queue: Vec<Option<Series>>,
     /// Per variant: utilisation series in % (None: no servers or unknown capacity).
@@ -32,20 +33,15 @@ pub struct ResourcesChart {
 }
 
 /// What a resource's queue and utilisation mean, for captions.
-fn describe(name: &str) -> (&'static str, &'static str) {
-    if name.starts_with("adfs") {
-        ("requests waiting for a worker", "workers busy (%)")
-    } else if name == "ca" {
-        ("requests waiting for a CA worker", "CA workers busy (%)")
-    } else if name == "drs" {
-        ("calls in flight (latency only)", "")
-    } else if name == "aad_connect" {
-        (
+fn describe(resource: ResourceId) -> (&'static str, &'static str) {
+    match resource {
+        ResourceId::AdfsServer(_) => ("requests waiting for a worker", "workers busy (%)"),
+        ResourceId::Ca => ("requests waiting for a CA worker", "CA workers busy (%)"),
+        ResourceId::Drs => ("calls in flight (latency only)", ""),
+        ResourceId::AadConnect => (
             "keys waiting to be synced to AD",
             "time a sync cycle runs (%)",
-        )
-    } else {
-        ("queue", "utilisation (%)")
+        ),
     }
 }
 
@@ -98,36 +94,40 @@ fn rebucket(s: &Series, k: usize) -> Series {
 const UTIL_BUCKET_S: f64 = 3_600.0;
 
 impl ResourcesChart {
-    /// `capacities[v]` maps a resource name to its configured servers in variant `v`.
-    pub fn new(result: &ScenarioResult, capacities: &[BTreeMap<String, u32>]) -> ResourcesChart {
+    /// `capacities[v]` maps a resource to its configured servers in variant `v`.
+    pub fn new(
+        result: &ScenarioResult,
+        capacities: &[BTreeMap<ResourceId, u32>],
+    ) -> ResourcesChart {
         let window = first_day_window(result);
-        let mut names: Vec<String> = Vec::new();
+        // In order of first appearance.
+        let mut resources: Vec<ResourceId> = Vec::new();
         for v in &result.variants {
             for r in &v.replications {
                 for res in &r.resources {
-                    if !names.contains(&res.name) {
-                        names.push(res.name.clone());
+                    if !resources.contains(&res.resource) {
+                        resources.push(res.resource);
                     }
                 }
             }
         }
-        let rows = names
+        let rows = resources
             .iter()
-            .map(|name| {
+            .map(|&resource| {
                 let mut queue = Vec::new();
                 let mut util = Vec::new();
                 for (vi, v) in result.variants.iter().enumerate() {
                     let reps: Vec<&[[f64; 5]]> = v
                         .replications
                         .iter()
-                        .filter_map(|r| r.resources.iter().find(|x| &x.name == name))
+                        .filter_map(|r| r.resources.iter().find(|x| x.resource == resource))
                         .map(|x| x.series.as_slice())
                         .collect();
                     let has_servers = v
                         .replications
                         .iter()
                         .flat_map(|r| r.resources.iter())
-                        .find(|x| &x.name == name)
+                        .find(|x| x.resource == resource)
                         .is_some_and(|x| x.has_servers);
                     if reps.is_empty() {
                         queue.push(None);
@@ -135,7 +135,7 @@ impl ResourcesChart {
                         continue;
                     }
                     queue.push(Some(average(&reps, 3, 4, 1.0, window)));
-                    let cap = capacities.get(vi).and_then(|c| c.get(name)).copied();
+                    let cap = capacities.get(vi).and_then(|c| c.get(&resource)).copied();
                     util.push(match cap {
                         Some(c) if has_servers && c > 0 => {
                             let fine = average(&reps, 1, 2, 100.0 / c as f64, window);
@@ -151,7 +151,7 @@ impl ResourcesChart {
                     });
                 }
                 Row {
-                    name: name.clone(),
+                    resource,
                     queue,
                     util,
                 }
@@ -287,17 +287,17 @@ impl Chart for ResourcesChart {
         }
         let cells = area.split_evenly((self.rows.len(), 2));
         for (r, row) in self.rows.iter().enumerate() {
-            let (q_desc, u_desc) = describe(&row.name);
+            let (q_desc, u_desc) = describe(row.resource);
             self.panel(
                 &cells[2 * r],
-                format!("{} — {q_desc}", row.name),
+                format!("{} — {q_desc}", row.resource),
                 &row.queue,
                 false,
                 r == 0,
             )?;
             let caption = format!(
                 "{} — {}",
-                row.name,
+                row.resource,
                 if u_desc.is_empty() {
                     "utilisation"
                 } else {
@@ -308,10 +308,11 @@ impl Chart for ResourcesChart {
                 empty_panel(
                     &cells[2 * r + 1],
                     &caption,
-                    if row.name == "drs" {
-                        "DRS is modelled as latency and faults, without servers: no utilisation."
-                    } else {
-                        "No utilisation: capacity unknown."
+                    match row.resource {
+                        ResourceId::Drs => "DRS is modelled as latency and faults, without servers: no utilisation.",
+                        ResourceId::AdfsServer(_) | ResourceId::Ca | ResourceId::AadConnect => {
+                            "No utilisation: capacity unknown."
+                        }
                     },
                 )?;
             } else {
