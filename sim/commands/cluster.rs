@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Options of `whfb-sim merge`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MergeArgs {
-    /// Shard folders (each written by `run|sweep --shard K/N --out DIR`), or folders
+    /// Shard folders (each written by `run|sweep|sensitivity --shard K/N --out DIR`), or folders
     /// whose subfolders are shard folders.
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,

@@ -27,6 +27,32 @@ pub const NEGLIGIBLE_SHARE: f64 = 0.01;
 /// The confidence of the intervals.
 const CONFIDENCE: f64 = 0.95;
 
+/// What an effect says about its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The key moves the figure: the interval excludes 0 (or there is none) and the
+    /// effect is at least 1 % of the base figure.
+    Matters,
+    /// It does not matter: under 1 % of the base figure, or a paired interval that holds 0.
+    Negligible,
+    /// Large, but the interval holds 0 because it is not paired (a percentile on a
+    /// plateau): this run cannot tell the effect from noise. More replications, or a
+    /// figure off the plateau, settle it.
+    Unresolved,
+}
+
+impl Verdict {
+    /// The word the tables print.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Matters => "matters",
+            Verdict::Negligible => "negligible",
+            Verdict::Unresolved => "unresolved",
+        }
+    }
+}
+
 /// One key's effect on one figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Effect {
@@ -46,8 +72,11 @@ pub struct Effect {
     /// 1 for the largest |effect| of the figure.
     pub rank: usize,
     /// Whether the effect does not matter: its interval holds 0, or it is under 1 % of
-    /// the base figure.
+    /// the base figure (`verdict` is `negligible` or `unresolved`).
     pub negligible: bool,
+    /// `matters`, `negligible`, or `unresolved` (at least 1 % of the base, but an
+    /// unpaired interval on a plateau that holds 0).
+    pub verdict: Verdict,
 }
 
 /// Every key's effects and the base figures.
@@ -57,6 +86,8 @@ pub struct OatResult {
     pub base: Vec<Option<f64>>,
     /// Whether each figure is a time in seconds.
     pub time: Vec<bool>,
+    /// Whether each base figure is a percentile on a plateau.
+    pub plateau: Vec<bool>,
     /// Per factor (design order), per figure (`--figure` order).
     pub effects: Vec<Vec<Effect>>,
 }
@@ -111,11 +142,17 @@ fn difference(path: &str, low: &FigureData, high: &FigureData) -> (Option<[f64; 
     (None, "none")
 }
 
-/// Whether `effect` does not matter against `base`.
-pub fn negligible(effect: f64, ci: Option<[f64; 2]>, base: Option<f64>) -> bool {
+/// What `effect` (with its interval and how it was paired) says against `base`.
+pub fn verdict(effect: f64, ci: Option<[f64; 2]>, pairing: &str, base: Option<f64>) -> Verdict {
     let holds_zero = ci.is_some_and(|[lo, hi]| lo <= 0.0 && hi >= 0.0);
-    let small = base.is_some_and(|b| effect.abs() < NEGLIGIBLE_SHARE * b.abs());
-    holds_zero || small
+    let small = base.is_some_and(|b| effect.abs() < NEGLIGIBLE_SHARE * b.abs()) || effect == 0.0;
+    if small || (holds_zero && pairing != "marginal") {
+        Verdict::Negligible
+    } else if holds_zero {
+        Verdict::Unresolved
+    } else {
+        Verdict::Matters
+    }
 }
 
 /// The effects of every factor of `design` on every figure, from the reduced `points`
@@ -132,6 +169,7 @@ pub fn analyse(design: &Design, figures: &[String], points: &[PointData]) -> Oat
     let base_point = at(Role::Base);
     let base: Vec<Option<f64>> = base_point.figures.iter().map(|f| f.value).collect();
     let time: Vec<bool> = base_point.figures.iter().map(|f| f.time).collect();
+    let plateau: Vec<bool> = base_point.figures.iter().map(|f| f.plateau).collect();
     let mut effects: Vec<Vec<Effect>> = (0..design.factors.len())
         .map(|i| {
             let (lo, hi) = (at(Role::Low(i)), at(Role::High(i)));
@@ -146,6 +184,8 @@ pub fn analyse(design: &Design, figures: &[String], points: &[PointData]) -> Oat
                     };
                     let (ci, pairing) = difference(path, a, b);
                     let ci = ci.map(|[l, h]| [round(l), round(h)]);
+                    let verdict =
+                        effect.map_or(Verdict::Negligible, |e| verdict(e, ci, pairing, base[f]));
                     Effect {
                         low_value: a.value,
                         high_value: b.value,
@@ -154,7 +194,8 @@ pub fn analyse(design: &Design, figures: &[String], points: &[PointData]) -> Oat
                         pairing,
                         share_of_total: None,
                         rank: 0,
-                        negligible: effect.is_none_or(|e| negligible(e, ci, base[f])),
+                        negligible: verdict != Verdict::Matters,
+                        verdict,
                     }
                 })
                 .collect()
@@ -187,6 +228,7 @@ pub fn analyse(design: &Design, figures: &[String], points: &[PointData]) -> Oat
     OatResult {
         base,
         time,
+        plateau,
         effects,
     }
 }
@@ -199,6 +241,7 @@ mod tests {
         FigureData {
             value: Some(value),
             time: true,
+            plateau: false,
             samples: Some(samples),
             per_replication: None,
         }
@@ -206,10 +249,30 @@ mod tests {
 
     #[test]
     fn an_effect_that_the_interval_or_its_size_cannot_tell_from_zero_is_negligible() {
-        assert!(negligible(5.0, Some([-1.0, 11.0]), Some(100.0)));
-        assert!(negligible(0.5, Some([0.2, 0.8]), Some(100.0)));
-        assert!(!negligible(5.0, Some([1.0, 9.0]), Some(100.0)));
-        assert!(!negligible(5.0, None, None));
+        use Verdict::*;
+        assert_eq!(
+            verdict(5.0, Some([-1.0, 11.0]), "replication", Some(100.0)),
+            Negligible
+        );
+        assert_eq!(
+            verdict(0.5, Some([0.2, 0.8]), "replication", Some(100.0)),
+            Negligible
+        );
+        assert_eq!(
+            verdict(5.0, Some([1.0, 9.0]), "replication", Some(100.0)),
+            Matters
+        );
+        assert_eq!(verdict(5.0, None, "none", None), Matters);
+        assert_eq!(verdict(0.0, None, "none", None), Negligible);
+        // Large, but an unpaired interval on a plateau cannot tell it from 0.
+        assert_eq!(
+            verdict(50.0, Some([-900.0, 900.0]), "marginal", Some(100.0)),
+            Unresolved
+        );
+        assert_eq!(
+            verdict(0.5, Some([-900.0, 900.0]), "marginal", Some(100.0)),
+            Negligible
+        );
     }
 
     #[test]
@@ -232,6 +295,7 @@ mod tests {
         let other = |v: f64, per: Vec<Option<f64>>| FigureData {
             value: Some(v),
             time: false,
+            plateau: false,
             samples: None,
             per_replication: Some(per),
         };

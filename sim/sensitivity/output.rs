@@ -6,7 +6,7 @@
 
 use super::design::{Design, Factor, Skipped};
 use super::morris::{self, MorrisEffect, MorrisResult, BOOTSTRAP_RESAMPLES};
-use super::oat::{self, Effect, OatResult};
+use super::oat::{self, Effect, OatResult, Verdict};
 use super::reduce::PointData;
 use super::Method;
 use crate::params::level::Level;
@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 /// Keys listed per figure on the terminal; the rest are in the files.
 const TERMINAL_ROWS: usize = 12;
+/// Keys named in one sentence on the terminal (report.md names them all).
+const TERMINAL_NAMES: usize = 6;
 
 /// The keys that together make this share of a figure's total swing (or of its summed
 /// μ*) are the ones that "decide" it.
@@ -84,9 +86,23 @@ impl Analysis {
     /// Whether factor `i` does not matter for figure `f`.
     pub fn negligible(&self, i: usize, f: usize) -> bool {
         match self {
-            Analysis::Oat(r) => r.effects[i][f].negligible,
+            Analysis::Oat(r) => r.effects[i][f].verdict == Verdict::Negligible,
             Analysis::Morris(r) => r.effects[i][f].negligible,
         }
+    }
+
+    /// Whether factor `i`'s effect on figure `f` is large but cannot be told from noise
+    /// (one-at-a-time on a plateau).
+    pub fn unresolved(&self, i: usize, f: usize) -> bool {
+        match self {
+            Analysis::Oat(r) => r.effects[i][f].verdict == Verdict::Unresolved,
+            Analysis::Morris(_) => false,
+        }
+    }
+
+    /// Whether factor `i` measurably moves figure `f`.
+    pub fn matters(&self, i: usize, f: usize) -> bool {
+        !self.negligible(i, f) && !self.unresolved(i, f)
     }
 
     /// The magnitude ranking is by: |effect| or μ*.
@@ -97,15 +113,22 @@ impl Analysis {
         }
     }
 
-    /// The factors that decide figure `f`: the measurable ones, largest first, until
-    /// they make [`DECIDING_SHARE`] of the total.
+    /// The factors that decide figure `f`: those that measurably move it, largest first,
+    /// until they make [`DECIDING_SHARE`] of what all of those together move it by.
     pub fn deciding(&self, f: usize) -> Vec<usize> {
-        let ranked = self.ranked(f);
-        let total: f64 = ranked.iter().filter_map(|&i| self.magnitude(i, f)).sum();
+        let measurable: Vec<usize> = self
+            .ranked(f)
+            .into_iter()
+            .filter(|&i| self.matters(i, f))
+            .collect();
+        let total: f64 = measurable
+            .iter()
+            .filter_map(|&i| self.magnitude(i, f))
+            .sum();
         let mut out = Vec::new();
         let mut sum = 0.0;
-        for i in ranked {
-            if self.negligible(i, f) || total <= 0.0 || sum >= DECIDING_SHARE * total {
+        for i in measurable {
+            if total <= 0.0 || sum >= DECIDING_SHARE * total {
                 break;
             }
             sum += self.magnitude(i, f).unwrap_or(0.0);
@@ -324,6 +347,7 @@ pub fn sensitivity_csv(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
             "pairing",
             "share_of_total",
             "negligible",
+            "verdict",
         ],
         Analysis::Morris(_) => &[
             "mu",
@@ -364,6 +388,7 @@ pub fn sensitivity_csv(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
                         e.pairing.to_string(),
                         cell(e.share_of_total),
                         e.negligible.to_string(),
+                        e.verdict.as_str().to_string(),
                     ]);
                 }
                 Analysis::Morris(r) => {
@@ -416,8 +441,8 @@ fn table(c: &Context, a: &Analysis, j: usize) -> (Vec<String>, Vec<Vec<String>>)
                         )
                     });
                     let mut notes = Vec::new();
-                    if e.negligible {
-                        notes.push("negligible");
+                    if e.verdict != Verdict::Matters {
+                        notes.push(e.verdict.as_str());
                     }
                     if e.pairing == "marginal" {
                         notes.push("plateau");
@@ -498,9 +523,33 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
+/// `names` in a sentence, at most `max` of them (the rest counted).
+fn some_names(names: &[String], max: usize) -> String {
+    if names.len() <= max {
+        return and_list(names);
+    }
+    format!("{} and {} more", names[..max].join(", "), names.len() - max)
+}
+
+/// How large `effect` is against `base`: `, 12 % of the base value` or `, 230 times the
+/// base value`; empty without a base.
+fn of_base(effect: Option<f64>, base: Option<f64>) -> String {
+    match (effect, base) {
+        (Some(x), Some(b)) if b != 0.0 => {
+            let ratio = x.abs() / b.abs();
+            if ratio >= 10.0 {
+                format!(", {ratio:.0} times the base value")
+            } else {
+                format!(", {:.0} % of the base value", 100.0 * ratio)
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 /// The sentences of figure `j`: which keys decide it, which move it less, which do not
-/// matter.
-fn figure_sentences(c: &Context, a: &Analysis, j: usize) -> Vec<String> {
+/// matter, which this run cannot settle; lists of keys name at most `max_names`.
+fn figure_sentences(c: &Context, a: &Analysis, j: usize, max_names: usize) -> Vec<String> {
     let time = a.time(j);
     let fig = &c.figures[j];
     let d = c.design;
@@ -512,17 +561,34 @@ fn figure_sentences(c: &Context, a: &Analysis, j: usize) -> Vec<String> {
         .copied()
         .filter(|&i| a.negligible(i, j))
         .collect();
+    let unresolved: Vec<usize> = ranked
+        .iter()
+        .copied()
+        .filter(|&i| a.unresolved(i, j))
+        .collect();
     let lesser: Vec<usize> = ranked
         .iter()
         .copied()
-        .filter(|i| !deciding.contains(i) && !negligible.contains(i))
+        .filter(|&i| !deciding.contains(&i) && a.matters(i, j))
         .collect();
+    let key_names = |list: &[usize]| -> String {
+        let names: Vec<String> = list
+            .iter()
+            .map(|&i| d.factors[i].key().to_string())
+            .collect();
+        some_names(&names, max_names)
+    };
     match a {
         Analysis::Oat(r) => {
             out.push(format!(
                 "`{fig}` is {} with every key as the scenario has it.",
                 value_text(r.base[j], time)
             ));
+            if r.plateau[j] {
+                out.push(
+                    "That value sits on a plateau of its distribution (a fifth of its tail of users more or less moves it by more than a factor of 2), so any key that changes how many users are late moves it by the width of the step: read it with care, or ask about a percentile off the step.".into(),
+                );
+            }
             if deciding.is_empty() {
                 out.push("No key moves it measurably over its range.".into());
             } else {
@@ -531,12 +597,7 @@ fn figure_sentences(c: &Context, a: &Analysis, j: usize) -> Vec<String> {
                     .map(|&i| {
                         let f = &d.factors[i];
                         let e = &r.effects[i][j];
-                        let of_base = match (e.effect, r.base[j]) {
-                            (Some(x), Some(b)) if b != 0.0 => {
-                                format!(", {:.0} % of the base value", 100.0 * x.abs() / b.abs())
-                            }
-                            _ => String::new(),
-                        };
+                        let of_base = of_base(e.effect, r.base[j]);
                         format!(
                             "**{}** ({:.0} % of the total swing; effect {}{of_base}: {} at {}, {} at {})",
                             f.key(),
@@ -588,41 +649,59 @@ fn figure_sentences(c: &Context, a: &Analysis, j: usize) -> Vec<String> {
         }
     }
     if !lesser.is_empty() {
-        let names: Vec<String> = lesser
-            .iter()
-            .map(|&i| d.factors[i].key().to_string())
-            .collect();
         out.push(format!(
             "{} more key(s) move it measurably but less: {}.",
             lesser.len(),
-            and_list(&names)
+            key_names(&lesser)
+        ));
+    }
+    if let (false, Analysis::Oat(r)) = (unresolved.is_empty(), a) {
+        let parts: Vec<String> = unresolved
+            .iter()
+            .take(max_names)
+            .map(|&i| {
+                format!(
+                    "{} ({})",
+                    d.factors[i].key(),
+                    signed_text(r.effects[i][j].effect, time)
+                )
+            })
+            .collect();
+        let more = unresolved.len().saturating_sub(max_names);
+        let listed = if more > 0 {
+            format!("{} and {more} more", parts.join(", "))
+        } else {
+            and_list(&parts)
+        };
+        out.push(format!(
+            "{} key(s) may matter but this run cannot tell: {listed}. Each moves it by 1 % of its base value or more, but the figure is on a plateau at its low or high, so the interval is not paired and holds 0; more replications (or users) settle it.",
+            unresolved.len()
         ));
     }
     if !negligible.is_empty() {
-        let names: Vec<String> = negligible
-            .iter()
-            .map(|&i| d.factors[i].key().to_string())
-            .collect();
         let rule = match a {
-            Analysis::Oat(_) => "their effect's 95 % interval holds 0, or they move it by under 1 % of its base value",
+            Analysis::Oat(_) => {
+                "they move it by under 1 % of its base value, or their paired 95 % interval holds 0"
+            }
             Analysis::Morris(_) => "their μ* is under 1 % of the figure's typical value",
         };
         out.push(format!(
             "{} key(s) do not matter for it ({rule}): {}.",
             negligible.len(),
-            and_list(&names)
+            key_names(&negligible)
         ));
     }
     if let Analysis::Oat(r) = a {
-        let marginal: Vec<String> = ranked
+        let marginal: Vec<usize> = ranked
             .iter()
-            .filter(|&&i| r.effects[i][j].pairing == "marginal")
-            .map(|&i| d.factors[i].key().to_string())
+            .copied()
+            .filter(|&i| r.effects[i][j].pairing == "marginal")
             .collect();
         if !marginal.is_empty() {
             out.push(format!(
-                "For {} the figure sits on a plateau at the low or the high (a jump of the distribution), so the interval is not paired: it is built from each end's own percentile interval (`pairing: \"marginal\"`) and spans the step.",
-                and_list(&marginal)
+                "For {} key(s) ({}; marked `plateau`) the figure sits on a plateau at the low or the high (a jump of the distribution), so the interval is not paired: it is built from each end's own percentile interval (`pairing: \"marginal\"`) and spans the step.",
+                marginal.len(),
+                key_names(&marginal)
             ));
         }
     }
@@ -650,11 +729,28 @@ fn measure_first(c: &Context, a: &Analysis) -> Vec<String> {
 /// The sentence on what the answer rests on.
 fn measure_sentence(c: &Context, a: &Analysis) -> String {
     let first = measure_first(c, a);
+    let mut unresolved: Vec<String> = Vec::new();
+    for j in 0..c.figures.len() {
+        for i in a.ranked(j) {
+            let key = c.design.factors[i].key().to_string();
+            if a.unresolved(i, j) && !unresolved.contains(&key) {
+                unresolved.push(key);
+            }
+        }
+    }
+    let tail = if unresolved.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Unresolved here (large but not told from noise): {}.",
+            some_names(&unresolved, 8)
+        )
+    };
     if first.is_empty() {
-        return "No key varied here moves the figures measurably: the answer does not hang on these guesses.".into();
+        return format!("No key varied here moves the figures measurably: the answer does not hang on these guesses.{tail}");
     }
     format!(
-        "The answer is only as good as the top keys: measure these first — {}. A pilot's own data for them (or a narrower range) is worth more than more replications.",
+        "The answer is only as good as the top keys: measure these first — {}. A pilot's own data for them (or a narrower range) is worth more than more replications.{tail}",
         and_list(&first)
     )
 }
@@ -714,7 +810,7 @@ pub fn terminal(c: &Context, a: &Analysis) -> String {
                 rows.len() - TERMINAL_ROWS
             );
         }
-        for s in figure_sentences(c, a, j) {
+        for s in figure_sentences(c, a, j, TERMINAL_NAMES) {
             let _ = writeln!(out, "{}", s.replace("**", ""));
         }
     }
@@ -759,7 +855,7 @@ pub fn report_md(c: &Context, a: &Analysis, charts: &[(String, String)]) -> Stri
     );
     for j in 0..c.figures.len() {
         let _ = writeln!(out, "## `{}`\n", c.figures[j]);
-        for s in figure_sentences(c, a, j) {
+        for s in figure_sentences(c, a, j, usize::MAX) {
             let _ = writeln!(out, "{s}");
         }
         let _ = writeln!(out);

@@ -66,6 +66,9 @@ pub struct FigureData {
     pub value: Option<f64>,
     /// Whether it is a time in seconds.
     pub time: bool,
+    /// Whether it is a percentile on a plateau of its distribution (the summary's
+    /// `on_plateau`): a few users more or less move it by a large factor.
+    pub plateau: bool,
     /// For a [`FigureKind::Time`] figure with pairing: each replication's sorted times.
     pub samples: Option<Vec<Vec<f64>>>,
     /// For another figure with pairing: its value in each replication alone.
@@ -77,6 +80,25 @@ pub struct FigureData {
 pub struct PointData {
     /// One per figure.
     pub figures: Vec<FigureData>,
+}
+
+/// Whether the time figure at `path` is a percentile the summary flags as on a plateau.
+fn on_plateau(summary: &Summary, path: &str) -> bool {
+    let FigureKind::Time {
+        variant,
+        metric,
+        stat,
+    } = kind(path)
+    else {
+        return false;
+    };
+    summary.variants.iter().any(|v| {
+        let t = match metric {
+            Metric::Usable => &v.time_to_usable_s,
+            Metric::Pin => &v.time_to_pin_s,
+        };
+        v.name == variant && t.on_plateau.contains(&stat.as_str())
+    })
 }
 
 /// Reduces a point's run to the `figures`; `pairing` keeps what a paired interval needs
@@ -94,6 +116,7 @@ pub fn reduce(
         .map(|f| FigureData {
             value: figure(&summary, f).ok().flatten(),
             time: names_a_time(&summary, f),
+            plateau: on_plateau(&summary, f),
             samples: None,
             per_replication: None,
         })
