@@ -463,6 +463,25 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     for (args, want) in cases {
         refused(&args, &want);
     }
+    // Too large: more points than a sweep may have, or more work than the cost limits
+    // admit — refused before anything runs.
+    refused(
+        &with(&["--method", "morris", "--trajectories", "1000"]),
+        &["the design has", "points", "--trajectories"],
+    );
+    refused(
+        &[
+            "sensitivity",
+            DEFAULT,
+            "--figure",
+            "post-kb.time_to_usable.p95",
+            "--users",
+            "2000000",
+            "--replications",
+            "10",
+        ],
+        &["the sensitivity analysis", "too large", "users"],
+    );
     // --figure is required.
     refused(
         &["sensitivity", DEFAULT, "--set", "pki.mode=off"],

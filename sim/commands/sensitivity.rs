@@ -12,7 +12,7 @@ use crate::run::sweep::{run_sweep, SweepPoint};
 use crate::run::{cost, run_scenario, RunOptions};
 use crate::scenario::schema::PkiMode;
 use crate::scenario::{Override, Scenario};
-use crate::sensitivity::design::{build, check_request, Design};
+use crate::sensitivity::design::{build, check_request, prepare, Design};
 use crate::sensitivity::output::{analyse, terminal, write_outputs, Context};
 use crate::sensitivity::reduce::{reduce, PointData};
 use crate::sensitivity::{Method, Request};
@@ -169,18 +169,22 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let req = args.request();
     check_request(&req).map_err(Failure::Usage)?;
     check_figures(&scenario, &req.figures)?;
+    // Admitted as the batch it is, first with every point standing in for by the
+    // scenario (before a large design is built), then with the points themselves.
+    let too_large = |n: usize| {
+        move |m: String| {
+            Failure::Usage(m.replacen(
+                "the sweep is too large",
+                &format!("the sensitivity analysis ({n} points) is too large"),
+                1,
+            ))
+        }
+    };
+    let (kept, _, _, n) = prepare(&scenario, &req).map_err(Failure::Usage)?;
+    cost::admit_sweep(&vec![&kept; n], threads, common.allow_large).map_err(too_large(n))?;
     let design = build(&scenario, &req).map_err(Failure::Usage)?;
-    // Admitted as the batch it is: every point of the design.
-    cost::admit_sweep(&design.scenarios(), threads, common.allow_large).map_err(|m| {
-        Failure::Usage(m.replacen(
-            "the sweep is too large",
-            &format!(
-                "the sensitivity analysis ({} points) is too large",
-                design.points.len()
-            ),
-            1,
-        ))
-    })?;
+    cost::admit_sweep(&design.scenarios(), threads, common.allow_large)
+        .map_err(too_large(design.points.len()))?;
     if args.shard.is_some() || args.shards.is_some() {
         return super::cluster::sensitivity_shard(args, scenario, &design);
     }

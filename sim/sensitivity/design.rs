@@ -541,8 +541,18 @@ fn draw(rng: &mut Pcg64Mcg, k: usize, levels: usize) -> Trajectory {
     Trajectory { start, order, up }
 }
 
-/// Builds the design of `req` on `scenario` (loaded with the command line's overrides).
-pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
+/// Most points a design may have, as for a sweep: every point's scenario is held while
+/// the design runs.
+pub const MAX_POINTS: usize = crate::run::cost::MAX_SWEEP_POINTS;
+
+/// Checks `req` and chooses the keys: `scenario` with only the figures' variants, the
+/// factors, the skipped keys, and how many points the design will have. Cheap (two
+/// validations per key), so a design too large for the limits is refused before its
+/// points are built.
+pub fn prepare(
+    scenario: &Scenario,
+    req: &Request,
+) -> Result<(Scenario, Vec<Factor>, Vec<Skipped>, usize), String> {
     check_request(req)?;
     let names = req.variants();
     for n in &names {
@@ -556,6 +566,30 @@ pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
     }
     let kept = keep_variants(scenario.clone(), &names);
     let (factors, skipped) = choose(&kept, req)?;
+    let k = factors.len();
+    let points = match req.method() {
+        Method::Oat => 1 + 2 * k,
+        Method::Morris => req.trajectories.unwrap_or(DEFAULT_TRAJECTORIES) as usize * (k + 1),
+    };
+    if points > MAX_POINTS {
+        return Err(format!(
+            "the design has {points} points ({}); allowed: at most {MAX_POINTS}; lower --trajectories or vary fewer keys with --keys",
+            match req.method() {
+                Method::Oat => format!("1 + 2 × {k} keys"),
+                Method::Morris => format!(
+                    "{} trajectories × ({k} keys + 1)",
+                    req.trajectories.unwrap_or(DEFAULT_TRAJECTORIES)
+                ),
+            }
+        ));
+    }
+    Ok((kept, factors, skipped, points))
+}
+
+/// Builds the design of `req` on `scenario` (loaded with the command line's overrides).
+pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
+    let (kept, factors, skipped, _) = prepare(scenario, req)?;
+    let names = req.variants();
     let keep = |p: SweepPoint| SweepPoint {
         index: p.index,
         scenario: keep_variants(p.scenario, &names),
@@ -619,7 +653,11 @@ pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
                             // A point outside what the scenario accepts (two shares that
                             // together exceed 1, say): draw the trajectory again.
                             grid.redrawn += 1;
-                            grid.redraw_reason = m;
+                            // What was refused, without the whole combination of levels.
+                            grid.redraw_reason = match m.split_once(" is not valid: ") {
+                                Some((_, why)) => why.to_string(),
+                                None => m,
+                            };
                         }
                         Err(m) => {
                             return Err(format!(

@@ -622,14 +622,17 @@ fn figure_sentences(c: &Context, a: &Analysis, j: usize, max_names: usize) -> Ve
                     .map(|&i| {
                         let e = &r.effects[i][j];
                         format!(
-                            "**{}** (μ* {}, μ {}: the figure's change over the key's whole range)",
+                            "**{}** (μ* {}, μ {})",
                             d.factors[i].key(),
                             value_text(e.mu_star, time),
                             signed_text(e.mu, time)
                         )
                     })
                     .collect();
-                out.push(format!("`{fig}` is decided by {}.", and_list(&parts)));
+                out.push(format!(
+                    "`{fig}` is decided by {} (μ*: the mean size of the figure's change over a key's whole range; μ: the same with its sign).",
+                    and_list(&parts)
+                ));
             }
             let interacting: Vec<String> = ranked
                 .iter()
