@@ -17,7 +17,11 @@ use whfb_sim::sensitivity::Request;
 
 fn bench(c: &mut Criterion) {
     let full = std::env::var("WHFB_SIM_BENCH_SENSITIVITY").is_ok_and(|v| v == "full");
-    let reps = if full { "replications=3" } else { "replications=1" };
+    let reps = if full {
+        "replications=3"
+    } else {
+        "replications=1"
+    };
     let scenario = Scenario::load_default(&["pki.mode=off".to_string(), reps.to_string()])
         .expect("default scenario");
     let req = Request {

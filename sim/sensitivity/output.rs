@@ -370,7 +370,7 @@ pub fn sensitivity_csv(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
                 f.param.source.kind.as_str().to_string(),
                 match f.range_from {
                     super::design::RangeFrom::Registry => "registry".into(),
-                    super::design::RangeFrom::Flag => "--range".into(),
+                    super::design::RangeFrom::Flag => "flag".into(),
                 },
                 f.low_text.clone(),
                 f.high_text.clone(),
