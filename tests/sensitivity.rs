@@ -65,6 +65,7 @@ fn key<'a>(j: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{key} not in sensitivity.json"))
 }
 
+/// The CA's issue time over a range of our own (whatever the registry says of it).
 const CA_RANGE: &str =
     r#"ca.issue={ dist = "exponential", mean = "20ms" }..{ dist = "exponential", mean = "200ms" }"#;
 
@@ -101,7 +102,8 @@ fn on_the_default_scenario_joined_share_decides_the_tail_and_the_ca_does_not_mat
     let share = joined["share_of_total"].as_f64().unwrap();
     assert!(share > 0.5 && share <= 1.0, "{joined}");
     let ca = key(&j, "ca.issue");
-    assert_eq!(ca["source_kind"], "published");
+    let kind = whfb_sim::params::find("ca.issue").unwrap().source.kind;
+    assert_eq!(ca["source_kind"], kind.as_str());
     assert_eq!(ca["range_from"], "flag");
     let ca_p50 = &ca["effects"]["pre-kb.time_to_usable.p50"];
     assert_eq!(ca_p50["negligible"], true, "{ca_p50}");
@@ -376,6 +378,18 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
         "--figure",
         "pre-kb.time_to_usable.p50",
     ];
+    // A key the registry gives no plausible range (whichever it is as the registry
+    // changes): --keys needs --range for it.
+    let no_range_key = whfb_sim::params::all()
+        .iter()
+        .find(|p| {
+            use whfb_sim::params::Scope;
+            p.ty.is_variable()
+                && p.low.is_none()
+                && matches!(p.scope, Scope::Always | Scope::Certificate)
+        })
+        .expect("a variable key without a range")
+        .key;
     let with = |extra: &[&'static str]| {
         let mut v = base.to_vec();
         v.extend_from_slice(extra);
@@ -408,8 +422,8 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
             vec!["--range adfs.workers", "`0`"],
         ),
         (
-            with(&["--keys", "ca.issue"]),
-            vec!["--keys ca.issue", "--range ca.issue=LO..HI"],
+            with(&["--keys", no_range_key]),
+            vec!["--keys", no_range_key, "no plausible range", "--range"],
         ),
         (
             with(&["--keys", "mfa.p_fail", "--estimates"]),
