@@ -858,10 +858,10 @@ pub fn report_md(c: &Context, a: &Analysis, charts: &[(String, String)]) -> Stri
     );
     for j in 0..c.figures.len() {
         let _ = writeln!(out, "## `{}`\n", c.figures[j]);
+        // One paragraph per finding, so each reads on its own.
         for s in figure_sentences(c, a, j, usize::MAX) {
-            let _ = writeln!(out, "{s}");
+            let _ = writeln!(out, "{s}\n");
         }
-        let _ = writeln!(out);
         let (h, rows) = table(c, a, j);
         let _ = writeln!(out, "{}", markdown(&h, &rows));
     }
