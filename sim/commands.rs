@@ -8,6 +8,7 @@ pub mod plan;
 pub mod pool;
 pub mod precision;
 pub mod progress;
+pub mod sensitivity;
 
 use crate::model::TraceFilter;
 use crate::report;
@@ -62,7 +63,7 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Flags of every command that simulates: `run`, `sweep` and `plan`.
+/// Flags of every command that simulates: `run`, `sweep`, `plan` and `sensitivity`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SimArgs {
     /// Seed of every random stream (0 to 2^63-1: a TOML integer).

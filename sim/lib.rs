@@ -10,6 +10,7 @@
 //! (intervals, quantiles, paired differences) that reports, sweeps and validation share;
 //! [`exports`] reads what a pilot rollout exports (Windows event logs, …);
 //! [`params`] is the registry of every scenario key with its source and plausible range;
+//! [`sensitivity`] measures how much reported figures move over those ranges;
 //! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all.
 //! The `whfb-sim` binary only parses the command line and calls into these.
 
@@ -26,4 +27,5 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod validation;

@@ -33,8 +33,12 @@ enum Command {
     /// the CA's request log, Entra sign-ins), fits what they measure, and writes a
     /// scenario with every fitted key and its provenance, fit.json and fit.md.
     Fit(commands::fit::FitArgs),
-    /// Joins the shard results of a `run --shard` or `sweep --shard` into exactly the
-    /// files the same command writes on one machine.
+    /// Measures how much each input moves the named figures over its plausible range
+    /// (one-at-a-time on common random numbers, or Morris elementary effects) and writes
+    /// sensitivity.json, sensitivity.csv, tornado charts and report.md.
+    Sensitivity(commands::sensitivity::SensitivityArgs),
+    /// Joins the shard results of a `run --shard`, `sweep --shard` or `sensitivity
+    /// --shard` into exactly the files the same command writes on one machine.
     Merge(MergeArgs),
     /// Validates a scenario file.
     Check {
@@ -144,6 +148,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
         Command::Plan(args) => commands::plan::plan(&args),
+        Command::Sensitivity(args) => commands::sensitivity::sensitivity(&args),
         Command::Merge(args) => commands::cluster::merge(&args),
         Command::Fit(args) => commands::fit::fit(&args),
         Command::Check {

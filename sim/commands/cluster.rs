@@ -1,6 +1,6 @@
-//! The cluster commands: `run --shard` and `sweep --shard` (one shard's share of the
-//! simulations, written as a shard result) and `merge` (shard results → exactly the
-//! files the same command writes on one machine).
+//! The cluster commands: `run --shard`, `sweep --shard` and `sensitivity --shard` (one
+//! shard's share of the simulations, written as a shard result) and `merge` (shard
+//! results → exactly the files the same command writes on one machine).
 
 use super::output_set::OutputSet;
 use super::progress::{announce_key_fill, Reporter};
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Options of `whfb-sim merge`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MergeArgs {
-    /// Shard folders (each written by `run|sweep --shard K/N --out DIR`), or folders
+    /// Shard folders (each written by `run|sweep|sensitivity --shard K/N --out DIR`), or folders
     /// whose subfolders are shard folders.
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,
@@ -67,6 +67,36 @@ pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> Res
         plan: Some(plan),
     };
     execute(common, &job, &work, TraceFilter::Off)
+}
+
+/// `whfb-sim sensitivity --shard`: `design` is the analysis's design of `scenario`.
+pub fn sensitivity_shard(
+    args: &super::sensitivity::SensitivityArgs,
+    scenario: Scenario,
+    design: &crate::sensitivity::design::Design,
+) -> Result<(), Failure> {
+    let sets = args.sim.all_sets();
+    let mut job = Job::new(
+        JobKind::Sensitivity,
+        &scenario,
+        true,
+        &sets,
+        &[],
+        TraceFilter::Off,
+    );
+    job.sensitivity = Some(args.request());
+    let work = Work {
+        kind: JobKind::Sensitivity,
+        scenario,
+        plan: Some(design.plan()),
+    };
+    let common = CommonArgs {
+        out: args.out.clone(),
+        sim: args.sim.clone(),
+        shard: args.shard.clone(),
+        shards: args.shards,
+    };
+    execute(&common, &job, &work, TraceFilter::Off)
 }
 
 fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> Result<(), Failure> {
@@ -132,6 +162,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let out = args.out.clone().unwrap_or_else(|| match work.kind {
         JobKind::Run => run_out_dir(&work.scenario),
         JobKind::Sweep => sweep_out_dir(&work.scenario),
+        JobKind::Sensitivity => super::sensitivity::out_dir(&work.scenario),
     });
     if let Some(d) = set.dirs.iter().find(|d| same_dir(d, &out)) {
         return Err(Failure::Usage(format!(
@@ -161,6 +192,34 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 let written = write_sweep_outputs(plan, &points, &work.scenario, &out)?;
                 if !args.quiet {
                     print!("{}", sweep_table(plan, &points, &written.summary));
+                    println!("outputs: {}", shown.display());
+                }
+            }
+            (JobKind::Sensitivity, Some(_)) => {
+                use super::sensitivity::{finish, reduce_point};
+                let Some(req) = &job.sensitivity else {
+                    return Ok(Err(Failure::Usage(
+                        "the shards' job has no sensitivity request".into(),
+                    )));
+                };
+                let design = match crate::sensitivity::design::build(&work.scenario, req) {
+                    Ok(d) => d,
+                    Err(m) => return Ok(Err(Failure::Usage(m))),
+                };
+                let points = (0..design.points.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        set.read_point(i)
+                            .map(|r| reduce_point(req, &design, &design.points[i], r))
+                    })
+                    .collect::<Result<Vec<_>, String>>();
+                let points = match points {
+                    Ok(p) => p,
+                    Err(m) => return Ok(Err(Failure::Usage(m))),
+                };
+                let text = finish(&work.scenario, req, &design, &points, &out)?;
+                if !args.quiet {
+                    print!("{text}");
                     println!("outputs: {}", shown.display());
                 }
             }

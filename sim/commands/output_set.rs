@@ -31,7 +31,7 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// Top-level names some whfb-sim command writes into an output folder (run, sweep,
-/// shard result, `pki export`): a folder holding only these may be replaced as a whole.
+/// sensitivity, shard result, `pki export`): a folder holding only these may be replaced as a whole.
 const OUTPUT_NAMES: &[&str] = &[
     "summary.json",
     "users.csv",
@@ -41,6 +41,8 @@ const OUTPUT_NAMES: &[&str] = &[
     "report.md",
     "charts",
     "sweep.csv",
+    "sensitivity.json",
+    "sensitivity.csv",
     "shard.json",
     "units",
     "ca.pem",

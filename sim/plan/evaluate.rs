@@ -216,8 +216,9 @@ fn summary_interval(summary: &Summary, path: &str) -> Option<[f64; 2]> {
 }
 
 /// Each replication alone, as a result of one replication per variant (fault outcomes
-/// left out: they are measured over all replications together).
-fn per_replication(result: ScenarioResult) -> Vec<ScenarioResult> {
+/// left out: they are measured over all replications together). `sensitivity` pairs
+/// figures that have no per-replication estimator of their own this way too.
+pub fn per_replication(result: ScenarioResult) -> Vec<ScenarioResult> {
     let reps = result.replications as usize;
     let mut out: Vec<ScenarioResult> = (0..reps)
         .map(|_| ScenarioResult {

@@ -143,7 +143,7 @@ pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), Strin
 
 /// Whether a segment of `path` is a field in seconds: written with `_s`, or written
 /// without it and found only with it.
-fn names_a_time(summary: &Summary, path: &str) -> bool {
+pub fn names_a_time(summary: &Summary, path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
     (1..parts.len()).any(|i| {
         if parts[i].ends_with("_s") {

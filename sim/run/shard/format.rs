@@ -250,7 +250,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
             return Err(if dir.join(UNITS_DIR).is_dir() {
                 format!("no {MANIFEST}: the shard did not finish (run it again)")
             } else {
-                format!("no {MANIFEST}: not a shard result (written by `whfb-sim run|sweep --shard K/N --out DIR`)")
+                format!("no {MANIFEST}: not a shard result (written by `whfb-sim run|sweep|sensitivity --shard K/N --out DIR`)")
             })
         }
         Err(e) => return Err(format!("cannot read {MANIFEST}: {e}")),

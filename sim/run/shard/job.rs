@@ -18,6 +18,8 @@ pub enum JobKind {
     Run,
     /// `whfb-sim sweep --shard`.
     Sweep,
+    /// `whfb-sim sensitivity --shard`.
+    Sensitivity,
 }
 
 impl JobKind {
@@ -26,6 +28,7 @@ impl JobKind {
         match self {
             JobKind::Run => "run",
             JobKind::Sweep => "sweep",
+            JobKind::Sensitivity => "sensitivity",
         }
     }
 }
@@ -49,6 +52,10 @@ pub struct Job {
     pub params: Vec<String>,
     /// The users traced into `events.csv` (`run` only).
     pub trace: TraceFilter,
+    /// What `sensitivity` was asked (its figures, keys, ranges, method); absent for the
+    /// other commands, so their fingerprints are what they were before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<crate::sensitivity::Request>,
 }
 
 /// `true` for an override of where keys are cached (`pki.key_cache`, in the base or a
@@ -79,6 +86,7 @@ impl Job {
             sets: sets.iter().filter(|s| !is_key_cache(s)).cloned().collect(),
             params: params.to_vec(),
             trace,
+            sensitivity: None,
         }
     }
 
@@ -112,7 +120,13 @@ impl Job {
     /// The work the job describes, rebuilt from its record.
     pub fn work(&self) -> Result<Work, String> {
         let scenario = self.scenario()?;
-        Work::new(self.command, scenario, &self.params)
+        match (self.command, &self.sensitivity) {
+            (JobKind::Sensitivity, Some(req)) => Work::sensitivity(scenario, req),
+            (JobKind::Sensitivity, None) => {
+                Err("a sensitivity job without its request (figures, keys, method)".into())
+            }
+            (kind, _) => Work::new(kind, scenario, &self.params),
+        }
     }
 
     /// `key=value` lines of what differs between two jobs, for merge's messages.
@@ -152,6 +166,12 @@ impl Job {
                 other.params.join(" ")
             ));
         }
+        if self.sensitivity != other.sensitivity {
+            out.push(format!(
+                "sensitivity flags (--figure/--keys/--range/--method/...): {:?} vs {:?}",
+                self.sensitivity, other.sensitivity
+            ));
+        }
         if self.trace != other.trace {
             out.push(format!(
                 "traced users: {:?} vs {:?}",
@@ -179,16 +199,33 @@ pub struct Work {
 }
 
 impl Work {
-    /// The work of `scenario` for `kind`; a sweep is planned with `params`.
+    /// The work of `scenario` for `kind`; a sweep is planned with `params`. (A
+    /// sensitivity analysis needs its request: [`Work::sensitivity`].)
     pub fn new(kind: JobKind, scenario: Scenario, params: &[String]) -> Result<Work, String> {
         let plan = match kind {
             JobKind::Run => None,
             JobKind::Sweep => Some(plan_sweep(&scenario, params)?),
+            JobKind::Sensitivity => {
+                return Err("a sensitivity job is built with Work::sensitivity".into())
+            }
         };
         Ok(Work {
             kind,
             scenario,
             plan,
+        })
+    }
+
+    /// The work of a sensitivity analysis of `scenario`: its design's points.
+    pub fn sensitivity(
+        scenario: Scenario,
+        req: &crate::sensitivity::Request,
+    ) -> Result<Work, String> {
+        let design = crate::sensitivity::design::build(&scenario, req)?;
+        Ok(Work {
+            kind: JobKind::Sensitivity,
+            scenario,
+            plan: Some(design.plan()),
         })
     }
 

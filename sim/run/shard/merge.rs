@@ -70,7 +70,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
             .collect();
         if done.is_empty() {
             return Err(format!(
-                "{}: not a shard result, and no finished shard results inside it{} (a shard folder holds {MANIFEST}, written by `whfb-sim run|sweep --shard K/N --out DIR`)",
+                "{}: not a shard result, and no finished shard results inside it{} (a shard folder holds {MANIFEST}, written by `whfb-sim run|sweep|sensitivity --shard K/N --out DIR`)",
                 a.display(),
                 if unfinished.is_empty() {
                     String::new()
