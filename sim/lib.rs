@@ -9,12 +9,14 @@
 //! queueing theory and the documented behaviour; [`analysis`] holds the estimators
 //! (intervals, quantiles, paired differences) that reports, sweeps and validation share;
 //! [`params`] is the registry of every scenario key with its source and plausible range;
-//! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all.
+//! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all, and
+//! [`fsread`] the check every file reader passes (regular files of a bounded size).
 //! The `whfb-sim` binary only parses the command line and calls into these.
 
 pub mod analysis;
 pub mod commands;
 pub mod engine;
+pub mod fsread;
 pub mod interrupt;
 pub mod model;
 pub mod params;

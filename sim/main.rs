@@ -131,6 +131,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Before anything is opened: see `install_signal_handler`.
+    commands::output_set::install_signal_handler();
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
