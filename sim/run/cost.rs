@@ -257,7 +257,7 @@ fn simulation_events(spec: &Spec, f: &mut Figure, times: f64) {
 
 /// Sync cycles in a simulation at most: one per interval to the horizon, the manual
 /// ones, and one at the end of every fault window (a scheduler restart).
-fn sync_cycles(spec: &Spec) -> f64 {
+pub(crate) fn sync_cycles(spec: &Spec) -> f64 {
     per(spec.horizon.0 as f64, spec.aad_connect.interval.0 as f64)
         + spec.aad_connect.sync_now.len() as f64
         + spec.faults.len() as f64
@@ -265,7 +265,7 @@ fn sync_cycles(spec: &Spec) -> f64 {
 }
 
 /// Series buckets per resource at most: the horizon in buckets.
-fn buckets(spec: &Spec) -> f64 {
+pub(crate) fn buckets(spec: &Spec) -> f64 {
     per(spec.horizon.0 as f64, spec.report.series_bucket.0 as f64).ceil()
 }
 
@@ -275,7 +275,7 @@ fn resources(spec: &Spec) -> f64 {
 }
 
 /// Traced users of `spec` under `trace`.
-fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
+pub(crate) fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
     match trace {
         TraceFilter::Off => 0.0,
         TraceFilter::All => spec.users as f64,
@@ -284,7 +284,7 @@ fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
 }
 
 /// Events per user of one simulation (for the trace's size).
-fn events_per_traced_user(spec: &Spec) -> f64 {
+pub(crate) fn events_per_traced_user(spec: &Spec) -> f64 {
     let mut one = Spec {
         users: 1,
         ..spec.clone()

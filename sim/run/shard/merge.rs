@@ -2,6 +2,7 @@
 //! (format, simulator, job, shard count, each shard exactly once, each unit where the
 //! split puts it), then the units of each point read back for assembly.
 
+use super::check;
 use super::exec::split_work;
 use super::format::{self, Binary, Manifest, UnitEntry, MANIFEST, UNITS_DIR};
 use super::job::{Job, Work};
@@ -86,8 +87,13 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
 }
 
 /// Opens and checks the shard results in `args` (see [`expand`]). Every error names the
-/// shard folder and says what is wrong.
-pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
+/// shard folder and says what is wrong. `admit` refuses a job too large to merge (the
+/// cost limits, as the command itself applies them); it sees the job's work before
+/// anything is sized by it.
+pub fn open(
+    args: &[PathBuf],
+    admit: &dyn Fn(&Job, &Work) -> Result<(), String>,
+) -> Result<ShardSet, String> {
     let Expanded { dirs, unfinished } = expand(args)?;
     let this = Binary::this();
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
@@ -185,6 +191,7 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
             first_dir.display()
         )
     })?;
+    admit(&job, &work).map_err(|m| format!("{}: {m}", first_dir.display()))?;
     let units_total = work.units().len();
     let split = split_work(&work, count);
     let mut where_is = HashMap::with_capacity(units_total);
@@ -232,9 +239,17 @@ impl ShardSet {
                     .get(id)
                     .ok_or_else(|| format!("unit {id} is in no shard"))?;
                 let dir = &self.dirs[*s];
-                format::read_unit(dir, entry).map_err(|m| format!("{}: {m}", dir.display()))
+                let at = |m: String| format!("{}: {m}", dir.display());
+                // Held to the job before any value in it is used.
+                let spec = &scenario.variants[id.variant as usize].spec;
+                let cap = check::unit_json_cap(spec, &self.job.trace);
+                let unit = format::read_unit(dir, entry, cap).map_err(at)?;
+                check::check_unit(&unit, spec, &self.job.trace)
+                    .map_err(|m| at(format!("{}: {m}", entry.file)))?;
+                Ok(unit)
             })
             .collect::<Result<Vec<_>, String>>()?;
+        check::check_point_events(&units).map_err(|m| format!("point {i}: {m}"))?;
         assemble(scenario, units).map_err(|e| e.to_string())
     }
 }
