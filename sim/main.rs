@@ -119,6 +119,10 @@ enum PkiCommand {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Accepts a fill above the default memory limit, up to the larger one (as `run
+        /// --allow-large`).
+        #[arg(long)]
+        allow_large: bool,
     },
 }
 
@@ -161,8 +165,9 @@ fn main() -> ExitCode {
                     scenario,
                     sets,
                     quiet,
+                    allow_large,
                 },
-        } => commands::pool::pki_pool(users, scenario.as_deref(), &sets, quiet)
+        } => commands::pool::pki_pool(users, scenario.as_deref(), &sets, quiet, allow_large)
             .map(|m| println!("{m}")),
         Command::Calibrate {
             samples,
