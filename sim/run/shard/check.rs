@@ -79,7 +79,8 @@ fn figure(what: &str, x: f64, max: f64) -> Result<(), String> {
     if x.is_finite() && (0.0..=max).contains(&x) {
         Ok(())
     } else {
-        Err(format!("{what} is {x}; allowed: 0 to {max:e}"))
+        // Exponent notation: f64::MAX in plain digits is 309 characters.
+        Err(format!("{what} is {x:e}; allowed: 0 to {max:e}"))
     }
 }
 

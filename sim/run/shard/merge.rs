@@ -38,6 +38,12 @@ pub struct Expanded {
     pub unfinished: Vec<PathBuf>,
 }
 
+/// Whether something is at `path`, whatever it is: a manifest that is a FIFO or a link
+/// to a device still marks a shard folder, so that reading it says what is wrong.
+fn present(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// The shard folders named by `args`: each argument is a shard folder, or a folder
 /// whose subfolders are (in name order; those without a manifest are skipped).
 pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
@@ -52,7 +58,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
                 a.display()
             ));
         }
-        if a.join(MANIFEST).is_file() || a.join(UNITS_DIR).is_dir() {
+        if present(&a.join(MANIFEST)) || a.join(UNITS_DIR).is_dir() {
             out.dirs.push(a.clone());
             continue;
         }
@@ -64,7 +70,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
             .collect();
         subs.sort();
         let (done, rest): (Vec<PathBuf>, Vec<PathBuf>) =
-            subs.into_iter().partition(|p| p.join(MANIFEST).is_file());
+            subs.into_iter().partition(|p| present(&p.join(MANIFEST)));
         let unfinished: Vec<PathBuf> = rest
             .into_iter()
             .filter(|p| p.join(UNITS_DIR).is_dir())
