@@ -146,9 +146,9 @@ pub fn encode_unit(unit: &UnitOutput) -> anyhow::Result<Vec<u8>> {
     Ok(json)
 }
 
-/// `e` cut to a few hundred characters: a decoding error quotes the value it choked on,
-/// which in a damaged file may be megabytes long.
-fn short(e: impl std::fmt::Display) -> String {
+/// `e` cut to a few hundred characters: a decoding error quotes the value it choked on, and
+/// a message quotes what a manifest says, which in a damaged file may be megabytes long.
+pub(crate) fn short(e: impl std::fmt::Display) -> String {
     const MAX: usize = 300;
     let text = e.to_string();
     match text.char_indices().nth(MAX) {

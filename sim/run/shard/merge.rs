@@ -109,7 +109,8 @@ pub fn open(
         if m.binary != this {
             return Err(at(format!(
                 "written by {}; this is {}: merge with the binary that ran the shards, or run them again with this one",
-                m.binary, this
+                format::short(&m.binary),
+                this
             )));
         }
         if m.job.fingerprint() != m.fingerprint {
@@ -127,7 +128,12 @@ pub fn open(
                 d.display(),
                 first.job.command.as_str(),
                 first_dir.display(),
-                m.job.differences(&first.job).join("; ")
+                m.job
+                    .differences(&first.job)
+                    .iter()
+                    .map(format::short)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ));
         }
         if m.shard.count != first.shard.count {
@@ -221,6 +227,16 @@ pub fn open(
             ));
         }
         for u in &m.units {
+            // The file is named after its unit: nothing else is read.
+            if u.file != format::unit_file(&u.id) {
+                return Err(format!(
+                    "{}: lists unit {} in file `{}`; its file is {}",
+                    d.display(),
+                    u.id,
+                    format::short(&u.file),
+                    format::unit_file(&u.id)
+                ));
+            }
             where_is.insert(u.id, (ordered.len(), u.clone()));
         }
         ordered.push(d.clone());
