@@ -303,7 +303,7 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
         .iter()
         .map(|k| k.weight * (k.lo.unsigned_abs().max(k.hi.unsigned_abs()) as f64))
         .sum();
-    if !(largest <= MAX_COST) {
+    if largest.is_nan() || largest > MAX_COST {
         let parts: Vec<String> = keys
             .iter()
             .map(|k| {
