@@ -304,18 +304,24 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
         .map(|k| k.weight * (k.lo.unsigned_abs().max(k.hi.unsigned_abs()) as f64))
         .sum();
     if largest.is_nan() || largest > MAX_COST {
+        // Exponent notation past a million: 9e307 in plain digits is 308 characters.
+        let show = |x: f64| {
+            if x.abs() < 1e6 {
+                format!("{x}")
+            } else {
+                format!("{x:e}")
+            }
+        };
         let parts: Vec<String> = keys
             .iter()
             .map(|k| {
-                format!(
-                    "{} × {}",
-                    k.weight,
-                    k.lo.unsigned_abs().max(k.hi.unsigned_abs())
-                )
+                let top = k.lo.unsigned_abs().max(k.hi.unsigned_abs());
+                format!("{} {} × {top}", k.key, show(k.weight))
             })
             .collect();
         return Err(format!(
-            "--cost: the largest combination costs {largest:e} ({}); allowed: at most {MAX_COST:e} (Σ weight × value over the searched keys); give smaller weights, e.g. in thousands",
+            "--cost: the largest combination costs {} ({}); allowed: at most {MAX_COST:e} (Σ weight × value over the searched keys); give smaller weights, e.g. in thousands",
+            show(largest),
             parts.join(" + ")
         ));
     }
