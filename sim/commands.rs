@@ -413,12 +413,15 @@ const MAX_EXPORT_USERS: u32 = 100_000;
 /// request, the DRS key receipt, the RA's CMS envelope and the issued certificate, written
 /// for `openssl` to inspect. The PKI settings (validity, client key, key cache) come from
 /// the scenario (default: the embedded one); the epoch is the current time, so the
-/// artefacts are valid today, unless `--set pki.epoch=...` pins it.
+/// artefacts are valid today, unless `--set pki.epoch=...` pins it. `with_keys` adds the
+/// private keys, a KDC certificate for `pki.realm` and a revoked user: test artefacts for
+/// a real Kerberos KDC (`contrib/kdc/test-kdc.sh`).
 pub fn pki_export(
     users: u32,
     out: &Path,
     scenario: Option<&Path>,
     sets: &[String],
+    with_keys: bool,
     quiet: bool,
 ) -> Result<String, Failure> {
     if users == 0 || users > MAX_EXPORT_USERS {
@@ -447,13 +450,19 @@ pub fn pki_export(
             "key `{key}`: {msg} (pki export issues at the current time unless --set pki.epoch=... pins it)"
         )));
     }
-    announce_key_fill(&s, Some(users), None, quiet)?;
+    let keys = with_keys.then(|| crate::pki::export::WithKeys {
+        realm: s.base.pki.realm.clone(),
+    });
+    // The revoked user of --with-keys is one more user in the key pool.
+    let pooled = users + u32::from(with_keys);
+    announce_key_fill(&s, Some(pooled), None, quiet)?;
     let set = output_set::OutputSet::begin(out, "--out")?;
     let bar = Reporter::new(quiet);
     let summary = crate::pki::export::export_with_progress(
         users as usize,
         set.dir(),
         &settings,
+        keys.as_ref(),
         &|s, d, t| bar.pki(s, d, t),
     )?;
     bar.finish();
@@ -463,14 +472,22 @@ pub fn pki_export(
     let ca = out.join("ca.pem");
     let crl = out.join("crl.pem");
     let (ca, crl) = (ca.display(), crl.display());
-    Ok(format!(
+    let mut text = format!(
         "wrote {} users' artifacts to {} (CA: {ca}, RA agent: {}, CRL: {crl}; per user: request.csr.pem, key-receipt.der, request.p7b, cert.pem), issued at {}\ncheck them with e.g. `openssl verify -CAfile {ca} -crl_check -CRLfile {crl} {}`",
         summary.users,
         out.display(),
         out.join("ra.pem").display(),
         crate::pki::time::rfc3339(settings.epoch_unix),
         crate::pki::export::user_dir(&out, 0).join("cert.pem").display()
-    ))
+    );
+    if let (Some(keys), Some(revoked)) = (&keys, summary.revoked_user) {
+        text.push_str(&format!(
+            "\nwith --with-keys (test artifacts: a real TPM and CA never let a private key out; mode 0600): userI/key.pem, ca-key.pem, kdc.pem and kdc-key.pem (krbtgt/{realm}@{realm}), revoked/cert.pem and revoked/key.pem (user{revoked}, serial {serial} on crl.pem); try them on a real KDC with contrib/kdc/test-kdc.sh",
+            realm = keys.realm,
+            serial = u64::from(revoked) + 1,
+        ));
+    }
+    Ok(text)
 }
 
 /// Most samples `calibrate --samples` takes: each generates a key (about 70 ms for

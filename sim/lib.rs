@@ -8,6 +8,7 @@
 //! of runs and their summaries; [`validation`] checks the simulator against
 //! queueing theory and the documented behaviour; [`analysis`] holds the estimators
 //! (intervals, quantiles, paired differences) that reports, sweeps and validation share;
+//! [`exports`] reads what a pilot rollout exports (Windows event logs, …);
 //! [`params`] is the registry of every scenario key with its source and plausible range;
 //! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all, and
 //! [`fsread`] the check every file reader passes (regular files of a bounded size).
@@ -16,6 +17,8 @@
 pub mod analysis;
 pub mod commands;
 pub mod engine;
+pub mod exports;
+pub mod fit;
 pub mod fsread;
 pub mod interrupt;
 pub mod model;

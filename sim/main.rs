@@ -100,6 +100,11 @@ enum PkiCommand {
         /// Overrides a scenario key, e.g. --set pki.client_key=ecdsa-p256.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Also writes the private keys (userI/key.pem, ca-key.pem), a KDC certificate and
+        /// key for `pki.realm` (kdc.pem, kdc-key.pem) and a revoked user (revoked/): test
+        /// artifacts for a real Kerberos KDC; a real TPM never lets a key out.
+        #[arg(long)]
+        with_keys: bool,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -154,9 +159,10 @@ fn main() -> ExitCode {
                     out,
                     scenario,
                     sets,
+                    with_keys,
                     quiet,
                 },
-        } => commands::pki_export(users, &out, scenario.as_deref(), &sets, quiet)
+        } => commands::pki_export(users, &out, scenario.as_deref(), &sets, with_keys, quiet)
             .map(|m| println!("{m}")),
         Command::Pki {
             command:

@@ -361,8 +361,8 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
     );
     refused(
         &["run"],
-        Some("[pin]\nentry = { dist = \"gamma\", k = 2 }\n"),
-        &["`pin.entry.dist`", "unknown variant `gamma`"],
+        Some("[pin]\nentry = { dist = \"beta\", k = 2 }\n"),
+        &["`pin.entry.dist`", "unknown variant `beta`"],
     );
     refused(
         &["run"],
@@ -395,6 +395,11 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
         &["`pki.epoch`", "YYYY-MM-DD"],
     );
     refused(
+        &["check"],
+        Some("[pki]\nrealm = \"contoso.com\"\n"),
+        &["bad.toml:2:", "`pki.realm`", "uppercase DNS-like name"],
+    );
+    refused(
         &["run"],
         Some("[variants.post-kb]\nadfs.patched = 5\n"),
         &["bad.toml:2:", "`variants.post-kb.adfs.patched`"],
@@ -409,6 +414,34 @@ fn bad_files_are_refused_with_file_line_column_and_key() {
         Some("[key]\ntpm_firmware_share = 0.8\ntpm_discrete_share = 0.5\n"),
         &["`key.tpm_discrete_share`", "exceeds 1"],
     );
+}
+
+/// `pki export --with-keys` refuses a realm that is no uppercase DNS-like name before it
+/// writes anything (the KDC certificate would carry it).
+#[test]
+fn pki_export_refuses_a_bad_realm() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pki");
+    for realm in ["contoso.com", "", "CONTOSO..COM"] {
+        let set = format!("pki.realm={realm}");
+        let o = bin()
+            .env("WHFB_SIM_KEY_CACHE", dir.path().join("keys"))
+            .args(["pki", "export", "--users", "2", "--with-keys", "--quiet"])
+            .args(["--set", &set, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{set}: {err}");
+        for f in [
+            format!("--set {set}"),
+            "`pki.realm`".into(),
+            "uppercase".into(),
+        ] {
+            assert!(err.contains(&f), "{set}: message lacks `{f}`: {err}");
+        }
+        assert!(!out.exists(), "{set}: wrote outputs");
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Answers a planner acts on (DESIGN §8), as a user gets them from the command line: peak
+//! Answers a planner acts on (README, "Sizing a farm"), as a user gets them from the command line: peak
 //! figures that size things, the bottleneck named honestly, timeouts that make an
 //! overloaded farm look like one, `adfs.patched = "all"` following the farm in a sweep,
 //! and fault windows that leave a trace (users hit, failed calls, delay against a shadow

@@ -5,8 +5,17 @@
 //! distribution point, AIA). The command-line path is run as a user runs it: no epoch
 //! given, openssl checking against today's date (no `-attime`), with the CRL.
 //!
+//! `pki export --with-keys` is checked the same way: each private key is the one its
+//! certificate certifies, readable by its owner only, the KDC certificate is what a
+//! PKINIT client requires of a KDC, and openssl refuses the revoked user's certificate
+//! with the exported CRL. (`contrib/kdc/test-kdc.sh` then logs on with them to a real
+//! MIT Kerberos KDC.)
+//!
 //! Skipped, loudly, when `openssl` is not installed, unless `WHFB_SIM_REQUIRE_OPENSSL` is
 //! set (CI sets it so a missing binary fails instead of passing silently).
+
+#[allow(dead_code)]
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -247,9 +256,18 @@ fn check_user(dir: &Path, user: u32, alg: KeyAlg) {
 
 /// The checks every export passes, however it was made.
 fn check_dir(dir: &Path, alg: KeyAlg) {
+    check_infrastructure(dir);
+    // The CRL lists nothing.
+    let (ca, crl) = (dir.join("ca.pem"), dir.join("crl.pem"));
+    let text = ok(&["crl", "-in", s(&crl), "-CAfile", s(&ca), "-noout", "-text"]);
+    assert!(text.contains("No Revoked Certificates"), "{text}");
     for user in 0..2 {
         check_user(dir, user, alg);
     }
+}
+
+/// The CA's CRL and the RA's certificate, which every export writes.
+fn check_infrastructure(dir: &Path) {
     let (ca, crl, ra) = (dir.join("ca.pem"), dir.join("crl.pem"), dir.join("ra.pem"));
     // The RA certificate is valid today, not revoked, and carries the Certificate Request
     // Agent EKU.
@@ -268,11 +286,161 @@ fn check_dir(dir: &Path, alg: KeyAlg) {
         text.contains("1.3.6.1.4.1.311.20.2.1") || text.contains("Certificate Request Agent"),
         "{text}"
     );
-    // The CRL is the CA's, signed, current, and lists nothing.
+    // The CRL is the CA's, signed and current.
     let text = ok(&["crl", "-in", s(&crl), "-CAfile", s(&ca), "-noout", "-text"]);
     assert!(text.contains("verify OK"), "{text}");
     assert!(text.contains("Next Update"), "{text}");
-    assert!(text.contains("No Revoked Certificates"), "{text}");
+}
+
+/// An export without `--with-keys` holds no private key, under any name.
+fn no_private_key(dir: &Path) {
+    for (name, bytes) in common::files(dir) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"),
+            "{name} holds a private key"
+        );
+        assert!(
+            !name.ends_with("key.pem") && !name.starts_with("kdc") && !name.starts_with("revoked"),
+            "{name} is written only with --with-keys"
+        );
+    }
+}
+
+/// `key` is a private key file (PKCS#8 PEM, mode 0600) of the key `cert` certifies.
+fn check_key(key: &Path, cert: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(key)
+        .expect("key file")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "{} has mode {mode:o}", key.display());
+    let text = std::fs::read_to_string(key).expect("key file");
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{text}");
+    let public = ok(&["pkey", "-in", s(key), "-pubout"]);
+    assert_eq!(
+        public,
+        ok(&["x509", "-in", s(cert), "-pubkey", "-noout"]),
+        "{} is not the key of {}",
+        key.display(),
+        cert.display()
+    );
+}
+
+/// The values in the subjectAltName of `cert`, as `openssl asn1parse -dump` shows them:
+/// object identifiers, integers and the text of string types, in order.
+fn san_values(cert: &Path) -> Vec<String> {
+    let outer = ok(&["asn1parse", "-in", s(cert)]);
+    let mut lines = outer.lines();
+    lines
+        .by_ref()
+        .find(|l| l.contains("X509v3 Subject Alternative Name"))
+        .expect("a subjectAltName");
+    let value = lines.next().expect("its value");
+    let offset = value.split(':').next().expect("offset").trim().to_string();
+    let inner = ok(&["asn1parse", "-in", s(cert), "-strparse", &offset, "-dump"]);
+    inner
+        .lines()
+        .filter_map(|l| {
+            if let Some((_, v)) = l.split_once("prim: OBJECT            :") {
+                Some(v.trim().to_string())
+            } else if let Some((_, v)) = l.split_once("prim: INTEGER           :") {
+                Some(v.trim().to_string())
+            } else if l.trim_start().starts_with("0000 - ") {
+                // The hex dump's text column: the string itself (short names only).
+                l.split("   ").last().map(|t| t.trim().to_string())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// `pki export --with-keys`: what a real KDC needs, checked with openssl; see
+/// `contrib/kdc/test-kdc.sh` for the KDC itself.
+fn check_with_keys(dir: &Path, alg: KeyAlg, realm: &str) {
+    check_infrastructure(dir);
+    let (ca, crl) = (dir.join("ca.pem"), dir.join("crl.pem"));
+    for user in 0..2 {
+        check_user(dir, user, alg);
+        let at = |name: &str| user_dir(dir, user).join(name);
+        check_key(&at("key.pem"), &at("cert.pem"));
+    }
+    check_key(&dir.join("ca-key.pem"), &ca);
+    check_key(&dir.join("kdc-key.pem"), &dir.join("kdc.pem"));
+    let revoked = dir.join("revoked");
+    check_key(&revoked.join("key.pem"), &revoked.join("cert.pem"));
+
+    // The revoked user is user 2, enrolled like the others (serial 3), then revoked:
+    // openssl refuses it with the exported CRL, and accepts it without.
+    let cert = revoked.join("cert.pem");
+    let text = ok(&["x509", "-in", s(&cert), "-noout", "-text", "-serial"]);
+    assert!(text.contains("user2@contoso.com"), "{text}");
+    assert!(text.contains("serial=03"), "{text}");
+    let text = ok(&["verify", "-CAfile", s(&ca), s(&cert)]);
+    assert!(text.contains(": OK"), "{text}");
+    let out = openssl(&[
+        "verify",
+        "-CAfile",
+        s(&ca),
+        "-crl_check",
+        "-CRLfile",
+        s(&crl),
+        s(&cert),
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success() && text.contains("certificate revoked"),
+        "{text}"
+    );
+    let text = ok(&["crl", "-in", s(&crl), "-CAfile", s(&ca), "-noout", "-text"]);
+    assert!(text.contains("Serial Number: 03"), "{text}");
+    assert!(text.contains("Key Compromise"), "{text}");
+
+    // The KDC certificate: the CA's, valid today, not revoked, not a CA, with the
+    // id-pkinit-KPKdc EKU (openssl's "Signing KDC Response") and the id-pkinit-san
+    // KRB5PrincipalName krbtgt/REALM@REALM (name type 2, NT-SRV-INST).
+    let kdc = dir.join("kdc.pem");
+    let text = ok(&[
+        "verify",
+        "-CAfile",
+        s(&ca),
+        "-crl_check",
+        "-CRLfile",
+        s(&crl),
+        s(&kdc),
+    ]);
+    assert!(text.contains(": OK"), "{text}");
+    let text = ok(&["x509", "-in", s(&kdc), "-noout", "-text"]);
+    assert!(text.contains("Signing KDC Response"), "{text}");
+    assert!(text.contains("CA:FALSE"), "{text}");
+    assert!(!text.contains("Smartcard"), "{text}");
+    assert_eq!(
+        san_values(&kdc),
+        ["1.3.6.1.5.2.2", realm, "02", "krbtgt", realm],
+        "{text}"
+    );
+}
+
+#[test]
+fn the_export_with_keys_writes_matching_keys_a_kdc_certificate_and_a_revoked_user() {
+    if !openssl_available() {
+        return;
+    }
+    let e = CliExport::new(&["--with-keys"]);
+    check_with_keys(e.dir(), KeyAlg::Rsa2048, "CONTOSO.COM");
+    let e = CliExport::new(&[
+        "--with-keys",
+        "--set",
+        "pki.client_key=ecdsa-p256",
+        "--set",
+        "pki.realm=AD.EXAMPLE.ORG",
+    ]);
+    check_with_keys(e.dir(), KeyAlg::EcdsaP256, "AD.EXAMPLE.ORG");
 }
 
 fn check_export(alg: KeyAlg) {
@@ -388,8 +556,10 @@ fn the_export_command_writes_artifacts_valid_today() {
     }
     let e = CliExport::new(&[]);
     check_dir(e.dir(), KeyAlg::Rsa2048);
+    no_private_key(e.dir());
     let e = CliExport::new(&["--set", "pki.client_key=ecdsa-p256"]);
     check_dir(e.dir(), KeyAlg::EcdsaP256);
+    no_private_key(e.dir());
     // A pinned epoch is honoured: the certificates start then (whatever today is).
     let e = CliExport::new(&["--set", "pki.epoch=2026-01-05T00:00:00Z"]);
     let cert = user_dir(e.dir(), 0).join("cert.pem");

@@ -307,7 +307,7 @@ fn a_figure_on_a_plateau_is_named_instead_of_running_to_the_cap() {
     assert!(p["achieved"].as_f64().unwrap() <= 0.05, "{p}");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
-        stdout.contains("post-kb.time_to_usable.p95 on a plateau"),
+        stdout.contains("post-kb.time_to_usable.p95 are on a plateau"),
         "{stdout}"
     );
 }

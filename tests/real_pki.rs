@@ -99,7 +99,7 @@ fn real_mode_refuses_attacks_and_agrees_with_off_mode() {
     );
 }
 
-/// DESIGN §2: the same bytes whatever the number of threads, in real mode too, where the
+/// Determinism (README, "Determinism"): the same bytes whatever the number of threads, in real mode too, where the
 /// RA's, the CA's and the client's checks run on worker threads while the event loop goes
 /// on. Two cases: the default scenario (two variants × two replications running side by
 /// side) with attacks refused on those threads, and one variant alone whose requests

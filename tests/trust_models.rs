@@ -1,4 +1,4 @@
-//! Every hybrid trust model side by side (DESIGN §13): `scenarios/trust-models.toml` on the
+//! Every hybrid trust model side by side (docs/model.md §11): `scenarios/trust-models.toml` on the
 //! same users — the order of the medians, which models follow the sync interval, that key
 //! trust and cloud Kerberos trust never call the RA or the CA, that real crypto still runs
 //! for certificate trust, the per-user event log, a DC out of reach, and bad input.

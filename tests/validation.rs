@@ -1,4 +1,4 @@
-//! The validation checks (DESIGN §7) as tests: the whole gate of `whfb-sim validate`
+//! The validation checks (docs/validation.md) as tests: the whole gate of `whfb-sim validate`
 //! through the library at ten seeds in the quick size (seeds in parallel) and, on
 //! demand, five seeds in the full size; the command line once. The family-wise
 //! confidence makes a correct simulator pass at any seed with probability 99.5 %, so the

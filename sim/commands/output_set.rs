@@ -63,7 +63,16 @@ pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
     // Plus a `user<N>` folder per user (see `is_output_name`).
     (
         "pki export",
-        &["ca.pem", "ra.pem", "crl.pem", "ca-and-crl.pem"],
+        &[
+            "ca.pem",
+            "ca-key.pem",
+            "ra.pem",
+            "crl.pem",
+            "ca-and-crl.pem",
+            "kdc.pem",
+            "kdc-key.pem",
+            "revoked",
+        ],
     ),
 ];
 
@@ -393,6 +402,8 @@ mod tests {
             "plan.json",
             "plan.csv",
             "sensitivity.json",
+            "kdc-key.pem",
+            "revoked",
         ] {
             assert!(is_output_name(n), "{n}");
         }

@@ -38,6 +38,20 @@ pub enum Dist {
         /// Upper bound, µs.
         max: SimTime,
     },
+    /// Gamma with shape k and scale θ (mean kθ).
+    Gamma {
+        /// Shape k.
+        shape: f64,
+        /// Scale θ, µs.
+        scale: f64,
+    },
+    /// Weibull with shape k and scale λ: P(X > x) = exp(−(x/λ)^k).
+    Weibull {
+        /// Shape k.
+        shape: f64,
+        /// Scale λ, µs.
+        scale: f64,
+    },
     /// One of the listed values, with the given cumulative weights (last one is 1).
     Empirical {
         /// The possible values, µs.
@@ -108,6 +122,12 @@ impl Dist {
                     rng.random_range(*min..=*max)
                 }
             }
+            Dist::Gamma { shape, scale } => rand_distr::Gamma::new(*shape, *scale)
+                .map(|d| round(d.sample(rng)))
+                .unwrap_or(0),
+            Dist::Weibull { shape, scale } => rand_distr::Weibull::new(*scale, *shape)
+                .map(|d| round(d.sample(rng)))
+                .unwrap_or(0),
             Dist::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative.partition_point(|c| *c < u).min(values.len() - 1);
@@ -124,6 +144,10 @@ impl Dist {
             Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
             Dist::Normal { mean, .. } => *mean,
             Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
+            Dist::Gamma { shape, scale } => shape * scale,
+            Dist::Weibull { shape, scale } => {
+                scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
+            }
             Dist::Empirical { values, cumulative } => {
                 let mut prev = 0.0;
                 values
@@ -150,6 +174,11 @@ impl Dist {
                 Some((mu + sigma * n.inverse_cdf(p)).exp())
             }
             Dist::Uniform { min, max } => Some(*min as f64 + p * (*max as f64 - *min as f64)),
+            Dist::Gamma { shape, scale } => {
+                use statrs::distribution::{ContinuousCDF, Gamma};
+                Some(Gamma::new(*shape, 1.0 / scale).ok()?.inverse_cdf(p))
+            }
+            Dist::Weibull { shape, scale } => Some(scale * (-(1.0 - p).ln()).powf(1.0 / shape)),
             Dist::Empirical { values, cumulative } => {
                 let i = cumulative.partition_point(|c| *c < p).min(values.len() - 1);
                 Some(values[i] as f64)
@@ -178,6 +207,14 @@ impl Dist {
                 min: s(*min),
                 max: s(*max),
             },
+            Dist::Gamma { shape, scale } => Dist::Gamma {
+                shape: *shape,
+                scale: scale * factor,
+            },
+            Dist::Weibull { shape, scale } => Dist::Weibull {
+                shape: *shape,
+                scale: scale * factor,
+            },
             Dist::Empirical { values, cumulative } => Dist::Empirical {
                 values: values.iter().map(|v| s(*v)).collect(),
                 cumulative: cumulative.clone(),
@@ -198,6 +235,29 @@ fn round(x: f64) -> SimTime {
 mod tests {
     use super::*;
     use crate::engine::rng::StreamFactory;
+
+    #[test]
+    fn gamma_and_weibull_draw_their_means() {
+        let mut rng = rand_pcg::Pcg64Mcg::new(9);
+        for d in [
+            Dist::Gamma {
+                shape: 2.5,
+                scale: 30e6,
+            },
+            Dist::Weibull {
+                shape: 1.7,
+                scale: 120e6,
+            },
+        ] {
+            let n = 40_000;
+            let mean = (0..n).map(|_| d.sample(&mut rng) as f64).sum::<f64>() / n as f64;
+            assert!((mean / d.mean() - 1.0).abs() < 0.02, "{d:?}: {mean}");
+            let q = d.quantile(0.9).unwrap();
+            let below = (0..n).filter(|_| (d.sample(&mut rng) as f64) <= q).count();
+            assert!((below as f64 / n as f64 - 0.9).abs() < 0.01, "{d:?}");
+            assert!((d.scaled(2.0).mean() / d.mean() - 2.0).abs() < 1e-9);
+        }
+    }
 
     fn mean_of(d: &Dist, n: usize) -> f64 {
         let mut r = StreamFactory::new(9, 0).stream(0, 0);

@@ -1,4 +1,4 @@
-//! Azure AD Connect's sync scheduler (DOMAIN §2): periodic delta cycles from a random
+//! Azure AD Connect's sync scheduler (docs/model.md §7): periodic delta cycles from a random
 //! phase, one at a time. A cycle imports AD, then Azure AD (the cut-off: keys registered
 //! before it are carried), then syncs and exports; carried keys reach on-prem AD when the
 //! export ends. Cycle length = overhead + per-object cost × changed objects. A cycle that

@@ -1,4 +1,4 @@
-//! Attacks on enrollment (DESIGN §1, §11): which of a user's enrollment requests an
+//! Attacks on enrollment (docs/model.md §9, §12): which of a user's enrollment requests an
 //! attacker replaces, and with what. The model only decides what the attacker sends, from
 //! the user's own attack stream; the PKI's checks, on the real bytes in real mode, decide
 //! what becomes of it, and every refusal is counted under its reason.

@@ -1,4 +1,4 @@
-//! Hybrid cloud Kerberos trust (DOMAIN §7): Microsoft Entra Kerberos issues the user a
+//! Hybrid cloud Kerberos trust (docs/model.md §11): Microsoft Entra Kerberos issues the user a
 //! partial TGT (the "Cloud TGT"), which a domain controller exchanges for a full one. There
 //! is no sync wait and no certificate: the PIN works on-prem as soon as provisioning ends,
 //! provided a domain controller is in reach (`dc_reach`). The prerequisite check gains the

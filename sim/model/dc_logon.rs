@@ -1,4 +1,4 @@
-//! The last step before "usable" (DOMAIN §9): a domain controller validates a PKINIT logon
+//! The last step before "usable" (docs/model.md §10): a domain controller validates a PKINIT logon
 //! with the installed certificate — chain to the CA, Smart Card Logon EKU, not revoked per
 //! the CA's CRL, and strong mapping (the SID extension names the account's SID), as a DC
 //! in full enforcement of KB5014754 does. A refusal ends the user `rejected` under the

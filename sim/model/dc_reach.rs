@@ -1,4 +1,4 @@
-//! First use needs a domain controller in reach (DOMAIN §7, §9): the moment the PIN is
+//! First use needs a domain controller in reach (docs/model.md §10, §11): the moment the PIN is
 //! ready for on-prem use — certificate installed (certificate trust), key on the user's DC
 //! (key trust), provisioning over (cloud Kerberos trust) — the user's first logon goes to
 //! a DC. During a `dc_unreachable` window it waits; the window's end lets every waiting

@@ -1,5 +1,5 @@
-//! Synchronous certificate enrollment through the AD FS registration authority (DOMAIN §1
-//! step 9, with KB4088889): the client sends its PKCS#10 request to the AD FS farm (servers
+//! Synchronous certificate enrollment through the AD FS registration authority
+//! (with KB4088889, docs/model.md §9): the client sends its PKCS#10 request to the AD FS farm (servers
 //! × workers behind a load balancer); the RA checks the key (in AD if synced, else by
 //! validating the key receipt against DRS), checks the request and signs it with its
 //! enrollment agent certificate; the CA (workers) checks the RA's signature and issues;

@@ -1,4 +1,4 @@
-//! Timeouts on the enrollment path (DESIGN §8): the client's wait for the answer to its
+//! Timeouts on the enrollment path (docs/model.md §12): the client's wait for the answer to its
 //! request (`enrollment.request_timeout`, request sent → certificate or error back) and
 //! the RA's wait for the CA (`adfs.ca_timeout`, call made → CA answered). An attempt that
 //! times out fails like any other non-security failure, counted by reason, and the client

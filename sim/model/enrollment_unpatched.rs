@@ -1,4 +1,4 @@
-//! Deferred enrollment (DOMAIN §1 step 9, before KB4088889): an unpatched AD FS server's RA
+//! Deferred enrollment (before KB4088889, docs/model.md §8): an unpatched AD FS server's RA
 //! only accepts a key already in on-prem AD, so until Azure AD Connect has synced it the
 //! request is refused. Windows then leaves provisioning and retries at 24, 85, 145, 205,
 //! 265 and 480 minutes after key registration, only while the user stays signed in; after

@@ -1,4 +1,4 @@
-//! Key registration with the Device Registration Service (DOMAIN §1 step 7, §3): the call
+//! Key registration with the Device Registration Service (docs/model.md §6): the call
 //! takes a network latency, may be throttled ("try after 300 seconds") or fail while DRS is
 //! unreachable; on success the key is registered and waits for Azure AD Connect, and the
 //! trust model's own steps follow.

@@ -1,4 +1,4 @@
-//! Hybrid key trust (DOMAIN §7): no certificate is enrolled. Provisioning ends when DRS
+//! Hybrid key trust (docs/model.md §11): no certificate is enrolled. Provisioning ends when DRS
 //! has registered the key; the domain controller accepts the key only once Azure AD
 //! Connect has written it to the user's `msDS-KeyCredentialLink` (the cycle that carries
 //! it, `aad_connect`) and AD replication has brought it to the user's DC

@@ -1,4 +1,4 @@
-//! Multi-factor authentication (DOMAIN §1 step 4): the flow waits until the attempt
+//! Multi-factor authentication (docs/model.md §3): the flow waits until the attempt
 //! succeeds, fails or times out; an error asks the user to retry, up to a limit, after
 //! which provisioning waits for the next sign-in. An MFA done in the last 10 minutes is
 //! not asked again.

@@ -1,7 +1,7 @@
 //! The Windows Hello for Business hybrid provisioning flow, for each trust model
-//! (`trust`, DOMAIN §7).
+//! (`trust`); docs/model.md describes it step by step, with its sources.
 //!
-//! One file per step of DESIGN §1's table: [`signin`], [`prerequisites`], [`pin_page`],
+//! One file per step of the flow: [`signin`], [`prerequisites`], [`pin_page`],
 //! [`mfa`], [`pin`], [`key_pair`], [`key_registration`], [`aad_connect`]. Certificate
 //! trust then goes through [`enrollment_unpatched`] (deferred enrollment and its retry
 //! schedule), [`enrollment_patched`] (the synchronous path through the AD FS farm, the RA

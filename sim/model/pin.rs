@@ -1,4 +1,4 @@
-//! PIN creation (DOMAIN §1 step 5): the user enters and confirms a PIN; the complexity
+//! PIN creation (docs/model.md §4): the user enters and confirms a PIN; the complexity
 //! policy may reject it and the user enters another.
 
 use super::events::Event;

@@ -1,4 +1,4 @@
-//! The full-screen "Set up a PIN" page (DOMAIN §1 step 3): provisioning has launched and
+//! The full-screen "Set up a PIN" page (docs/model.md §2): provisioning has launched and
 //! waits for the user to click.
 
 use super::events::Event;

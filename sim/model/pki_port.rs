@@ -157,8 +157,8 @@ impl Refusal {
         }
     }
 
-    /// The domain controller's event id for this refusal, where one exists (DOMAIN §9:
-    /// 39 no strong mapping, 41 SID mismatch).
+    /// The domain controller's event id for this refusal, where one exists (KB5014754:
+    /// 39 no strong mapping, 41 SID mismatch; docs/model.md §10).
     pub fn dc_event_id(self) -> Option<u16> {
         match self {
             Refusal::NoStrongMapping => Some(39),

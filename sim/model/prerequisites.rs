@@ -1,4 +1,4 @@
-//! Prerequisite checks before provisioning launches (DOMAIN §1 step 2, §3, §7): the device
+//! Prerequisite checks before provisioning launches (docs/model.md §1, §11): the device
 //! must be hybrid joined and, for certificate trust, written back to on-prem AD (the
 //! device object reaches AD on the first sync cycle whose cut-off follows the join); key
 //! and cloud Kerberos trust need no device writeback. A device whose join or writeback

@@ -8,7 +8,7 @@ use super::pki_port::{
 };
 use crate::engine::{SimRng, SimTime};
 
-/// The device's join state for certificate trust (DOMAIN §3).
+/// The device's join state for certificate trust (docs/model.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     /// Joined and written back: prerequisites pass.

@@ -3,7 +3,7 @@
 //! states, an estimate and why, or a decision the planner makes — and, for every
 //! estimate, a plausible low and high a planner might meet. `whfb-sim params` prints it,
 //! `sensitivity` varies the estimates over their ranges, and tests hold the embedded
-//! default scenario, the validation messages and the README's table to it.
+//! default scenario, the validation messages and docs/model.md's table to it.
 //!
 //! It reads the scenario layer (to say whether a key matters for a scenario's variants)
 //! and nothing reads back from it into the model.

@@ -1,5 +1,5 @@
-//! `whfb-sim params`: the registry as a terminal table, a markdown table (the README's and
-//! docs/model.md's parameter tables are this output, checked by a test), CSV or JSON.
+//! `whfb-sim params`: the registry as a terminal table, a markdown table (docs/model.md's
+//! parameter table is this output, checked by a test), CSV or JSON.
 
 use super::{Param, SourceKind};
 use std::fmt::Write;
@@ -20,12 +20,12 @@ pub enum Format {
 /// What a key's source says, in a table cell: `published: what it says (title, url)`.
 fn source_cell(p: &Param, links: bool) -> String {
     let s = &p.source;
+    let kind = s.kind.as_str();
     match s.kind {
-        SourceKind::Published if links => {
-            format!("published: {} ([{}]({}))", s.says, s.title, s.url)
-        }
-        SourceKind::Published => format!("published: {} ({}, {})", s.says, s.title, s.url),
-        k => format!("{}: {}", k.as_str(), s.says),
+        SourceKind::Estimate => format!("{kind}: {}", s.says),
+        _ if s.url.is_empty() => format!("{kind}: {}", s.says),
+        _ if links => format!("{kind}: {} ([{}]({}))", s.says, s.title, s.url),
+        _ => format!("{kind}: {} ({}, {})", s.says, s.title, s.url),
     }
 }
 

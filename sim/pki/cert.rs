@@ -338,3 +338,45 @@ pub(crate) fn user_extensions(
     }
     Ok(exts)
 }
+
+/// Extensions of the KDC certificate `pki export --with-keys` writes for a real Kerberos
+/// KDC: not a CA, digitalSignature and keyEncipherment (RSA), the id-pkinit-KPKdc EKU and
+/// the id-pkinit-san naming `krbtgt/REALM@REALM`, which a PKINIT client checks before it
+/// trusts the KDC's reply (RFC 4556 §3.2.4).
+pub(crate) fn kdc_extensions(
+    spki: &SubjectPublicKeyInfoOwned,
+    realm: &str,
+    issuer_ski: &[u8],
+) -> Result<Vec<Extension>, PkiError> {
+    Ok(vec![
+        extension(
+            oids::ID_CE_BASIC_CONSTRAINTS,
+            true,
+            &BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            },
+        )?,
+        extension(
+            oids::ID_CE_KEY_USAGE,
+            true,
+            &KeyUsage(KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment),
+        )?,
+        extension(
+            oids::ID_CE_EXT_KEY_USAGE,
+            false,
+            &ExtendedKeyUsage(vec![oids::PKINIT_KPKDC]),
+        )?,
+        extension(
+            oids::ID_CE_SUBJECT_ALT_NAME,
+            false,
+            &super::asn1::krbtgt_san(realm)?,
+        )?,
+        extension(oids::ID_CE_SUBJECT_KEY_IDENTIFIER, false, &ski(spki)?)?,
+        extension(
+            oids::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            false,
+            &aki(issuer_ski)?,
+        )?,
+    ])
+}

@@ -1,5 +1,5 @@
 //! The domain controller's validation of a Windows Hello for Business logon certificate
-//! (PKINIT): what makes the certificate usable on-prem (DOMAIN §9).
+//! (PKINIT): what makes the certificate usable on-prem (docs/model.md §10).
 
 use der::Decode;
 use x509_cert::Certificate;

@@ -16,11 +16,11 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
 use super::{oids, PkiError};
 
-/// NetBIOS name of the simulated domain: the `DOMAIN\` of `requestername`.
-pub const NETBIOS_DOMAIN: &str = "CONTOSO";
+/// NetBIOS name of the simulated domain: the `CONTOSO\` prefix of `requestername`.
+pub const NETBIOS_NAME: &str = "CONTOSO";
 
 /// The domain's SID: every user's SID is this plus a relative id (RID).
-pub const DOMAIN_SID: &str = "S-1-5-21-3623811015-3361044348-30300820";
+pub const SID_PREFIX: &str = "S-1-5-21-3623811015-3361044348-30300820";
 
 /// RID of user 0 (RIDs below 1000 are well-known accounts).
 const FIRST_RID: u64 = 1000;
@@ -32,12 +32,12 @@ pub fn account_name(user: u32) -> String {
 
 /// The `requestername` value an enrollment agent writes for user `i`: `CONTOSO\user{i}`.
 pub fn requester_name(user: u32) -> String {
-    format!("{NETBIOS_DOMAIN}\\user{user}")
+    format!("{NETBIOS_NAME}\\user{user}")
 }
 
 /// objectSid of user `i`, as the string the SID extension carries.
 pub fn sid(user: u32) -> String {
-    format!("{DOMAIN_SID}-{}", FIRST_RID + u64::from(user))
+    format!("{SID_PREFIX}-{}", FIRST_RID + u64::from(user))
 }
 
 /// The user index an account name (`user{i}`, canonical decimal) stands for.
@@ -59,10 +59,7 @@ fn index_of_account(name: &str) -> Option<u32> {
 pub fn user_dn(user: u32, upn_domain: &str) -> Result<Name, PkiError> {
     let mut rdns = Vec::new();
     for label in upn_domain.rsplit('.') {
-        rdns.push(rdn(
-            oids::DOMAIN_COMPONENT,
-            Any::encode_from(&Ia5String::new(label)?)?,
-        )?);
+        rdns.push(rdn(oids::DC, Any::encode_from(&Ia5String::new(label)?)?)?);
     }
     rdns.push(rdn(
         oids::COMMON_NAME,
@@ -150,11 +147,11 @@ impl Directory {
             .is_some_and(|s| s.load(Ordering::Acquire) <= at_us)
     }
 
-    /// The account `DOMAIN\name` resolves to, if the domain is ours and the account
+    /// The account `CONTOSO\name` resolves to, if the domain is ours and the account
     /// exists.
     pub fn resolve_requester(&self, requester: &str) -> Option<u32> {
         let (domain, name) = requester.split_once('\\')?;
-        if !domain.eq_ignore_ascii_case(NETBIOS_DOMAIN) {
+        if !domain.eq_ignore_ascii_case(NETBIOS_NAME) {
             return None;
         }
         self.account(name)
@@ -191,7 +188,7 @@ mod tests {
         assert_eq!(d.resolve_requester("CONTOSO\\user+3"), None);
         assert_eq!(d.account_by_upn("user9@contoso.com"), Some(9));
         assert_eq!(d.account_by_upn("user9@fabrikam.com"), None);
-        assert_eq!(sid(5), format!("{DOMAIN_SID}-1005"));
+        assert_eq!(sid(5), format!("{SID_PREFIX}-1005"));
         let dn = user_dn(4, "contoso.com").unwrap();
         assert_eq!(dn.to_string(), "CN=user4,CN=Users,DC=contoso,DC=com");
         assert_eq!(leaf_cn(&dn).as_deref(), Some("user4"));

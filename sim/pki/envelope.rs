@@ -7,10 +7,10 @@
 //!
 //! Signed attributes: contentType and messageDigest (RFC 5652 §5.3), and what makes the
 //! envelope say whom it is for and when, so that nothing outside the signed bytes decides
-//! it (DESIGN §11):
+//! it, as AD CS does (docs/model.md §9):
 //! - `requestername` (szOID_ENROLLMENT_NAME_VALUE_PAIR 1.3.6.1.4.1.311.13.2.1, a
 //!   `SEQUENCE { name BMPString, value BMPString }` as Windows writes it): the account
-//!   the agent enrolls for, `CONTOSO\user{i}` (DOMAIN §9);
+//!   the agent enrolls for, `CONTOSO\user{i}` (MS-WCCE 2.2.2.7.10);
 //! - signingTime (1.2.840.113549.1.9.5): when the RA signed it, for the CA's freshness
 //!   window;
 //! - senderNonce (id-cmc-senderNonce 1.3.6.1.5.5.7.7.6, 16 octets): a unique envelope id,
@@ -59,7 +59,7 @@ fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, 
 /// What the RA's signature vouches for besides the request itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Claims {
-    /// `DOMAIN\account` of the user the certificate is for (`requestername`).
+    /// `CONTOSO\account` (NetBIOS name, account) of the user the certificate is for (`requestername`).
     pub requester: String,
     /// When the RA signed (Unix seconds; signingTime has one-second resolution).
     pub signing_time_s: i64,

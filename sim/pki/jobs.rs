@@ -1,6 +1,6 @@
 //! Server-side crypto started when a simulated server starts on a request and read when
-//! the simulated step completes (DESIGN §3: "server-side work can start when a request
-//! enters service and be joined when it completes").
+//! the simulated step completes: server-side work starts when a request enters service
+//! and is joined when it completes.
 //!
 //! A started job goes on the port's stack, and a task goes to the current rayon pool. An
 //! idle worker running such a task computes the *newest* job nobody has started, while

@@ -589,6 +589,33 @@ impl PkiMaterial {
         )
     }
 
+    /// The serial of the KDC certificate [`PkiMaterial::issue_kdc`] signs: an
+    /// infrastructure serial no other certificate of the CA uses.
+    const KDC_SERIAL: u8 = 4;
+
+    /// The CA issues a KDC certificate for `realm` to `key`, valid from `not_before_s`
+    /// for the users' certificate validity: what a real KDC (MIT krb5) presents in
+    /// PKINIT when it is tried on the exported users' certificates. Never part of a run.
+    pub(crate) fn issue_kdc(
+        &self,
+        key: &KeyPair,
+        realm: &str,
+        not_before_s: i64,
+    ) -> Result<Certificate, PkiError> {
+        let spki = key.spki()?;
+        cert::sign(
+            CertSpec {
+                serial: cert::infra_serial(Self::KDC_SERIAL)?,
+                subject: super::asn1::cn_name(&format!("kdc.{}", realm.to_ascii_lowercase()))?,
+                validity: time::validity(not_before_s, self.settings.cert_validity_s)?,
+                extensions: cert::kdc_extensions(&spki, realm, &self.ca_ski)?,
+                spki,
+            },
+            &self.ca_name,
+            &self.ca_key,
+        )
+    }
+
     /// How many agent certificates AD FS can enroll after revocations.
     pub(crate) fn spare_agents(&self) -> usize {
         self.next_agent_keys.len()

@@ -118,6 +118,11 @@ pub enum PkiError {
     /// before 1970).
     #[error("invalid PKI settings: {0}")]
     Settings(String),
+    /// An export's own consistency check failed: a key in the pool is not the key its
+    /// certificate carries (the pool changed under the export), or the simulated DC
+    /// accepted the certificate the CA had just revoked. Never caused by bad input.
+    #[error("export check failed: {0}")]
+    Export(String),
     /// The real enrollment path refused while exporting artefacts that should pass.
     #[error("enrollment of user {user} refused: {reason}")]
     Refused {

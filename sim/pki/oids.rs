@@ -6,7 +6,7 @@
 use const_oid::ObjectIdentifier;
 
 pub use const_oid::db::rfc4519::CN as COMMON_NAME;
-pub use const_oid::db::rfc4519::DOMAIN_COMPONENT;
+pub use const_oid::db::rfc4519::DC;
 pub use const_oid::db::rfc5280::{
     ID_AD_CA_ISSUERS, ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_BASIC_CONSTRAINTS,
     ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS, ID_CE_EXT_KEY_USAGE,
@@ -36,7 +36,7 @@ pub const SMART_CARD_LOGON: ObjectIdentifier =
 pub const UPN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.3");
 
 /// szOID_ENROLLMENT_NAME_VALUE_PAIR: the signed attribute in which an enrollment agent
-/// names the user it enrolls for (`requestername`, DOMAIN §9).
+/// names the user it enrolls for (`requestername`; MS-WCCE 2.2.2.7.10).
 pub const ENROLLMENT_NAME_VALUE_PAIR: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.13.2.1");
 
@@ -65,3 +65,11 @@ pub const TEMPLATE_WHFB_AUTHENTICATION: ObjectIdentifier = ObjectIdentifier::new
 pub const TEMPLATE_WHFB_ENROLLMENT_AGENT: ObjectIdentifier = ObjectIdentifier::new_unwrap(
     "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124308",
 );
+
+/// id-pkinit-KPKdc (RFC 4556 §3.2.4): the EKU a KDC's certificate carries, which a
+/// PKINIT client (MIT's by default) requires before it trusts the KDC's reply.
+pub const PKINIT_KPKDC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.3.5");
+
+/// id-pkinit-san (RFC 4556 §3.2.2): the otherName type of a subjectAltName holding a
+/// Kerberos principal name; a KDC certificate names `krbtgt/REALM@REALM` with it.
+pub const PKINIT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.2");

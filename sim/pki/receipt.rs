@@ -1,6 +1,6 @@
 //! The DRS key receipt: what Azure AD's Device Registration Service hands the client when
 //! it registers its key, and what a patched AD FS registration authority verifies when
-//! the key has not reached on-prem AD yet (DOMAIN §1 step 9).
+//! the key has not reached on-prem AD yet (docs/model.md §9).
 //!
 //! The real receipt's format is not published; this one is a small signed DER object in
 //! the shape of an X.509 certificate, signed by DRS's own key (slot

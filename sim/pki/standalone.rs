@@ -5,7 +5,7 @@
 use crate::model::pki_port::{KeyEvidence, Refusal};
 
 use super::ca::{self, ReplayCache};
-use super::crl::Serial;
+use super::crl::{RevocationList, Serial};
 use super::directory::{self, Directory};
 use super::envelope::Claims;
 use super::ledger::Ledger;
@@ -16,6 +16,7 @@ use super::{client, dc, ra, time};
 pub struct Standalone<'a> {
     material: &'a PkiMaterial,
     directory: Directory,
+    revocations: RevocationList,
     crl_der: Vec<u8>,
     pinned: Vec<Serial>,
     replay: ReplayCache,
@@ -34,15 +35,26 @@ impl<'a> Standalone<'a> {
         Standalone {
             crl_der: material.crl_der(&ledger.revocations, settings.epoch_unix),
             pinned: ledger.pinned(),
+            revocations: ledger.revocations,
             replay: ReplayCache::default(),
             directory,
             material,
         }
     }
 
-    /// The CA's CRL (DER), current from time 0 for `pki.crl_validity`.
+    /// The CA's CRL (DER): the one published at time 0, current for `pki.crl_validity`,
+    /// until [`Standalone::revoke`] publishes another.
     pub fn crl_der(&self) -> &[u8] {
         &self.crl_der
+    }
+
+    /// The CA revokes certificate `serial` at `now_us` (reason keyCompromise) and
+    /// publishes a CRL at once, as the CA of a run does; every later check (the CA's of
+    /// its agent, the DC's of a logon certificate) uses that CRL.
+    pub fn revoke(&mut self, serial: u64, now_us: u64) {
+        let at_s = time::unix_seconds(self.material.settings().epoch_unix, now_us);
+        self.revocations.revoke(Serial::from(serial), at_s);
+        self.crl_der = self.material.crl_der(&self.revocations, at_s);
     }
 
     /// The RA checks `request_der` of `user` (key in AD, or its DRS receipt) and signs

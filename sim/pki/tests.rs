@@ -783,6 +783,34 @@ fn the_dc_requires_strong_mapping_an_unrevoked_certificate_and_the_right_account
             pki.dc_logon(0, &wrong, 0).unwrap_err(),
             Refusal::SidMismatch
         );
+        // The CA's certificate for the account, with client authentication but without
+        // Smart Card Logon, is no logon certificate (a real KDC with
+        // `pkinit_eku_checking = scLogin` refuses it too: contrib/kdc).
+        let mut spec = user_cert_spec(&m, 0, 0, 0, Some(&directory::sid(0)));
+        for e in &mut spec.extensions {
+            if e.extn_id == oids::ID_CE_EXT_KEY_USAGE {
+                *e = super::asn1::extension(
+                    oids::ID_CE_EXT_KEY_USAGE,
+                    false,
+                    &ExtendedKeyUsage(vec![oids::ID_KP_CLIENT_AUTH]),
+                )
+                .unwrap();
+            }
+        }
+        let no_sclogon = Issued {
+            der: ca_signed(&m, spec),
+            serial: 78,
+        };
+        assert_eq!(
+            pki.dc_logon(0, &no_sclogon, 0).unwrap_err(),
+            Refusal::DcCertificateInvalid
+        );
+        let with_sclogon = Issued {
+            der: ca_signed(&m, user_cert_spec(&m, 0, 0, 0, Some(&directory::sid(0)))),
+            serial: 78,
+        };
+        pki.dc_logon(0, &with_sclogon, 0)
+            .expect("the same certificate with Smart Card Logon is accepted");
         // Revoked: on the CRL published at the revocation.
         pki.revoke_serial(2, 10_000_000);
         pki.dc_logon(0, &issued, 9_000_000).expect("not yet");

@@ -1,5 +1,5 @@
 //! Which resource limits throughput: the capacity-caused waiting of a variant and the
-//! resource that explains most of it (DESIGN §8).
+//! resource that explains most of it (docs/reports.md).
 //!
 //! *Capacity-caused waiting* is the time requests spent in a queue waiting for a worker:
 //! at each AD FS server and at the CA (a withdrawn request's time in the queue counts).

@@ -1,6 +1,6 @@
 //! `summary.json`: per variant, outcomes, time to usable and to PIN with percentiles and
 //! confidence intervals across replications, resources (whole run and busiest window),
-//! failed calls, the bottleneck, fault windows and sync cycles (DESIGN §4, §8).
+//! failed calls, the bottleneck, fault windows and sync cycles (the contract docs/reports.md describes).
 
 use crate::analysis::plateau::plateau_at;
 use crate::analysis::quantile;

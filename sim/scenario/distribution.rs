@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// What a distribution may look like, for error messages.
-pub const DIST_HELP: &str = "an inline table with `dist` = \"lognormal\" (median, p95), \"exponential\" (mean), \"normal\" (mean, sd), \"uniform\" (min, max), \"fixed\" (value) or \"empirical\" (values, optional weights); or a duration string for a fixed value";
+pub const DIST_HELP: &str = "an inline table with `dist` = \"lognormal\" (median, p95), \"exponential\" (mean), \"gamma\" (shape, scale), \"weibull\" (shape, scale), \"normal\" (mean, sd), \"uniform\" (min, max), \"fixed\" (value) or \"empirical\" (values, optional weights); or a duration string for a fixed value";
 
 #[derive(Deserialize)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
@@ -20,6 +20,14 @@ enum RawDist {
     },
     Exponential {
         mean: Duration,
+    },
+    Gamma {
+        shape: f64,
+        scale: Duration,
+    },
+    Weibull {
+        shape: f64,
+        scale: Duration,
     },
     Normal {
         mean: Duration,
@@ -61,6 +69,21 @@ impl RawDist {
                     mean: mean.0 as f64,
                 }
             }
+            RawDist::Gamma { shape, scale } | RawDist::Weibull { shape, scale }
+                if !(shape > 0.0 && shape.is_finite()) || scale.0 == 0 =>
+            {
+                return Err(format!(
+                    "`shape` ({shape}) and `scale` ({scale}) must be above zero"
+                ))
+            }
+            RawDist::Gamma { shape, scale } => Dist::Gamma {
+                shape,
+                scale: scale.0 as f64,
+            },
+            RawDist::Weibull { shape, scale } => Dist::Weibull {
+                shape,
+                scale: scale.0 as f64,
+            },
             RawDist::Normal { mean, sd } => Dist::Normal {
                 mean: mean.0 as f64,
                 sd: sd.0 as f64,
@@ -190,6 +213,15 @@ mod tests {
             43_000.0
         );
         assert!(parse(r#"{ dist = "normal", mean = "5s", sd = "1s" }"#).is_ok());
+        let g = parse(r#"{ dist = "gamma", shape = 2.5, scale = "30s" }"#).unwrap();
+        assert_eq!(g.mean(), 75_000_000.0);
+        let w = parse(r#"{ dist = "weibull", shape = 1, scale = "10s" }"#).unwrap();
+        assert!((w.mean() - 10_000_000.0).abs() < 1.0);
+        assert!((w.quantile(0.5).unwrap() - 10e6 * 2f64.ln()).abs() < 1.0);
+        assert!(parse(r#"{ dist = "gamma", shape = 0, scale = "30s" }"#)
+            .unwrap_err()
+            .contains("above zero"));
+        assert!(parse(r#"{ dist = "weibull", shape = 2 }"#).is_err());
         assert!(parse(r#"{ dist = "uniform", min = "1s", max = "5s" }"#).is_ok());
         let e =
             parse(r#"{ dist = "empirical", values = ["1s", "3s"], weights = [3, 1] }"#).unwrap();
@@ -211,9 +243,10 @@ mod tests {
                 r#"{ dist = "lognormal", median = "1s", p99 = "3s" }"#,
                 "unknown field `p99`",
             ),
+            (r#"{ dist = "beta", a = "1s" }"#, "unknown variant `beta`"),
             (
-                r#"{ dist = "gamma", shape = "1s" }"#,
-                "unknown variant `gamma`",
+                r#"{ dist = "gamma", shape = "1s", scale = "1s" }"#,
+                "expected f64",
             ),
             (
                 r#"{ dist = "uniform", min = "5s", max = "1s" }"#,

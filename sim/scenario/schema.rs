@@ -1,7 +1,9 @@
 //! The scenario schema: every parameter of the model with its default.
 //!
-//! Each default names its source: a section of `shared/DOMAIN.md` (H/M: published) or
-//! "estimate" (E: nothing published; a user should expect to override it). Every table
+//! Where each default comes from — a public document (published), a reasoned guess a user
+//! should expect to override (estimate) or the planner's choice (decision) — is in the
+//! parameter registry (`crate::params::registry`, printed by `whfb-sim params`); the
+//! comments below name the kind. docs/model.md explains the flow they drive. Every table
 //! rejects unknown keys, and every key may be left out.
 
 use super::distribution::DistSpec;
@@ -25,7 +27,7 @@ pub struct Spec {
     pub users: u32,
     /// Independent replications (seeds derived from `seed`).
     pub replications: u32,
-    /// Which hybrid trust model the users provision for (DOMAIN §7): what "usable"
+    /// Which hybrid trust model the users provision for (docs/model.md §11): what "usable"
     /// waits for.
     pub trust: Trust,
     /// Key trust: how the key reaches the user's domain controller after AAD Connect.
@@ -95,7 +97,7 @@ impl Default for Spec {
     }
 }
 
-/// The hybrid trust model (DOMAIN §7, DESIGN §13).
+/// The hybrid trust model (docs/model.md §11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trust {
@@ -121,7 +123,7 @@ impl Trust {
     }
 }
 
-/// Key trust's last step (DOMAIN §7).
+/// Key trust's last step (docs/model.md §11).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeyTrust {
@@ -191,7 +193,7 @@ impl Default for SignIn {
     }
 }
 
-/// How a device that is not yet joined gets joined (DOMAIN §3).
+/// How a device that is not yet joined gets joined (docs/model.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinMode {
@@ -210,11 +212,11 @@ pub struct Prerequisites {
     /// Share of devices already hybrid joined and written back when the policy applies.
     /// Estimate.
     pub joined_share: f64,
-    /// How the other devices join. DOMAIN §3 (H).
+    /// How the other devices join. Decision (federated or managed domain).
     pub join: JoinMode,
-    /// The Automatic-Device-Join task runs at sign-in and retries this often. DOMAIN §3 (H).
+    /// The Automatic-Device-Join task runs at sign-in and retries this often. Published.
     pub join_retry: Duration,
-    /// Duration of the device registration call. DOMAIN §6 (estimate ≈ 5 s).
+    /// Duration of the device registration call. Estimate (≈ 5 s).
     pub device_registration: DistSpec,
 }
 
@@ -245,25 +247,25 @@ impl Default for PinPage {
     }
 }
 
-/// Multi-factor authentication (DOMAIN §1 step 4, §6).
+/// Multi-factor authentication (docs/model.md §3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Mfa {
-    /// Time for the user to answer. DOMAIN §6 (estimate: median ≈ 15 s).
+    /// Time for the user to answer. Estimate (median ≈ 15 s).
     pub response: DistSpec,
-    /// Probability an attempt fails (wrong answer, denied). DOMAIN §6 (estimate: failure
-    /// and timeout ≈ 5 % together).
+    /// Probability an attempt fails (wrong answer, denied). Estimate (failure and timeout
+    /// ≈ 5 % together).
     pub p_fail: f64,
-    /// Probability the user never answers: the flow waits for `timeout`. DOMAIN §6 (estimate).
+    /// Probability the user never answers: the flow waits for `timeout`. Estimate.
     pub p_timeout: f64,
-    /// How long the flow waits for an answer. DOMAIN §6 (estimate ≈ 60 s).
+    /// How long the flow waits for an answer. Estimate (≈ 60 s).
     pub timeout: Duration,
     /// Time to click "retry" after an error. Estimate.
     pub retry_think: DistSpec,
     /// Attempts in one sign-in before the user leaves provisioning until the next sign-in.
     /// Estimate.
     pub max_attempts: u32,
-    /// An MFA done this recently is not asked again. DOMAIN §1 step 4 (H: 10 minutes).
+    /// An MFA done this recently is not asked again. Published (10 minutes).
     pub reuse: Duration,
     /// Sign-ins on which the user left provisioning before they stop for good (`gave_up`).
     /// Estimate.
@@ -285,14 +287,14 @@ impl Default for Mfa {
     }
 }
 
-/// PIN creation (DOMAIN §1 step 5, §6).
+/// PIN creation (docs/model.md §4).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pin {
-    /// Time to enter and confirm a PIN. DOMAIN §6 (estimate ≈ 20 s).
+    /// Time to enter and confirm a PIN. Estimate (≈ 20 s).
     pub entry: DistSpec,
     /// Probability the complexity policy rejects an entry (the user enters it again).
-    /// DOMAIN §6 (estimate 5–10 %).
+    /// Estimate (5–10 %).
     pub p_reject: f64,
 }
 
@@ -305,7 +307,7 @@ impl Default for Pin {
     }
 }
 
-/// Where the key pair comes from (DOMAIN §1 step 6, §4).
+/// Where the key pair comes from (docs/model.md §5).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Key {
@@ -314,18 +316,18 @@ pub struct Key {
     /// Share of devices with a discrete TPM (the rest have no usable TPM). Estimate.
     pub tpm_discrete_share: f64,
     /// Share of TPM devices whose pre-generation pool (KeyPreGenTask) holds a ready key.
-    /// DOMAIN §1 step 6 (M; the share is an estimate).
+    /// Estimate (the pool is documented, the share is not).
     pub pregen_share: f64,
     /// `RequireSecurityDevice`: a device without a usable TPM cannot provision (`no_tpm`).
-    /// DOMAIN §1 step 6 (H: default false).
+    /// Published (default false).
     pub require_tpm: bool,
-    /// Taking a pre-generated key. DOMAIN §4 (estimate ≈ 0).
+    /// Taking a pre-generated key. Estimate (≈ 0).
     pub pregen: DistSpec,
-    /// Firmware TPM RSA-2048 generation. DOMAIN §4 (estimate ≈ 2 s, 0.5–5).
+    /// Firmware TPM RSA-2048 generation. Estimate (≈ 2 s).
     pub firmware: DistSpec,
-    /// Discrete TPM RSA-2048 generation. DOMAIN §4 (estimate ≈ 8 s, 2–30, tail to 120).
+    /// Discrete TPM RSA-2048 generation. Estimate (≈ 8 s, a tail to minutes).
     pub discrete: DistSpec,
-    /// Software key generation. DOMAIN §4 (estimate ≈ 0.2 s).
+    /// Software key generation. Estimate (≈ 0.2 s).
     pub software: DistSpec,
 }
 
@@ -344,15 +346,15 @@ impl Default for Key {
     }
 }
 
-/// Device Registration Service (DOMAIN §1 step 7, §3, §6).
+/// Device Registration Service (docs/model.md §6).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Drs {
-    /// Key registration call. DOMAIN §6 (estimate ≈ 1 s, 0.3–5).
+    /// Key registration call. Estimate (≈ 1 s).
     pub latency: DistSpec,
     /// Probability a call is throttled ("try after 300 seconds"). Estimate.
     pub p_throttle: f64,
-    /// Wait after a throttle before the client calls again. DOMAIN §3 (H: 300 s).
+    /// Wait after a throttle before the client calls again. Published (300 s).
     pub throttle_backoff: Duration,
     /// AD FS validating a key receipt against DRS (patched servers, key not yet in AD).
     /// Estimate.
@@ -370,11 +372,11 @@ impl Default for Drs {
     }
 }
 
-/// Azure AD Connect's sync scheduler (DOMAIN §2).
+/// Azure AD Connect's sync scheduler (docs/model.md §7).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AadConnect {
-    /// Time between cycle starts. DOMAIN §2 (H: default and minimum 30 min).
+    /// Time between cycle starts. Decision (default and minimum 30 min).
     pub interval: Duration,
     /// Allows an interval under 30 min (the product raises it to 30; lab use only).
     pub allow_below_minimum: bool,
@@ -382,16 +384,16 @@ pub struct AadConnect {
     /// interval, drawn per replication) or a duration.
     pub phase: Phase,
     /// Time from a cycle's start to its Azure AD import step: a key registered before this
-    /// cut-off lands in AD at the end of the cycle. DOMAIN §2 (order H/M; duration estimate).
+    /// cut-off lands in AD at the end of the cycle. Estimate (the order is published).
     pub import_ad: Duration,
     /// Fixed cost of a delta cycle besides per-object work. Estimate.
     pub overhead: Duration,
-    /// Cost per changed object. DOMAIN §2 (M: 10k objects ≈ 10 min → 60 ms).
+    /// Cost per changed object. Estimate (linear growth is published, the cost is not).
     pub per_object: Duration,
-    /// Other changed objects in every cycle (directory churn). DOMAIN §2 (M: typical delta
-    /// ≈ 7 % of objects; the count is an estimate).
+    /// Other changed objects in every cycle (directory churn). Estimate (a typical delta
+    /// is about 7 % of objects).
     pub background_changes: u32,
-    /// Times of manual `Start-ADSyncSyncCycle -PolicyType Delta` runs. DOMAIN §2 (H).
+    /// Times of manual `Start-ADSyncSyncCycle -PolicyType Delta` runs. Decision.
     pub sync_now: Vec<Duration>,
 }
 
@@ -432,17 +434,17 @@ impl<'de> Deserialize<'de> for Phase {
     }
 }
 
-/// The client's enrollment behaviour (DOMAIN §1 step 9).
+/// The client's enrollment behaviour (docs/model.md §8, §9).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Enrollment {
     /// Deferred retries after a failed enrollment, counted from key registration, made only
-    /// while the user stays signed in. DOMAIN §1 step 9 (H: 24, 85, 145, 205, 265, 480 min).
+    /// while the user stays signed in. Published (24, 85, 145, 205, 265, 480 min).
     pub retry_schedule: Vec<Duration>,
     /// After a sign-out, the next attempt comes this long after the next sign-in.
-    /// DOMAIN §1 step 9 (H: about 30 min).
+    /// Published (about 30 min).
     pub after_signin: Duration,
-    /// Certificate autoenrollment's periodic run while signed in. DOMAIN §6 (M: 8 h).
+    /// Certificate autoenrollment's periodic run while signed in. Published (8 h).
     pub periodic: Duration,
     /// Installing the certificate and telling the user the PIN is ready. Estimate.
     pub client_install: DistSpec,
@@ -545,26 +547,26 @@ impl<'de> Deserialize<'de> for Patched {
     }
 }
 
-/// The AD FS farm and its registration authority (DOMAIN §1 step 9, §6).
+/// The AD FS farm and its registration authority (docs/model.md §9).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Adfs {
-    /// Federation servers. DOMAIN §6 (M: 1k–15k users → 2).
+    /// Federation servers. Decision (Microsoft's sizing: 1,000–15,000 users → 2).
     pub servers: u32,
     /// Servers with KB4088889: `"all"`, `"none"` or a number (servers `1..=N`).
-    /// DOMAIN §1 step 9 (H: the KB is installed per server).
+    /// Decision (the KB is installed per server).
     pub patched: Patched,
     /// Concurrent requests per server. Estimate.
     pub workers: u32,
     /// Load-balancer policy.
     pub balancing: Balancing,
-    /// Request handling (authentication, token processing) per request. DOMAIN §6
-    /// (estimate from 50–150 tokens/s per server).
+    /// Request handling (authentication, token processing) per request. Estimate
+    /// (from 50–150 tokens/s per server).
     pub service: DistSpec,
     /// Looking the key up in on-prem AD. Estimate.
     pub ad_key_lookup: DistSpec,
-    /// Registration-authority processing besides the crypto itself. DOMAIN §6 (estimate
-    /// ≈ 0.3 s).
+    /// Registration-authority processing besides the crypto itself. Estimate
+    /// (≈ 0.3 s).
     pub ra_service: DistSpec,
     /// How long the RA waits for the CA (its call queued and served there) before it
     /// gives up, frees its worker and answers the client with an error. Estimate.
@@ -593,17 +595,17 @@ impl Default for Adfs {
     }
 }
 
-/// The issuing CA (DOMAIN §6, §9).
+/// The issuing CA (docs/model.md §9, §10).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ca {
-    /// Requests the CA processes at once (≈ CPUs). DOMAIN §6 (M).
+    /// Requests the CA processes at once (≈ CPUs). Decision.
     pub workers: u32,
-    /// Time to issue one certificate on one worker. DOMAIN §6 (M: ≈ 23 certificates/s per
-    /// CPU → mean 43 ms).
+    /// Time to issue one certificate on one worker. Estimate (mean 43 ms; Microsoft's
+    /// figure of 2 million a day on two CPUs is 86 ms each).
     pub issue: DistSpec,
     /// The CA has the May 2022 update (KB5014754) and writes the SID extension that DCs
-    /// in full enforcement require for strong mapping. DOMAIN §9 (M).
+    /// in full enforcement require for strong mapping. Published.
     pub sid_extension: bool,
     /// The CA refuses an RA envelope signed longer ago than this (its freshness window;
     /// the replay cache covers what is younger). Estimate.
@@ -642,7 +644,8 @@ pub enum ClientKey {
     EcdsaP256,
 }
 
-/// Cryptography (DESIGN §3, DOMAIN §5).
+/// Cryptography: real keys, requests and certificates (README, "Real PKI on the hot
+/// path"; docs/model.md §9).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pki {
@@ -656,19 +659,22 @@ pub struct Pki {
     pub key_cache: Option<String>,
     /// Calendar time of the time origin (RFC 3339, UTC), for certificate validity.
     pub epoch: String,
-    /// Validity of issued user certificates. DOMAIN §5 (template; estimate 1 year).
+    /// Validity of issued user certificates (the template's). Estimate (1 year).
     pub cert_validity: Duration,
     /// When the enrollment agent certificate expires, counted from the time origin.
-    /// DOMAIN §5 (AD FS renews it ~60 days before expiry; default: far away).
+    /// Decision (AD FS renews it automatically; default: far away).
     pub agent_expires: Duration,
     /// After an `agent_revoked` fault, how long until AD FS holds a new enrollment agent
     /// certificate (an administrator restarts the AD FS service, which enrolls one when it
-    /// starts: DOMAIN §5). Estimate.
+    /// starts). Estimate.
     pub agent_reenroll: Duration,
     /// nextUpdate − thisUpdate of the CA's CRLs; the CA publishes a new one when the
-    /// current one reaches its nextUpdate, and at once after a revocation. AD CS's default
-    /// base CRL period (M).
+    /// current one reaches its nextUpdate, and at once after a revocation. Estimate (a weekly
+    /// base CRL is common).
     pub crl_validity: Duration,
+    /// Kerberos realm of the domain: the KDC certificate `pki export --with-keys` writes
+    /// names `krbtgt/<realm>@<realm>`. A run does not use it.
+    pub realm: String,
     /// Simulated durations of the crypto steps (`whfb-sim calibrate` measures them).
     pub timing: PkiTiming,
 }
@@ -684,6 +690,7 @@ impl Default for Pki {
             agent_expires: Duration(300 * DAY),
             agent_reenroll: Duration(HOUR),
             crl_validity: Duration(7 * DAY),
+            realm: "CONTOSO.COM".into(),
             timing: PkiTiming::default(),
         }
     }
@@ -787,7 +794,7 @@ pub struct Fault {
     pub server: Option<u32>,
 }
 
-/// Attack shares (DESIGN §1, §11): the real checks must refuse them.
+/// Attack shares (docs/model.md §12): the real checks must refuse them.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Attacks {

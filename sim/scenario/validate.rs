@@ -13,6 +13,25 @@ pub type Problem = (KeyPath, String);
 /// `agent_revoked` faults a variant may have: one per spare agent key in the pool.
 const MAX_AGENT_REVOCATIONS: usize = crate::pki::material::InfraKeys::NEXT_AGENTS;
 
+/// Longest Kerberos realm (a DNS name's limit).
+const MAX_REALM_LEN: usize = 253;
+
+/// Whether `realm` is an uppercase DNS-like name, the form AD gives a domain's realm
+/// (`CONTOSO.COM`): what goes into the KDC certificate's principal name.
+fn is_realm(realm: &str) -> bool {
+    !realm.is_empty()
+        && realm.len() <= MAX_REALM_LEN
+        && realm.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// Longest scenario name (it names a folder).
 const MAX_NAME_LEN: usize = 100;
 /// Most AD FS servers: every server is a resource with its own time series, table row
@@ -339,6 +358,15 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
         "CRL times have one-second resolution",
     );
     c.positive("pki.agent_reenroll", spec.pki.agent_reenroll.0);
+    if !is_realm(&spec.pki.realm) {
+        c.fail(
+            "pki.realm",
+            format!(
+                "{:?} is not allowed; allowed: an uppercase DNS-like name such as \"CONTOSO.COM\": labels of A-Z, 0-9 and '-' (not at a label's ends) separated by dots, at most {MAX_REALM_LEN} characters",
+                spec.pki.realm
+            ),
+        );
+    }
     let mut revocations: Vec<(usize, u64)> = Vec::new();
     for (i, fault) in spec.faults.iter().enumerate() {
         let k = |f: &str| format!("faults[{i}].{f}");
@@ -512,6 +540,35 @@ mod tests {
         assert!(!validate(&s)
             .iter()
             .any(|(k, _)| k.to_string() == "aad_connect.interval"));
+    }
+
+    #[test]
+    fn a_realm_is_an_uppercase_dns_like_name() {
+        for ok in ["CONTOSO.COM", "CORP.CONTOSO.COM", "EXAMPLE", "A-1.B2"] {
+            assert!(is_realm(ok), "{ok}");
+        }
+        let long = format!("{}.COM", "A".repeat(64));
+        for bad in [
+            "",
+            "contoso.com",
+            "CONTOSO..COM",
+            ".COM",
+            "COM.",
+            "-A.COM",
+            "A-.COM",
+            "CON TOSO",
+            "CONTOSO/COM",
+            "CONTÖSO.COM",
+            &long,
+        ] {
+            assert!(!is_realm(bad), "{bad:?}");
+        }
+        let mut s = Spec::default();
+        s.pki.realm = "contoso.com".into();
+        let problems = validate(&s);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0.to_string(), "pki.realm");
+        assert!(problems[0].1.contains("uppercase"), "{}", problems[0].1);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! The retry and post-KB checks use [`FIXED_FLOW`], a scenario in which every step takes
 //! a fixed, known time and nothing fails, so each user's expected times follow from the
-//! documented behaviour (DOMAIN §1 step 9) by arithmetic and are compared to the
+//! documented behaviour (docs/model.md §8) by arithmetic and are compared to the
 //! microsecond.
 
 use super::{replicate_each, Check, Config, Unit};
@@ -292,7 +292,7 @@ fn expected_pre_kb(
 }
 
 /// The retry checks: pre-KB users become usable exactly at the first attempt that finds
-/// their key in AD (DOMAIN §1 step 9), for near-instant sync and for an 8-hour interval.
+/// their key in AD (docs/model.md §8), for near-instant sync and for an 8-hour interval.
 pub fn retry_checks(cfg: &Config) -> Vec<Check> {
     let zero_cycles = [
         "aad_connect.import_ad=0s",

@@ -1,4 +1,4 @@
-//! Validation: the simulator checked against things nobody here wrote (DESIGN §7).
+//! Validation: the simulator checked against things nobody here wrote (docs/validation.md).
 //!
 //! Each check compares a simulated figure with a theory value: Erlang C and
 //! Pollaczek–Khinchine on queues built from the engine's own [`Resource`] and

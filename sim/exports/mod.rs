@@ -1,0 +1,16 @@
+//! Readers of what a pilot rollout can export: the devices' Windows event logs (XML as
+//! `wevtutil` or `Get-WinEvent` writes it), Azure AD Connect's run history and Entra
+//! sign-in logs (CSV or JSON) and the CA's request log (certutil's CSV); `.evtx` files
+//! are still to come. Each reader streams its file in
+//! bounded memory, never expands an entity or fetches anything, and turns a record it
+//! cannot use into a counted skip rather than a failure of the whole export.
+//!
+//! Nothing here knows about scenarios or the model: it turns files into records, which
+//! fitting reads.
+
+pub mod certutil;
+pub mod load;
+pub mod run_history;
+pub mod signins;
+pub mod time;
+pub mod windows_events;

@@ -1,0 +1,124 @@
+//! Timestamps as the exports write them: ISO 8601 in UTC with 0 to 9 fractional digits
+//! (`2017-05-02T03:07:16.642559000Z` in Windows events, `2022-04-08T20:13:31.163` with no
+//! zone in Azure AD Connect's run history, which records UTC), read into microseconds
+//! since the Unix epoch. Finer digits than a microsecond are cut, not rounded, so a time
+//! never moves past the next event's.
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub type UnixMicros = i64;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    // Howard Hinnant's algorithm: years start in March so the leap day is last.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.f…][Z]` (a space may stand for the `T`; no zone means
+/// UTC, as the run history records it). An offset other than `Z` is refused: the
+/// exports this reads write UTC, and a local time would shift every duration.
+pub fn parse_utc(text: &str) -> Result<UnixMicros, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a UTC time; allowed: YYYY-MM-DDTHH:MM:SS with up to 9 fractional digits and an optional Z"
+        )
+    };
+    let s = text.trim();
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
+        let t = &s[r];
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60
+    {
+        return Err(bad());
+    }
+    let mut micros = 0i64;
+    if b.len() > 19 {
+        let frac = &s[19..];
+        let digits = frac.strip_prefix('.').ok_or_else(bad)?;
+        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let mut six: String = digits.chars().take(6).collect();
+        while six.len() < 6 {
+            six.push('0');
+        }
+        micros = six.parse().map_err(|_| bad())?;
+    }
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + se;
+    Ok(secs * 1_000_000 + micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_exports_time_formats() {
+        // 2017-05-02T03:07:16Z is 1493694436 s after the epoch.
+        assert_eq!(
+            parse_utc("2017-05-02T03:07:16.642559000Z"),
+            Ok(1_493_694_436_642_559)
+        );
+        assert_eq!(
+            parse_utc("2017-05-02T03:07:16.6425591Z"),
+            Ok(1_493_694_436_642_559)
+        );
+        assert_eq!(
+            parse_utc("2017-05-02T03:07:16.642559Z"),
+            Ok(1_493_694_436_642_559)
+        );
+        assert_eq!(parse_utc("2017-05-02T03:07:16Z"), Ok(1_493_694_436_000_000));
+        assert_eq!(
+            parse_utc("2022-04-08T20:13:31.163"),
+            Ok(1_649_448_811_163_000)
+        );
+        assert_eq!(parse_utc("1970-01-01 00:00:00"), Ok(0));
+        assert_eq!(
+            parse_utc("2024-02-29T00:00:00Z").map(|x| x % 1_000_000),
+            Ok(0)
+        );
+        for bad in [
+            "2023-02-29T00:00:00Z",
+            "2017-05-02T03:07:16+02:00",
+            "2017-05-02T03:07:16.Z",
+            "2017-05-02T03:07:16.1234567890Z",
+            "2017-13-02T03:07:16Z",
+            "yesterday",
+            "",
+        ] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
+    }
+}
