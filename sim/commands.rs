@@ -492,6 +492,11 @@ pub fn pki_export(
     Ok(text)
 }
 
+/// Most samples `calibrate --samples` takes: each generates a key (about 70 ms for
+/// RSA-2048) and keeps it with its request and certificate, so 10,000 are some 12 minutes
+/// and a few tens of MB; the medians settle long before.
+pub const MAX_CALIBRATE_SAMPLES: usize = 10_000;
+
 /// `whfb-sim calibrate`: measures the real crypto operations here and prints the scenario
 /// lines that use them.
 pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
@@ -504,8 +509,10 @@ pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
             )))
         }
     };
-    if samples == 0 {
-        return Err(Failure::Usage("--samples must be at least 1".into()));
+    if samples == 0 || samples > MAX_CALIBRATE_SAMPLES {
+        return Err(Failure::Usage(format!(
+            "--samples {samples} is not allowed; allowed: 1 to {MAX_CALIBRATE_SAMPLES} (each sample generates a key: about 70 ms for rsa-2048)"
+        )));
     }
     let c = crate::pki::calibrate::measure(samples, alg).map_err(|e| Failure::Other(e.into()))?;
     Ok(c.to_string())

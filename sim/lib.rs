@@ -11,7 +11,8 @@
 //! [`exports`] reads what a pilot rollout exports (Windows event logs, …);
 //! [`params`] is the registry of every scenario key with its source and plausible range;
 //! [`sensitivity`] measures how much reported figures move over those ranges;
-//! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all.
+//! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all, and
+//! [`fsread`] the check every file reader passes (regular files of a bounded size).
 //! The `whfb-sim` binary only parses the command line and calls into these.
 
 pub mod analysis;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod engine;
 pub mod exports;
 pub mod fit;
+pub mod fsread;
 pub mod interrupt;
 pub mod model;
 pub mod params;

@@ -132,6 +132,10 @@ enum PkiCommand {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Accepts a fill above the default memory limit, up to the larger one (as `run
+        /// --allow-large`).
+        #[arg(long)]
+        allow_large: bool,
     },
 }
 
@@ -144,6 +148,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Before anything is opened: see `install_signal_handler`.
+    commands::output_set::install_signal_handler();
     let result = match cli.command {
         Command::Run(args) => commands::run(&args),
         Command::Sweep(args) => commands::sweep(&args),
@@ -175,8 +181,9 @@ fn main() -> ExitCode {
                     scenario,
                     sets,
                     quiet,
+                    allow_large,
                 },
-        } => commands::pool::pki_pool(users, scenario.as_deref(), &sets, quiet)
+        } => commands::pool::pki_pool(users, scenario.as_deref(), &sets, quiet, allow_large)
             .map(|m| println!("{m}")),
         Command::Calibrate {
             samples,

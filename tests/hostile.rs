@@ -1,8 +1,9 @@
-//! Hostile input, as issue 11 found it: every case that used to panic, abort, exit 1,
-//! hang or exhaust the machine now exits 2 at once with a message naming the key (or
-//! flag) and the limit, writes nothing, and `check` refuses exactly what `run` refuses.
+//! Hostile input, as issues 11 and 22 found it: every case that used to panic, abort,
+//! exit 1, hang or exhaust the machine now exits 2 at once with a message naming the key,
+//! flag or file and the limit, writes nothing, and `check` refuses exactly what `run`
+//! refuses; and every command run twice into its own default folder replaces its set.
 //! Each case runs in a child process killed after a deadline, so a hang fails the test
-//! instead of stalling the suite.
+//! instead of stalling the suite. (`merge`'s cases: `tests/hostile_shards.rs`.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,9 +20,27 @@ struct Outcome {
 
 /// Runs the binary with `args` (and a private key cache), killing it after [`DEADLINE`].
 fn run_bounded(args: &[&str]) -> Outcome {
+    run_in(args, None, None)
+}
+
+/// [`run_bounded`] under `ulimit -v KIB` (when given) and in folder `cwd` (when given).
+fn run_in(args: &[&str], address_space_kib: Option<u64>, cwd: Option<&Path>) -> Outcome {
     let tmp = tempfile::tempdir().expect("temp dir");
     let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let mut cmd = match address_space_kib {
+        Some(kib) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_whfb-sim"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_whfb-sim")),
+    };
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
         .args(args)
         .env("WHFB_SIM_KEY_CACHE", tmp.path().join("keys"))
         .stdin(Stdio::null())
@@ -258,15 +277,50 @@ fn threads_are_capped_on_every_command() {
 }
 
 #[test]
-fn scenario_files_must_be_small_text() {
+fn scenario_files_must_be_small_regular_text() {
+    // A device, a FIFO (which would block the open for ever) and a sparse file are
+    // typed and sized before a byte is read.
     let o = run_bounded(&["check", "/dev/zero"]);
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("/dev/zero") && o.stderr.contains("is a character device"),
+        "{}",
+        o.stderr
+    );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let fifo = tmp.path().join("fifo.toml");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    let f = fifo.to_str().expect("utf-8");
+    for args in [
+        vec!["check", f],
+        vec!["run", f, "--quiet"],
+        vec!["pki", "pool", "--scenario", f, "--quiet"],
+    ] {
+        let o = run_bounded(&args);
+        assert_eq!(o.code, Some(2), "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(f) && o.stderr.contains("is a FIFO"),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
+    let big = tmp.path().join("big.toml");
+    std::fs::File::create(&big)
+        .expect("create")
+        .set_len(3 << 30)
+        .expect("sparse");
+    let o = run_bounded(&["check", big.to_str().expect("utf-8")]);
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     assert!(
         o.stderr.contains("larger than the limit of 1024 KiB"),
         "{}",
         o.stderr
     );
-    let tmp = tempfile::tempdir().expect("temp dir");
     let bin = tmp.path().join("scenario.toml");
     std::fs::write(&bin, b"name = \"x\"\n\0\x01\x02").expect("write");
     let o = run_bounded(&["check", bin.to_str().expect("utf-8")]);
@@ -359,4 +413,231 @@ fn the_ends_of_the_documented_epoch_range_run_with_real_crypto() {
         assert_eq!(o.code, Some(0), "{epoch}: {}", o.stderr);
         assert!(out.join("summary.json").exists(), "{epoch}");
     }
+}
+
+/// The address space issue 22's cases run in, KiB: a refusal needs a few MB, and what used
+/// to be sized by a hostile value (a vector of 2^32 samples) aborts under it.
+const LIMITED_KIB: u64 = 1024 * 1024;
+
+/// [`run_bounded`] under [`LIMITED_KIB`] of address space.
+fn run_limited(args: &[&str]) -> Outcome {
+    run_in(args, Some(LIMITED_KIB), None)
+}
+
+/// Asserts exit 2 with each of `words` in the first line of the message.
+fn refused(o: &Outcome, what: &str, words: &[&str]) {
+    assert_eq!(o.code, Some(2), "{what}: {}", o.stderr);
+    let first = o.stderr.lines().next().unwrap_or_default();
+    for w in words {
+        assert!(first.contains(w), "{what}: `{w}` not in: {first}");
+    }
+    assert!(!o.stderr.contains("panicked"), "{what}: {}", o.stderr);
+}
+
+#[test]
+fn numeric_flags_are_checked_where_they_combine() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let o = out.to_str().expect("utf-8");
+    let plan = repo("scenarios/plan-20k.toml");
+    let r = run_limited(&[
+        "plan",
+        &plan,
+        "--set",
+        "pki.mode=off",
+        "--users",
+        "50",
+        "--target",
+        "post-kb.time_to_usable.p95<=10m",
+        "--search",
+        "adfs.servers=1..8",
+        "--cost",
+        "adfs.servers=9e307",
+        "--out",
+        o,
+        "--quiet",
+    ]);
+    refused(
+        &r,
+        "plan --cost 9e307",
+        &["--cost", "allowed: at most 1e15"],
+    );
+    for samples in ["18446744073709551615", "4294967295", "0"] {
+        let r = run_limited(&["calibrate", "--samples", samples]);
+        refused(&r, samples, &["--samples", "allowed: 1 to 10000"]);
+    }
+    let r = run_limited(&["pki", "pool", "--users", "4294967295", "--quiet"]);
+    refused(&r, "pool 2^32-1", &["--users 4294967295", "50,000,000"]);
+    let r = run_limited(&["pki", "pool", "--users", "50000000", "--quiet"]);
+    refused(&r, "pool 5e7", &["key pool fill is too large", "limit"]);
+    // Within the larger limits with one thread, but not within this process's address
+    // space: refused before anything is allocated, no staging folder left.
+    let r = run_in(
+        &[
+            "run",
+            "--users",
+            "50000000",
+            "--allow-large",
+            "--threads",
+            "1",
+            "--set",
+            "pki.mode=off",
+            "--out",
+            o,
+            "--quiet",
+        ],
+        Some(LIMITED_KIB),
+        None,
+    );
+    refused(
+        &r,
+        "run 5e7 --allow-large",
+        &["does not fit this machine", "ulimit -v"],
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).expect("list").count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn repeated_sweep_params_and_an_empty_key_cache_are_refused() {
+    let sweep = repo("scenarios/sweep-sync-interval.toml");
+    for (params, words) in [
+        (
+            vec!["aad_connect.interval=1h,2h", "aad_connect.interval=3h"],
+            vec!["--param aad_connect.interval: given twice"],
+        ),
+        (
+            vec!["aad_connect.interval=1h,1h"],
+            vec!["--param aad_connect.interval: value `1h` is given twice"],
+        ),
+    ] {
+        let mut args = vec!["sweep", sweep.as_str(), "--quiet"];
+        for p in &params {
+            args.extend_from_slice(&["--param", p]);
+        }
+        refused(&run_limited(&args), &params.join(" "), &words);
+    }
+    for args in [
+        vec!["run", "--set", "pki.key_cache=", "--quiet"],
+        vec!["pki", "pool", "--set", "pki.key_cache=", "--quiet"],
+    ] {
+        refused(
+            &run_limited(&args),
+            "empty key cache",
+            &[
+                "pki.key_cache",
+                "allowed: a folder path, or the key left out",
+            ],
+        );
+    }
+}
+
+/// Runs `args` in `cwd` twice: exit 0 both times, and the second set replaced the first.
+fn twice(cwd: &Path, args: &[&str], out: &str) {
+    for round in 1..=2 {
+        let o = run_in(args, None, Some(cwd));
+        assert_eq!(o.code, Some(0), "round {round} of {args:?}: {}", o.stderr);
+    }
+    let out = cwd.join(out);
+    assert!(out.is_dir(), "{}", out.display());
+    let leftovers: Vec<String> = std::fs::read_dir(out.parent().expect("parent"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{args:?} left {leftovers:?}");
+}
+
+#[test]
+fn run_and_sweep_twice_into_their_default_folders() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    twice(
+        tmp.path(),
+        &["run", "--users", "30", "--set", "pki.mode=off", "--quiet"],
+        "reports/default",
+    );
+    let sweep = repo("scenarios/sweep-sync-interval.toml");
+    twice(
+        tmp.path(),
+        &[
+            "sweep",
+            &sweep,
+            "--users",
+            "30",
+            "--set",
+            "pki.mode=off",
+            "--quiet",
+        ],
+        "reports/sync-interval-sweep",
+    );
+}
+
+#[test]
+fn plan_twice_into_its_default_folder() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = repo("scenarios/plan-20k.toml");
+    twice(
+        tmp.path(),
+        &[
+            "plan",
+            &plan,
+            "--set",
+            "pki.mode=off",
+            "--users",
+            "60",
+            "--replications",
+            "2",
+            "--target",
+            "post-kb.time_to_usable.p95<=1d",
+            "--search",
+            "adfs.servers=1..2",
+            "--search",
+            "ca.workers=1..2",
+            "--quiet",
+        ],
+        "reports/plan-20k-plan",
+    );
+}
+
+#[test]
+fn shards_merge_and_pki_export_twice_into_their_folders() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let base = [
+        "run",
+        "--users",
+        "30",
+        "--replications",
+        "2",
+        "--set",
+        "pki.mode=off",
+    ];
+    for k in ["1/2", "2/2"] {
+        let dir = format!("shards/{}", &k[..1]);
+        let mut a = base.to_vec();
+        a.extend_from_slice(&["--shard", k, "--out", &dir, "--quiet"]);
+        twice(tmp.path(), &a, &dir);
+    }
+    twice(
+        tmp.path(),
+        &["merge", "shards/1", "shards/2", "--quiet"],
+        "reports/default",
+    );
+    twice(
+        tmp.path(),
+        &[
+            "pki",
+            "export",
+            "--users",
+            "2",
+            "--set",
+            "pki.client_key=ecdsa-p256",
+            "--out",
+            "export",
+            "--quiet",
+        ],
+        "export",
+    );
 }

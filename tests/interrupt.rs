@@ -240,3 +240,42 @@ fn out_that_is_a_file_or_holds_other_files_is_refused() {
     assert_eq!(names(&folder), ["thesis.tex"]);
     assert_eq!(names(root.path()), ["notes.txt", "papers"]);
 }
+
+#[test]
+fn an_interrupted_key_pool_fill_exits_130_leaving_whole_chunks_only() {
+    // `pki pool` writes no output set, but the same handler (installed before any file is
+    // opened) removes the chunk being written and exits 130, as every command does.
+    let root = tempfile::tempdir().expect("tempdir");
+    let keys = root.path().join("keys");
+    let mut child = bin()
+        .env("WHFB_SIM_KEY_CACHE", &keys)
+        .args(["pki", "pool", "--users", "20000", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let locks = keys.join("whfb-sim-keys").join("locks");
+    let start = Instant::now();
+    while !locks.exists() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the fill ended before it was interrupted"
+        );
+        assert!(start.elapsed() < Duration::from_secs(30), "no fill started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "TERM");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let temporary: Vec<_> = common::files(&keys)
+        .into_keys()
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(temporary.is_empty(), "left in the key cache: {temporary:?}");
+}

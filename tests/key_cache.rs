@@ -1,6 +1,8 @@
 //! The key cache as a hostile or careless environment meets it: folders it did not create
-//! keep their permissions, folders others can change are refused, a warm read-only cache
-//! is read without a single write, and a record moved to another slot is detected.
+//! keep their permissions, folders and files others can change are refused (the inside as
+//! well as the top), files that are not regular (links, FIFOs) or too large are refused
+//! unread, a warm read-only cache is read without a single write, and a record moved to
+//! another slot is detected.
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
@@ -274,4 +276,117 @@ fn a_record_moved_to_another_slot_is_detected_and_replaced() {
     assert_eq!(after[..7], users[..7]);
     // What was regenerated is stored: a third load reads the same keys.
     assert_eq!(spkis(&pool, KeySet::Users, 10), after);
+}
+
+/// `real_run` killed after a deadline: a FIFO in the cache used to block it for ever.
+fn real_run_bounded(cache: &Path, out: &Path) -> (Option<i32>, String) {
+    let err = tempfile::NamedTempFile::new().expect("temp file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+        .env("WHFB_SIM_KEY_CACHE", cache)
+        .args(["run", "--users", "4", "--quiet", "--threads", "2"])
+        .args(["--set", "pki.client_key=ecdsa-p256", "--out"])
+        .arg(out)
+        .stdin(std::process::Stdio::null())
+        .stderr(err.reopen().expect("stderr"))
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run hangs on the key cache");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    (
+        status.code(),
+        std::fs::read_to_string(err.path()).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn the_inside_of_the_cache_is_checked_like_its_top() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let cache = root.path().join("cache");
+    std::fs::create_dir(&cache).expect("mkdir");
+    let out = root.path().join("out");
+    let (code, err) = real_run_bounded(&cache, &out);
+    assert_eq!(code, Some(0), "{err}");
+    let pool = cache.join(SUBFOLDER);
+    let set = pool.join("users-ecdsa-p256");
+    let chunk = set.join("chunk-00000.keys");
+    let good = std::fs::read(&chunk).expect("chunk");
+    let put_back = || {
+        let _ = std::fs::remove_file(&chunk);
+        std::fs::write(&chunk, &good).expect("write");
+        chmod(&chunk, 0o600);
+    };
+    // Each case: exit 2 naming the path and what is wrong, the earlier outputs kept.
+    let case = |what: &str, path: &Path, words: &[&str]| {
+        let (code, err) = real_run_bounded(&cache, &out);
+        assert_eq!(code, Some(2), "{what}: {err}");
+        assert!(err.contains(&path.display().to_string()), "{what}: {err}");
+        for w in words {
+            assert!(err.contains(w), "{what}: `{w}` not in {err}");
+        }
+        assert!(out.join("summary.json").is_file(), "{what}: outputs lost");
+    };
+    std::fs::remove_file(&chunk).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &chunk).expect("symlink");
+    case(
+        "a chunk linked to /dev/zero",
+        &chunk,
+        &["symbolic link", "remove it"],
+    );
+    std::fs::remove_file(&chunk).expect("rm");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &chunk,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    case("a FIFO chunk", &chunk, &["is a FIFO", "remove it"]);
+    put_back();
+    chmod(&chunk, 0o666);
+    case("a chunk others can write", &chunk, &["mode 0666"]);
+    put_back();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&chunk)
+        .expect("open")
+        .set_len(64 << 20)
+        .expect("grow");
+    case(
+        "a chunk larger than any",
+        &chunk,
+        &["larger than the limit"],
+    );
+    put_back();
+    chmod(&set, 0o777);
+    case("a set folder others can write", &set, &["mode 0777"]);
+    chmod(&set, 0o700);
+    chmod(&pool, 0o777);
+    case(
+        "whfb-sim-keys others can write",
+        &pool,
+        &["mode 0777", "cannot be trusted"],
+    );
+    chmod(&pool, 0o700);
+    if running_as_root() {
+        std::os::unix::fs::chown(&chunk, Some(4242), None).expect("chown");
+        chmod(&chunk, 0o644);
+        case(
+            "a chunk another user owns",
+            &chunk,
+            &["another user (uid 4242)"],
+        );
+        put_back();
+    }
+    // Removing what was refused is enough: the run is whole again.
+    let (code, err) = real_run_bounded(&cache, &out);
+    assert_eq!(code, Some(0), "{err}");
 }

@@ -10,7 +10,7 @@ use crate::report;
 use crate::run::shard::select::process_env;
 use crate::run::shard::{self, Job, JobKind, Work};
 use crate::run::sweep::SweepPlan;
-use crate::run::{with_threads, RunOptions};
+use crate::run::{cost, with_threads, RunOptions};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,10 @@ pub struct MergeArgs {
     /// No table.
     #[arg(long)]
     pub quiet: bool,
+    /// Accepts a job above the default cost limits, up to the larger ones, as `run` and
+    /// `sweep` do (give it when the shards were run with it).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// `whfb-sim run --shard`: `scenario` is loaded with the command line's overrides and
@@ -157,7 +161,21 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
     super::check_threads(args.threads)?;
-    let set = shard::merge::open(&args.shards).map_err(Failure::Usage)?;
+    // The job is held to the limits its command applies before anything is sized by it:
+    // its units, the records kept for the reports, the files written. Merging runs no
+    // simulation, hence one thread's worth of simulations in progress.
+    let admit = |job: &Job, work: &Work| -> Result<(), String> {
+        match &work.plan {
+            Some(plan) => {
+                let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
+                cost::admit_sweep(&points, Some(1), args.allow_large).map(|_| ())
+            }
+            None => {
+                cost::admit_run(&work.scenario, &job.trace, Some(1), args.allow_large).map(|_| ())
+            }
+        }
+    };
+    let set = shard::merge::open(&args.shards, &admit).map_err(Failure::Usage)?;
     let work = &set.work;
     let out = args.out.clone().unwrap_or_else(|| match work.kind {
         JobKind::Run => run_out_dir(&work.scenario),

@@ -30,39 +30,60 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
     STAGING.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Top-level names some whfb-sim command writes into an output folder (run, sweep,
-/// sensitivity, shard result, `pki export`): a folder holding only these may be replaced as a whole.
-const OUTPUT_NAMES: &[&str] = &[
-    "summary.json",
-    "users.csv",
-    "resources.csv",
-    "sync_cycles.csv",
-    "events.csv",
-    "report.md",
-    "charts",
-    "sweep.csv",
-    "sensitivity.json",
-    "sensitivity.csv",
-    "shard.json",
-    "units",
-    "ca.pem",
-    "ra.pem",
-    "crl.pem",
-    "ca-and-crl.pem",
-    "ca-key.pem",
-    "kdc.pem",
-    "kdc-key.pem",
-    "revoked",
-    "scenario.toml",
-    "fit.json",
-    "fit.md",
-    "signins.csv",
+/// What each command writes at the top of its output folder (files, and folders such as
+/// `charts`): a folder holding only names listed here (or [`is_output_name`]'s patterns)
+/// is an earlier output set, replaced as a whole; any other name makes `--out` refuse it,
+/// so that a mistyped `--out` never deletes anything. **A command that writes a new
+/// top-level name adds it here**, or its second run into its own folder is refused; the
+/// test that runs every command twice (`tests/hostile.rs`) catches a name left out.
+pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
+    (
+        "run",
+        &[
+            "summary.json",
+            "users.csv",
+            "resources.csv",
+            "sync_cycles.csv",
+            "events.csv",
+            "report.md",
+            "charts",
+        ],
+    ),
+    (
+        "sweep",
+        &["sweep.csv", "summary.json", "report.md", "charts"],
+    ),
+    ("run --shard, sweep --shard", &["shard.json", "units"]),
+    // `merge` writes what `run` or `sweep` writes.
+    ("plan", &["plan.json", "plan.csv", "report.md", "charts"]),
+    (
+        "sensitivity",
+        &["sensitivity.json", "sensitivity.csv", "report.md", "charts"],
+    ),
+    ("fit", &["scenario.toml", "fit.json", "fit.md", "signins.csv"]),
+    // Plus a `user<N>` folder per user (see `is_output_name`).
+    (
+        "pki export",
+        &[
+            "ca.pem",
+            "ca-key.pem",
+            "ra.pem",
+            "crl.pem",
+            "ca-and-crl.pem",
+            "kdc.pem",
+            "kdc-key.pem",
+            "revoked",
+        ],
+    ),
 ];
 
-/// Whether `name` is an entry an earlier whfb-sim output set may hold: a known output, a
-/// `pki export` user folder, or a temporary file an older version left behind.
+/// Whether `name` is an entry an earlier whfb-sim output set may hold: a name of
+/// [`COMMAND_OUTPUTS`], a `pki export` user folder, or a temporary file an older version
+/// left behind.
 fn is_output_name(name: &str) -> bool {
-    OUTPUT_NAMES.contains(&name)
+    COMMAND_OUTPUTS
+        .iter()
+        .any(|(_, names)| names.contains(&name))
         || name
             .strip_prefix("user")
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -262,8 +283,12 @@ fn remove_all(dir: &Path) {
 }
 
 /// Once per process: a thread that, on SIGINT or SIGTERM, removes every staging folder
-/// (waiting for a swap under way to finish) and exits with [`INTERRUPTED_EXIT`].
-fn install_signal_handler() {
+/// (waiting for a swap under way to finish) and the key cache's temporary files, and exits
+/// with [`INTERRUPTED_EXIT`]. The binary installs it before any command opens a file: an
+/// open or a read can block (a FIFO, a slow or hung file system) before any staging folder
+/// exists, and the default action would then leave half-written temporary files (exit
+/// 143). [`OutputSet::begin`] installs it too, for library callers.
+pub fn install_signal_handler() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         #[cfg(unix)]
@@ -375,6 +400,9 @@ mod tests {
             "charts",
             ".users.csv.tmp-42",
             "shard.json",
+            "plan.json",
+            "plan.csv",
+            "sensitivity.json",
             "kdc-key.pem",
             "revoked",
         ] {

@@ -10,18 +10,29 @@ use std::path::Path;
 
 /// Fills the pool for users `0..users` (default: the scenario's `users`) with the key
 /// algorithm, UPN domain and key cache of each variant of the scenario (the embedded
-/// default when `scenario` is `None`). Returns what to print.
+/// default when `scenario` is `None`). `--users` has the limits of `users`, and the fill
+/// the memory limits of a run (`allow_large`: the larger ones). Returns what to print.
 pub fn pki_pool(
     users: Option<u32>,
     scenario: Option<&Path>,
     sets: &[String],
     quiet: bool,
+    allow_large: bool,
 ) -> Result<String, Failure> {
-    let s = load_scenario(scenario, sets)?;
-    let users = users.unwrap_or(s.base.users);
-    if users == 0 {
+    if users == Some(0) {
         return Err(Failure::Usage("--users must be at least 1".into()));
     }
+    // `--users` is held to the scenario's own limits on `users`, by loading it as one.
+    let mut all_sets: Vec<String> = users.iter().map(|n| format!("users={n}")).collect();
+    all_sets.extend_from_slice(sets);
+    let s = load_scenario(scenario, &all_sets).map_err(|f| match (f, users) {
+        (Failure::Usage(m), Some(n)) => {
+            Failure::Usage(m.replacen(&format!("--set users={n}"), &format!("--users {n}"), 1))
+        }
+        (f, _) => f,
+    })?;
+    let users = s.base.users;
+    crate::run::cost::admit_pool(users, allow_large).map_err(Failure::Usage)?;
     let mut distinct = Vec::new();
     for v in &s.variants {
         let settings = settings_of(&v.spec).map_err(|e| Failure::Usage(e.to_string()))?;

@@ -72,6 +72,20 @@ pub(crate) mod stream {
     pub const CA: u64 = 12;
 }
 
+/// The resources a run of `spec` reports, in the order of [`RunOutput::resources`], with
+/// each one's nominal capacity (0: no servers): `adfs-1` … `adfs-N` (`adfs.workers`
+/// each), `ca` (`ca.workers`), `drs` (no servers) and `aad_connect` (one scheduler).
+/// `merge` holds a shard's units to it; a model test holds the model to it.
+pub fn resource_layout(spec: &Spec) -> Vec<(ResourceId, u32)> {
+    let mut out: Vec<(ResourceId, u32)> = (1..=spec.adfs.servers)
+        .map(|i| (ResourceId::AdfsServer(i), spec.adfs.workers))
+        .collect();
+    out.push((ResourceId::Ca, spec.ca.workers));
+    out.push((ResourceId::Drs, 0));
+    out.push((ResourceId::AadConnect, 1));
+    out
+}
+
 /// One simulation of one configuration: the users, the shared components and the clock.
 pub struct Model<'a> {
     spec: &'a Spec,

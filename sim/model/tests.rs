@@ -325,3 +325,22 @@ fn the_dc_is_the_last_step_before_usable() {
         .all(|u| u.rejected_by == Some(pki_port::Refusal::NoStrongMapping)));
     assert!(out.trace.iter().any(|r| r.event_id == Some(39)));
 }
+
+#[test]
+fn a_run_reports_the_resources_of_its_layout() {
+    // `merge` refuses a unit whose resources differ from `resource_layout`.
+    let s = spec(
+        "users = 60\npki.mode = \"off\"\nadfs.servers = 3\nadfs.workers = 5\nca.workers = 4\n",
+    );
+    let out = run(&s);
+    let got: Vec<(ResourceId, u32)> = out
+        .resources
+        .iter()
+        .map(|r| (r.resource, r.capacity))
+        .collect();
+    assert_eq!(got, resource_layout(&s));
+    for r in &out.resources {
+        assert_eq!(r.waits.len(), r.series.len(), "{}", r.resource);
+        assert_eq!(r.has_servers, r.capacity > 0, "{}", r.resource);
+    }
+}

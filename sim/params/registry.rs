@@ -241,7 +241,7 @@ static PARAMS: &[Param] = &[
     // [pki]
     p("pki.mode", Choice, "", "\"real\"", "\"real\" or \"off\"", "Real keys, requests, signatures and certificates, or none (every report says so).", decision("real cryptography costs time, not simulated time"), Always),
     p("pki.client_key", Choice, "", "\"rsa-2048\"", "\"rsa-2048\" or \"ecdsa-p256\"", "The client key algorithm (Windows Hello uses RSA-2048).", decision("ECDSA only to make very large runs cheaper"), Pki),
-    p("pki.key_cache", Text, "", "\"\"", "a folder", "Folder of the pre-generated key pool; empty: $WHFB_SIM_KEY_CACHE, else the user's cache folder.", decision("where the key pool lives"), Pki),
+    p("pki.key_cache", Text, "", "\"(left out)\"", "a folder", "Folder of the pre-generated key pool; left out: $WHFB_SIM_KEY_CACHE, else $XDG_CACHE_HOME, else ~/.cache. An empty string is refused.", decision("where the key pool lives"), Pki).refuses("\"\""),
     p("pki.epoch", Text, "", "\"2026-01-05T00:00:00Z\"", "an RFC 3339 UTC time", "Calendar time of Monday 00:00, for certificate validity.", decision("the rollout's calendar start"), Pki),
     p("pki.cert_validity", Duration, "", "\"365d\"", POSITIVE, "Validity of issued user certificates.", estimate("the template's validity period; one year is common"), Pki).range("\"30d\"", "\"730d\"").refuses("\"0s\""),
     p("pki.agent_expires", Duration, "", "\"300d\"", "a duration", "When the enrollment agent certificate expires, from Monday 00:00.", decision_per(HYBRID_CERT_PKI, "the agent certificate's age at rollout; AD FS enrolls and renews its enrollment agent certificate automatically"), Pki),

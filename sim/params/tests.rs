@@ -8,7 +8,7 @@ use crate::scenario::{Scenario, DEFAULT_SCENARIO};
 use toml::Value;
 
 /// Keys the default scenario leaves out on purpose (shown as a commented example).
-const NOT_IN_DEFAULT_FILE: [&str; 1] = ["faults"];
+const NOT_IN_DEFAULT_FILE: [&str; 2] = ["faults", "pki.key_cache"];
 
 /// Every leaf key of a scenario table as a dotted path; a distribution (an inline table
 /// with `dist`) and an array are leaves.

@@ -9,7 +9,14 @@
 //! bit (in a sticky folder such as `/tmp` nobody else can rename or replace our
 //! subfolder). The subfolder must be ours (or root's: a cache prepared for everyone, used
 //! read-only): a symbolic link in its place is followed only when we (or root) made it,
-//! and what it leads to must be a folder we (or root) own.
+//! and what it leads to must be a folder we (or root) own that no one else can write.
+//!
+//! The inside is held to the same rule ([`check_inner_dir`], [`read_cache_file`]): every
+//! folder and file the pool reads must be ours (or root's), not writable by others, and
+//! what it claims to be: a folder, or a regular file of a bounded size (a FIFO would block
+//! the read for ever, `/dev/zero` would never end, a link can only have been planted).
+//! Whatever breaks the rule is refused with exit 2 naming it; removing it is always safe
+//! (what it held is generated again).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -178,16 +185,18 @@ impl CacheDir {
             )));
         }
         let mode = m.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            // Someone else may already have replaced keys in it: nothing inside can be
+            // trusted, so it is not quietly restricted and used.
+            return Err(self.refuse(format!(
+                "{} can be written by other users (mode {mode:04o}), so the keys in it cannot be trusted; {fix}",
+                sub.display()
+            )));
+        }
         if mode & 0o077 != 0 {
-            // Our own folder: put it back to owner-only. On a read-only mount that fails,
-            // which is harmless unless others can write it.
-            let restricted = fs::set_permissions(sub, fs::Permissions::from_mode(0o700));
-            if restricted.is_err() && mode & 0o022 != 0 {
-                return Err(self.refuse(format!(
-                    "{} can be written by other users (mode {mode:04o}) and cannot be restricted; {fix}",
-                    sub.display()
-                )));
-            }
+            // Only readable by others: put it back to owner-only. On a read-only mount (a
+            // cache prepared for everyone) that fails, which is harmless.
+            let _ = fs::set_permissions(sub, fs::Permissions::from_mode(0o700));
         }
         Ok(())
     }
@@ -199,6 +208,85 @@ impl CacheDir {
         }
         Ok(())
     }
+}
+
+/// What to do about a folder or file of the pool that breaks the rule.
+const REMOVE_IT: &str = "remove it (what it held is generated again)";
+
+/// Checks a folder inside the pool (a key set's, the locks', a request store's) before
+/// anything in it is read: a real folder (not a link), ours or root's, that no one else
+/// can write. `Ok(false)`: it does not exist yet.
+pub(crate) fn check_inner_dir(dir: &Path) -> Result<bool, PkiError> {
+    let refuse = |why: String| {
+        PkiError::KeyCache(format!(
+            "key cache folder {}: {why}; {REMOVE_IT}",
+            dir.display()
+        ))
+    };
+    let m = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(PkiError::io(dir, e)),
+    };
+    if m.file_type().is_symlink() {
+        return Err(refuse("is a symbolic link; the pool makes none".into()));
+    }
+    if !m.is_dir() {
+        return Err(refuse("is not a folder".into()));
+    }
+    check_owner_and_mode(&m).map_err(refuse)?;
+    Ok(true)
+}
+
+/// Reads a file of the pool (a chunk of keys or of stored requests): `None` when it does
+/// not exist. Refused (exit 2, naming the file) when it is not a regular file (a link, a
+/// FIFO, a device), is larger than `limit`, belongs to another user than us or root, or
+/// can be written by others. Checked on the open file, which is opened without blocking
+/// and without following a link.
+pub(crate) fn read_cache_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, PkiError> {
+    use crate::fsread::{open_regular, read_capped, Follow, ReadError};
+    let refuse = |why: String| {
+        PkiError::KeyCache(format!(
+            "key cache file {}: {why}; {REMOVE_IT}",
+            path.display()
+        ))
+    };
+    let (file, meta) = match open_regular(path, limit, Follow::No) {
+        Ok(f) => f,
+        Err(ReadError::NotFound) => return Ok(None),
+        Err(ReadError::Io(e)) => return Err(PkiError::io(path, e)),
+        Err(e) => return Err(refuse(e.to_string())),
+    };
+    check_owner_and_mode(&meta).map_err(refuse)?;
+    match read_capped(file, limit) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReadError::Io(e)) => Err(PkiError::io(path, e)),
+        Err(e) => Err(refuse(e.to_string())),
+    }
+}
+
+/// Ours or root's, and not writable by group or others.
+#[cfg(unix)]
+fn check_owner_and_mode(m: &fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    if m.uid() != my_uid() && m.uid() != 0 {
+        return Err(format!(
+            "belongs to another user (uid {}), who could have replaced the keys",
+            m.uid()
+        ));
+    }
+    let mode = m.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "other users can write it (mode {mode:04o}), so its keys cannot be trusted"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_owner_and_mode(_m: &fs::Metadata) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -299,8 +299,8 @@ impl PkiMaterial {
             infra.drs.spki_der(),
         );
         let spkis: Vec<&[u8]> = user_keys.iter().map(PooledKey::spki_der).collect();
-        let (stored, old) = cache.load(&spkis);
-        let (stored_receipts, old_receipts) = receipt_cache.load(&spkis);
+        let (stored, old) = cache.load(&spkis)?;
+        let (stored_receipts, old_receipts) = receipt_cache.load(&spkis)?;
         let fresh: Vec<bool> = stored.iter().map(Option::is_none).collect();
         let fresh_receipts: Vec<bool> = stored_receipts.iter().map(Option::is_none).collect();
         let user_keys = user_keys

@@ -37,13 +37,12 @@
 //! cannot lock, two fillers may both complete a chunk; the last rename wins and each run
 //! uses the keys it generated.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::cache_dir::CacheDir;
+use super::cache_dir::{check_inner_dir, read_cache_file, CacheDir};
 use super::fsutil::{self, Durability};
 use super::keys::{KeyAlg, KeyPair};
 use super::pool_lock;
@@ -57,8 +56,12 @@ const MAGIC: &[u8; 8] = b"WHFBKEYS";
 const FORMAT_VERSION: u8 = 3;
 const HEADER_LEN: usize = 16;
 const RECORD_HEADER_LEN: usize = 16;
-/// No key we store comes near this; a larger length means a corrupt record.
-const MAX_RECORD: usize = 16 * 1024;
+/// No key we store comes near this (an RSA-2048 PKCS#8 key is about 1.2 KB, RSA-4096
+/// 2.4 KB); a larger length means a corrupt record.
+const MAX_RECORD: usize = 4 * 1024;
+/// The largest chunk file the format allows: a full chunk of records at the largest size.
+/// A larger file is not a chunk and is refused before it is read.
+pub const MAX_CHUNK_BYTES: u64 = (HEADER_LEN + CHUNK * (RECORD_HEADER_LEN + 2 * MAX_RECORD)) as u64;
 
 /// Which independent sequence of keys to draw from. Users and infrastructure (CA, RA
 /// agent, non-agent signer, attacker) are kept apart so that changing the user count
@@ -250,11 +253,11 @@ impl KeyPool {
         warn: bool,
     ) -> Result<Vec<PooledKey>, PkiError> {
         let path = self.chunk_path(set, alg, chunk);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(PkiError::io(&path, e)),
-        };
+        // The set's folder first, then the file: both must be ours and closed to others.
+        if !check_inner_dir(&self.set_dir(set, alg))? {
+            return Ok(Vec::new());
+        }
+        let bytes = read_cache_file(&path, MAX_CHUNK_BYTES)?.unwrap_or_default();
         let (records, damaged) = parse_records(&bytes, set, alg, chunk);
         if let (true, Some(at)) = (warn, damaged) {
             eprintln!(
@@ -443,6 +446,7 @@ fn parse_records(
 mod tests {
     use super::*;
     use crate::pki::no_progress;
+    use std::fs;
 
     fn spkis(keys: &[PooledKey]) -> Vec<Vec<u8>> {
         keys.iter().map(|k| k.spki_der().to_vec()).collect()

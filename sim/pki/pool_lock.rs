@@ -19,6 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::cache_dir::check_inner_dir;
 use super::fsutil;
 use super::PkiError;
 
@@ -32,19 +33,43 @@ fn lock_path(pool: &Path, name: &str, chunk: usize) -> PathBuf {
 fn open(pool: &Path, name: &str, chunk: usize) -> Result<Option<File>, PkiError> {
     let dir = pool.join("locks");
     fsutil::ensure_dir(&dir, true)?;
+    check_inner_dir(&dir)?;
     let path = lock_path(pool, name, chunk);
+    let refuse = |what: &str| {
+        PkiError::KeyCache(format!(
+            "key cache lock file {}: {what}, not a regular file; remove it (it is made again)",
+            path.display()
+        ))
+    };
     let mut opts = OpenOptions::new();
     opts.write(true).create(true).truncate(false);
     #[cfg(unix)]
     {
+        use rustix::fs::OFlags;
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
+        // Without blocking (opening a FIFO for writing waits for a reader for ever) and
+        // without following a planted link.
+        opts.custom_flags((OFlags::NONBLOCK | OFlags::NOFOLLOW).bits() as i32);
     }
-    match opts.open(&path) {
-        Ok(f) => Ok(Some(f)),
+    let file = match opts.open(&path) {
+        Ok(f) => f,
         // A read-only pool that still misses keys: generating them will fail on write
         // with a clear error; the lock cannot make that better.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(None),
+        Err(e) => {
+            return Err(match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => refuse("a symbolic link"),
+                Ok(m) if !m.is_file() => {
+                    refuse("not a regular file (a FIFO, a device or a socket)")
+                }
+                _ => PkiError::io(&path, e),
+            })
+        }
+    };
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok(Some(file)),
+        Ok(_) => Err(refuse("not a regular file (a FIFO, a device or a socket)")),
         Err(e) => Err(PkiError::io(&path, e)),
     }
 }

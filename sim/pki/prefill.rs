@@ -62,7 +62,7 @@ pub fn prefill(
     })?;
     let spkis: Vec<&[u8]> = keys.iter().map(PooledKey::spki_der).collect();
     let cache = RequestCache::open(&pool, alg, &settings.upn_domain);
-    let stored = cache.load(&spkis).0.iter().filter(|r| r.is_some()).count();
+    let stored = cache.load(&spkis)?.0.iter().filter(|r| r.is_some()).count();
     drop(keys);
     PkiMaterial::new(settings.clone(), users, progress)?;
     Ok(Prefill {

@@ -26,19 +26,23 @@
 //! (temporary file + rename) and only ever hold data that can be recomputed, so writing
 //! them is best effort: a run never fails because the cache cannot be written.
 
-use std::fs;
 use std::path::PathBuf;
 
+use super::cache_dir::{check_inner_dir, read_cache_file};
 use super::fsutil::{self, Durability};
 use super::keys::{sha256, KeyAlg};
 use super::pool::{KeyPool, CHUNK};
+use super::PkiError;
 
 const MAGIC: &[u8; 8] = b"WHFBREQS";
 const FORMAT_VERSION: u8 = 1;
 const HEADER_LEN: usize = 16;
 const RECORD_HEADER_LEN: usize = 4 + 8 + 32;
-/// No request we build comes near this; a larger length means a corrupt record.
-const MAX_DER: usize = 16 * 1024;
+/// No request or receipt we build comes near this (an RSA-2048 request is under 1 KB); a
+/// larger length means a corrupt record.
+const MAX_DER: usize = 4 * 1024;
+/// The largest store file the format allows; a larger file is refused before it is read.
+const MAX_FILE_BYTES: u64 = (HEADER_LEN + CHUNK * (RECORD_HEADER_LEN + MAX_DER)) as u64;
 
 /// One stored request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,11 +97,16 @@ impl RequestCache {
     }
 
     /// The records of chunk `chunk` up to the first damaged one (none when the file is
-    /// missing, unreadable or not ours).
-    pub(crate) fn read_chunk(&self, chunk: usize) -> Vec<Stored> {
-        fs::read(self.chunk_path(chunk))
+    /// missing or not ours). Its folder and the file are held to the pool's rule (see
+    /// `cache_dir`): a FIFO, a device, a link, an oversized file or one others can write is
+    /// refused, not skipped, since the next write would put our requests beside it.
+    pub(crate) fn read_chunk(&self, chunk: usize) -> Result<Vec<Stored>, PkiError> {
+        if !check_inner_dir(&self.dir)? {
+            return Ok(Vec::new());
+        }
+        Ok(read_cache_file(&self.chunk_path(chunk), MAX_FILE_BYTES)?
             .map(|b| parse(&b, chunk))
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     /// Replaces chunk `chunk` with `records` (best effort: see the module doc).
@@ -129,10 +138,14 @@ impl RequestCache {
 
     /// For each of `spki_ders` (user `i` at index `i`), its stored request if one was
     /// signed by that same key; also the chunks as read, for [`RequestCache::store`].
-    pub(crate) fn load(&self, spki_ders: &[&[u8]]) -> (Vec<Option<Vec<u8>>>, Vec<Vec<Stored>>) {
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn load(
+        &self,
+        spki_ders: &[&[u8]],
+    ) -> Result<(Vec<Option<Vec<u8>>>, Vec<Vec<Stored>>), PkiError> {
         let chunks: Vec<Vec<Stored>> = (0..spki_ders.len().div_ceil(CHUNK))
             .map(|c| self.read_chunk(c))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let hits = spki_ders
             .iter()
             .enumerate()
@@ -141,7 +154,7 @@ impl RequestCache {
                 (r.spki_hash == sha256(spki)).then(|| r.der.clone())
             })
             .collect();
-        (hits, chunks)
+        Ok((hits, chunks))
     }
 
     /// Writes back every chunk in which a request was signed afresh: the run's requests
@@ -218,6 +231,7 @@ fn parse(bytes: &[u8], chunk: usize) -> Vec<Stored> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn stored(i: u8) -> Stored {
         Stored {
@@ -233,20 +247,21 @@ mod tests {
         let cache = RequestCache::open(&pool, KeyAlg::Rsa2048, "contoso.com");
         let records: Vec<Stored> = (0..5).map(stored).collect();
         cache.write_chunk(0, &records);
-        assert_eq!(cache.read_chunk(0), records);
-        assert!(cache.read_chunk(1).is_empty());
+        assert_eq!(cache.read_chunk(0).unwrap(), records);
+        assert!(cache.read_chunk(1).unwrap().is_empty());
         // Another domain is another store.
         assert!(RequestCache::open(&pool, KeyAlg::Rsa2048, "fabrikam.com")
             .read_chunk(0)
+            .unwrap()
             .is_empty());
         let path = cache.chunk_path(0);
         let mut bytes = fs::read(&path).unwrap();
         let third = HEADER_LEN + 2 * RECORD_HEADER_LEN + 10 + 11 + RECORD_HEADER_LEN;
         bytes[third] ^= 1;
         fs::write(&path, &bytes).unwrap();
-        assert_eq!(cache.read_chunk(0), records[..2]);
+        assert_eq!(cache.read_chunk(0).unwrap(), records[..2]);
         fs::write(&path, b"nonsense").unwrap();
-        assert!(cache.read_chunk(0).is_empty());
+        assert!(cache.read_chunk(0).unwrap().is_empty());
     }
 
     #[test]
@@ -258,21 +273,21 @@ mod tests {
         let spki_refs: Vec<&[u8]> = spkis.iter().map(Vec::as_slice).collect();
         let reqs: Vec<Vec<u8>> = (0..3u8).map(|i| vec![100 + i; 8]).collect();
         let req_refs: Vec<&[u8]> = reqs.iter().map(Vec::as_slice).collect();
-        let (hits, old) = cache.load(&spki_refs);
+        let (hits, old) = cache.load(&spki_refs).unwrap();
         assert_eq!(hits, vec![None, None, None]);
         cache.store(&spki_refs, &req_refs, &[true; 3], &old);
-        let (hits, _) = cache.load(&spki_refs);
+        let (hits, _) = cache.load(&spki_refs).unwrap();
         assert_eq!(hits, reqs.iter().cloned().map(Some).collect::<Vec<_>>());
         // User 1's key changed: its request is signed again, the others are reused.
         let mut changed = spki_refs.clone();
         let other = vec![9u8; 4];
         changed[1] = &other;
-        let (hits, _) = cache.load(&changed);
+        let (hits, _) = cache.load(&changed).unwrap();
         assert_eq!(hits[1], None);
         assert_eq!(hits[2], Some(reqs[2].clone()));
         // A shorter run keeps the records of the users past its end.
-        let (_, old) = cache.load(&spki_refs[..1]);
+        let (_, old) = cache.load(&spki_refs[..1]).unwrap();
         cache.store(&spki_refs[..1], &req_refs[..1], &[true], &old);
-        assert_eq!(cache.load(&spki_refs).0[2], Some(reqs[2].clone()));
+        assert_eq!(cache.load(&spki_refs).unwrap().0[2], Some(reqs[2].clone()));
     }
 }

@@ -18,6 +18,9 @@ const FAILS: RGBColor = RGBColor(214, 39, 40);
 /// The lowest margin drawn: lower ones sit on the bottom edge (a p95 of hours against a
 /// target of minutes would squash everything else).
 const FLOOR: f64 = -3.0;
+/// The highest margin drawn: a target of almost 0 makes margins of any size, and an axis
+/// must have finite ends (plotters looks for tick marks for ever on an infinite one).
+const CEILING: f64 = 1e6;
 
 /// The worst margin of `e` over the targets, relative to each target's value.
 fn worst_margin(q: &Question, e: &Evaluation) -> Option<f64> {
@@ -44,7 +47,10 @@ impl PlanChart<'_> {
             .iter()
             .filter(|e| e.role != Role::Verification)
             .map(|e| {
-                let m = worst_margin(self.q, e).unwrap_or(FLOOR).max(FLOOR);
+                let m = worst_margin(self.q, e)
+                    .filter(|m| !m.is_nan())
+                    .unwrap_or(FLOOR)
+                    .clamp(FLOOR, CEILING);
                 (e.cost, m, e.meets)
             })
             .collect()
@@ -76,6 +82,13 @@ impl Chart for PlanChart<'_> {
         let (y0, y1) = marks
             .iter()
             .fold((0.0f64, 0.0f64), |(a, b), m| (a.min(m.1), b.max(m.1)));
+        // Costs are at most `MAX_COST` (checked with the flags); no marks at all would
+        // leave infinite ends.
+        let (x0, x1) = if x0.is_finite() && x1.is_finite() {
+            (x0, x1)
+        } else {
+            (0.0, 1.0)
+        };
         let padx = 0.06 * (x1 - x0).max(1.0);
         let pady = 0.08 * (y1 - y0).max(0.5);
         let mut chart = ChartBuilder::on(&area)

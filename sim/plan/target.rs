@@ -212,6 +212,11 @@ impl SearchKey {
     }
 }
 
+/// Largest cost a combination may have (Σ weight × |value| at the top of every range):
+/// costs are compared, subtracted and drawn, so they must stay finite, and this keeps
+/// them exact to a millionth.
+pub const MAX_COST: f64 = 1e15;
+
 /// The most values one searched key may have: the search keeps every key's range in
 /// memory and a grid of that size per key is already far beyond a farm's sizes.
 pub const MAX_VALUES: i64 = 100_000;
@@ -291,6 +296,34 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
                 ))
             }
         };
+    }
+    // Weights and ranges are each fine on their own; their products are what the search
+    // adds up and draws, so they are checked where they are combined.
+    let largest: f64 = keys
+        .iter()
+        .map(|k| k.weight * (k.lo.unsigned_abs().max(k.hi.unsigned_abs()) as f64))
+        .sum();
+    if largest.is_nan() || largest > MAX_COST {
+        // Exponent notation past a million: 9e307 in plain digits is 308 characters.
+        let show = |x: f64| {
+            if x.abs() < 1e6 {
+                format!("{x}")
+            } else {
+                format!("{x:e}")
+            }
+        };
+        let parts: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                let top = k.lo.unsigned_abs().max(k.hi.unsigned_abs());
+                format!("{} {} × {top}", k.key, show(k.weight))
+            })
+            .collect();
+        return Err(format!(
+            "--cost: the largest combination costs {} ({}); allowed: at most {MAX_COST:e} (Σ weight × value over the searched keys); give smaller weights, e.g. in thousands",
+            show(largest),
+            parts.join(" + ")
+        ));
     }
     Ok(keys)
 }
@@ -372,6 +405,13 @@ mod tests {
             (vec!["a=1..2"], vec!["a=0"], "not a positive number"),
             (vec!["a=1..2"], vec!["a=-1"], "not a positive number"),
             (vec!["a=1..2"], vec!["a"], "--cost"),
+            (vec!["a=1..8"], vec!["a=9e307"], "allowed: at most 1e15"),
+            (
+                vec!["a=1..8", "b=1..8"],
+                vec!["a=1e14", "b=1e14"],
+                "allowed: at most 1e15",
+            ),
+            (vec!["a=-9..8"], vec!["a=1.2e14"], "allowed: at most 1e15"),
             (vec![], vec![], "at least one key"),
         ] {
             let search: Vec<String> = search.into_iter().map(String::from).collect();

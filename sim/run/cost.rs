@@ -252,7 +252,7 @@ fn simulation_events(spec: &Spec, f: &mut Figure, times: f64) {
 
 /// Sync cycles in a simulation at most: one per interval to the horizon, the manual
 /// ones, and one at the end of every fault window (a scheduler restart).
-fn sync_cycles(spec: &Spec) -> f64 {
+pub(crate) fn sync_cycles(spec: &Spec) -> f64 {
     per(spec.horizon.0 as f64, spec.aad_connect.interval.0 as f64)
         + spec.aad_connect.sync_now.len() as f64
         + spec.faults.len() as f64
@@ -260,7 +260,7 @@ fn sync_cycles(spec: &Spec) -> f64 {
 }
 
 /// Series buckets per resource at most: the horizon in buckets.
-fn buckets(spec: &Spec) -> f64 {
+pub(crate) fn buckets(spec: &Spec) -> f64 {
     per(spec.horizon.0 as f64, spec.report.series_bucket.0 as f64).ceil()
 }
 
@@ -270,7 +270,7 @@ fn resources(spec: &Spec) -> f64 {
 }
 
 /// Traced users of `spec` under `trace`.
-fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
+pub(crate) fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
     match trace {
         TraceFilter::Off => 0.0,
         TraceFilter::All => spec.users as f64,
@@ -279,7 +279,7 @@ fn traced(spec: &Spec, trace: &TraceFilter) -> f64 {
 }
 
 /// Events per user of one simulation (for the trace's size).
-fn events_per_traced_user(spec: &Spec) -> f64 {
+pub(crate) fn events_per_traced_user(spec: &Spec) -> f64 {
     let mut one = Spec {
         users: 1,
         ..spec.clone()
@@ -514,30 +514,117 @@ pub fn threads_or_cores(threads: Option<usize>) -> usize {
     threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Address space the program takes besides its data: the binary, thread stacks, and the
+/// allocator's per-thread arenas (64 MiB of address space each), which `ulimit -v` counts.
+fn address_space_overhead(threads: usize) -> f64 {
+    256.0 * MIB + threads as f64 * 64.0 * MIB
+}
+
+/// The most memory a run on `threads` workers can have on this machine, and what sets it:
+/// the physical memory, or less under an address-space limit (`ulimit -v`). `None` where
+/// neither is known.
+pub fn machine_memory(threads: usize) -> Option<(f64, String)> {
+    #[cfg(target_os = "linux")]
+    {
+        let info = rustix::system::sysinfo();
+        let physical = info.totalram as f64 * f64::from(info.mem_unit.max(1));
+        let mut best = (physical > 0.0).then(|| (physical, "physical memory".to_string()));
+        if let Some(limit) = rustix::process::getrlimit(rustix::process::Resource::As).current {
+            let usable = limit as f64 - address_space_overhead(threads);
+            if best.as_ref().is_none_or(|(b, _)| usable < *b) {
+                best = Some((
+                    usable.max(0.0),
+                    format!("`ulimit -v` of {}", show_bytes(limit as f64)),
+                ));
+            }
+        }
+        best
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = threads;
+        None
+    }
+}
+
+/// Refuses an estimate whose peak memory exceeds what this machine allows (see
+/// [`machine_memory`]), even below the limits: an allocation that fails aborts the
+/// process, half-way, with nothing to say what happened.
+fn over_machine(e: &Estimate, threads: usize) -> Option<String> {
+    let (allowed, what) = machine_memory(threads)?;
+    let total = e.memory.total();
+    if total <= allowed {
+        return None;
+    }
+    let largest = e.memory.largest().map_or_else(String::new, |p| {
+        format!(
+            "; most of it from {} ({}, keys: {})",
+            p.what,
+            show_bytes(p.amount),
+            if p.keys.is_empty() { "none" } else { p.keys }
+        )
+    });
+    Some(format!(
+        "the run does not fit this machine: peak memory estimated at {}{largest}; this machine allows {} ({what}); for {}. Lower `users`, `replications` or those keys, or run it where there is more memory",
+        show_bytes(total),
+        show_bytes(allowed),
+        e.shape
+    ))
+}
+
 /// Refuses a run of `scenario` that the limits do not admit (the message names the keys,
-/// the estimate and the limit).
+/// the estimate and the limit), or whose memory this machine does not have.
 pub fn admit_run(
     scenario: &Scenario,
     trace: &TraceFilter,
     threads: Option<usize>,
     allow_large: bool,
 ) -> Result<Estimate, String> {
-    let e = estimate_run(scenario, trace, threads_or_cores(threads));
-    match over_limits(&e, &limits(allow_large), allow_large) {
+    let threads = threads_or_cores(threads);
+    let e = estimate_run(scenario, trace, threads);
+    match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
         Some(m) => Err(m),
         None => Ok(e),
     }
 }
 
-/// Refuses a sweep over `points` that the limits do not admit.
+/// Refuses a fill of the key pool for `users` users (`pki pool`): every user's key, signed
+/// request and receipt are held in memory while they are made, as a run of those users
+/// holds them, so the fill is held to the same memory limits and to this machine.
+pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, String> {
+    let mut e = Estimate::default();
+    e.memory.add(
+        "PKI material",
+        "--users, pki.mode",
+        f64::from(users) * PKI_BYTES_PER_USER,
+    );
+    e.shape = format!("pki pool --users {users}");
+    let threads = threads_or_cores(None);
+    match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
+        Some(m) => Err(m
+            .replacen("the run is too large", "the key pool fill is too large", 1)
+            .replacen("the run does not fit", "the key pool fill does not fit", 1)
+            .replacen(
+                "Lower `users`, `replications` or those keys",
+                "Lower --users",
+                1,
+            )),
+        None => Ok(e),
+    }
+}
+
+/// Refuses a sweep over `points` that the limits (or this machine) do not admit.
 pub fn admit_sweep(
     points: &[&Scenario],
     threads: Option<usize>,
     allow_large: bool,
 ) -> Result<Estimate, String> {
-    let e = estimate_sweep(points, threads_or_cores(threads));
-    match over_limits(&e, &limits(allow_large), allow_large) {
-        Some(m) => Err(m.replacen("the run is too large", "the sweep is too large", 1)),
+    let threads = threads_or_cores(threads);
+    let e = estimate_sweep(points, threads);
+    match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
+        Some(m) => Err(m
+            .replacen("the run is too large", "the sweep is too large", 1)
+            .replacen("the run does not fit", "the sweep does not fit", 1)),
         None => Ok(e),
     }
 }

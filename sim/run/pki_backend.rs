@@ -23,7 +23,7 @@ pub fn settings_of(spec: &Spec) -> anyhow::Result<PkiSettings> {
             ClientKey::Rsa2048 => KeyAlg::Rsa2048,
             ClientKey::EcdsaP256 => KeyAlg::EcdsaP256,
         },
-        key_cache: (!p.key_cache.is_empty()).then(|| PathBuf::from(&p.key_cache)),
+        key_cache: p.key_cache.as_ref().map(PathBuf::from),
         epoch_unix,
         cert_validity_s: p.cert_validity.0 / 1_000_000,
         agent_not_before_s: -AGENT_ISSUED_BEFORE_S,

@@ -7,6 +7,7 @@
 use super::pki_backend::MaterialCache;
 use super::{run_point, with_threads, Progress, RunOptions, ScenarioResult, Stage};
 use crate::model::TraceFilter;
+use crate::scenario::duration::parse_duration;
 use crate::scenario::keypath::{KeyPath, Seg};
 use crate::scenario::overrides::parse_value;
 use crate::scenario::schema::Patched;
@@ -211,11 +212,7 @@ pub fn parse_param(text: &str) -> Result<SweepParam, String> {
 
 /// Says what is wrong with a swept value, naming the key and where it came from.
 fn value_error(axis: &Axis, label: &str, e: &ScenarioError) -> String {
-    let whence = match &axis.origin {
-        AxisOrigin::Flag => format!("--param {}", axis.key),
-        AxisOrigin::Named(flag) => format!("{flag} {}", axis.key),
-        AxisOrigin::File(f) => format!("{f}: [sweep] key `{}`", axis.key),
-    };
+    let whence = whence(axis);
     let inner = match &e.key {
         Some(k) if k != &axis.key => format!("key `{k}`: {}", e.message),
         _ => e.message.clone(),
@@ -231,6 +228,46 @@ fn override_for(key: &str, value: &Value) -> Result<Override, String> {
         path,
         value: value.clone(),
     })
+}
+
+/// Whether two swept values set the same thing: equal as TOML, or two strings that are the
+/// same duration (`30m` and `1800s`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => {
+            matches!((parse_duration(x), parse_duration(y)), (Ok(p), Ok(q)) if p == q)
+        }
+        _ => false,
+    }
+}
+
+/// Where `axis`'s values came from, as a message starts.
+fn whence(axis: &Axis) -> String {
+    match &axis.origin {
+        AxisOrigin::Flag => format!("--param {}", axis.key),
+        AxisOrigin::Named(flag) => format!("{flag} {}", axis.key),
+        AxisOrigin::File(f) => format!("{f}: [sweep] key `{}`", axis.key),
+    }
+}
+
+/// Refuses a value given twice for one key: the point would run twice, and the sweep's
+/// table and charts would show it twice.
+fn check_distinct(axis: &Axis) -> Result<(), String> {
+    for (i, v) in axis.values.iter().enumerate() {
+        if let Some(j) = axis.values[..i].iter().position(|w| same_value(v, w)) {
+            return Err(format!(
+                "{}: value `{}` is given twice (as `{}` and `{}`); give each value once",
+                whence(axis),
+                axis.labels[i],
+                axis.labels[j],
+                axis.labels[i]
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks each of `axis`'s values on its own, so that an error names the key, the value
@@ -287,8 +324,17 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
             origin: AxisOrigin::File(scenario.source().to_string()),
         })
         .collect();
+    let mut flagged: Vec<String> = Vec::new();
     for text in params {
         let p = parse_param(text)?;
+        // A second --param for a key would silently drop the first one's values.
+        if flagged.contains(&p.key) {
+            return Err(format!(
+                "--param {}: given twice; give all its values in one --param {}=V1,V2,...",
+                p.key, p.key
+            ));
+        }
+        flagged.push(p.key.clone());
         let axis = Axis {
             key: p.key.clone(),
             labels: p.values.iter().map(value_label).collect(),
@@ -307,6 +353,7 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
         ));
     }
     for a in &axes {
+        check_distinct(a)?;
         check_axis(scenario, a)?;
     }
     let count = axes
@@ -490,6 +537,46 @@ mod tests {
             e.contains("sweep point adfs.servers=1, adfs.patched=2") && e.contains("adfs.patched"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_key_or_a_value_given_twice_is_refused() {
+        let s = scenario("");
+        let e = plan_sweep(
+            &s,
+            &[
+                "aad_connect.interval=1h,2h".into(),
+                "aad_connect.interval=3h".into(),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("--param aad_connect.interval: given twice"),
+            "{e}"
+        );
+        for values in ["1,1", "30m,1800s", "\"a\",\"a\""] {
+            let key = if values.contains('a') {
+                "adfs.balancing"
+            } else if values.contains('m') {
+                "aad_connect.interval"
+            } else {
+                "ca.workers"
+            };
+            let e = plan_sweep(&s, &[format!("{key}={values}")]).unwrap_err();
+            assert!(
+                e.contains(&format!("--param {key}: value")) && e.contains("given twice"),
+                "{values}: {e}"
+            );
+        }
+        let file = scenario("[sweep]\n\"ca.workers\" = [2, 3, 2]\n");
+        let e = plan_sweep(&file, &[]).unwrap_err();
+        assert!(
+            e.contains("t.toml: [sweep] key `ca.workers`: value `2` is given twice"),
+            "{e}"
+        );
+        // A --param still replaces the file's values for its key.
+        let plan = plan_sweep(&file, &["ca.workers=4,5".into()]).unwrap();
+        assert_eq!(plan.points.len(), 2);
     }
 
     #[test]

@@ -30,26 +30,21 @@ pub const DEFAULT_SCENARIO_NAME: &str = "<embedded default scenario>";
 /// Largest scenario file read, bytes: the shipped ones are under 10 KiB.
 pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
-/// Reads a scenario file: at most [`MAX_SCENARIO_BYTES`] (so `/dev/zero` or a huge file is
-/// refused after that much, not read to exhaustion), and only UTF-8 text without NUL
-/// bytes.
+/// Reads a scenario file: a regular file (a FIFO would block, `/dev/zero` never ends: both
+/// are refused before a byte is read) of at most [`MAX_SCENARIO_BYTES`], and only UTF-8
+/// text without NUL bytes.
 fn read_text(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read the scenario file: {e}"))?;
-    if f.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err("cannot read the scenario file: it is a folder".into());
-    }
-    let mut bytes = Vec::new();
-    f.take(MAX_SCENARIO_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the scenario file: {e}"))?;
-    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(format!(
+    use crate::fsread::{read_regular, Follow, ReadError};
+    let bytes = read_regular(path, MAX_SCENARIO_BYTES, Follow::Yes).map_err(|e| match e {
+        ReadError::TooLarge { .. } => format!(
             "the scenario file is larger than the limit of {} KiB; allowed: a TOML text file up to {} KiB",
             MAX_SCENARIO_BYTES / 1024,
             MAX_SCENARIO_BYTES / 1024
-        ));
-    }
+        ),
+        ReadError::NotFound => "cannot read the scenario file: no such file".to_string(),
+        ReadError::NotRegular("a folder") => "cannot read the scenario file: it is a folder".into(),
+        other => format!("the scenario file {other}; allowed: a TOML text file"),
+    })?;
     if bytes.contains(&0) {
         return Err("not a text file (it holds NUL bytes); allowed: a TOML text file".into());
     }

@@ -715,9 +715,10 @@ pub struct Pki {
     pub mode: PkiMode,
     /// `"rsa-2048"` or `"ecdsa-p256"`.
     pub client_key: ClientKey,
-    /// Folder of the pre-generated key pool; empty: `$WHFB_SIM_KEY_CACHE`, else the user's
-    /// cache directory.
-    pub key_cache: String,
+    /// Folder of the pre-generated key pool; left out: `$WHFB_SIM_KEY_CACHE`, else
+    /// `$XDG_CACHE_HOME`, else `~/.cache`. An empty string is refused (it used to mean the
+    /// default, which a typo or an unset shell variable then chose silently).
+    pub key_cache: Option<String>,
     /// Calendar time of the time origin (RFC 3339, UTC), for certificate validity.
     pub epoch: String,
     /// Validity of issued user certificates (the template's). Estimate (1 year).
@@ -745,7 +746,7 @@ impl Default for Pki {
         Pki {
             mode: PkiMode::Real,
             client_key: ClientKey::Rsa2048,
-            key_cache: String::new(),
+            key_cache: None,
             epoch: "2026-01-05T00:00:00Z".into(),
             cert_validity: Duration(365 * DAY),
             agent_expires: Duration(300 * DAY),

@@ -121,6 +121,9 @@ fn for_people(x: f64) -> String {
     }
 }
 
+/// What `pki.key_cache` may be, for its refusal.
+pub const KEY_CACHE_ALLOWED: &str = "a folder path, or the key left out for the default ($WHFB_SIM_KEY_CACHE, else $XDG_CACHE_HOME, else ~/.cache)";
+
 /// Every problem of `spec`; empty when it is valid.
 pub fn validate(spec: &Spec) -> Vec<Problem> {
     check(spec).0
@@ -456,6 +459,17 @@ fn check(spec: &Spec) -> (Vec<Problem>, Vec<FaultWindow>) {
         Ok(epoch) => c.problems.extend(super::pki_dates::problems(epoch, spec)),
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
+    if spec
+        .pki
+        .key_cache
+        .as_deref()
+        .is_some_and(|k| k.trim().is_empty())
+    {
+        c.fail(
+            "pki.key_cache",
+            format!("an empty folder is not allowed; allowed: {KEY_CACHE_ALLOWED}"),
+        );
+    }
 
     c.at_least_step(
         "ca.envelope_max_age",

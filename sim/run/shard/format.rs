@@ -146,14 +146,25 @@ pub fn encode_unit(unit: &UnitOutput) -> anyhow::Result<Vec<u8>> {
     Ok(json)
 }
 
+/// `e` cut to a few hundred characters: a decoding error quotes the value it choked on, and
+/// a message quotes what a manifest says, which in a damaged file may be megabytes long.
+pub(crate) fn short(e: impl std::fmt::Display) -> String {
+    const MAX: usize = 300;
+    let text = e.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
 /// Decodes a unit file's JSON.
 pub fn decode_unit(json: &[u8]) -> Result<UnitOutput, String> {
     let f: UnitFileIn =
-        serde_json::from_slice(json).map_err(|e| format!("not a unit file: {e}"))?;
+        serde_json::from_slice(json).map_err(|e| format!("not a unit file: {}", short(e)))?;
     if f.format != UNIT_FORMAT {
         return Err(format!(
             "format `{}`, this whfb-sim reads `{UNIT_FORMAT}`",
-            f.format
+            short(&f.format)
         ));
     }
     Ok(f.unit)
@@ -170,11 +181,13 @@ fn gzip(json: &[u8]) -> anyhow::Result<Vec<u8>> {
     Ok(gz.finish()?)
 }
 
-/// Decompresses at most `limit` bytes (the size the manifest gives), refusing more.
+/// Decompresses `bytes`, which must hold exactly `limit` bytes (the size the manifest
+/// gives, already held to what the job can produce), reading no more than one byte past it.
 fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    // Room for what JSON compresses to at most, not for what a damaged manifest claims.
-    let mut out = Vec::with_capacity(limit.min(bytes.len() as u64 * 64) as usize);
+    // Room for what JSON compresses to at most, not for what a damaged manifest claims;
+    // the vector grows as the data really comes.
+    let mut out = Vec::with_capacity(limit.min(bytes.len() as u64 * 8) as usize);
     flate2::read::GzDecoder::new(bytes)
         .take(limit.saturating_add(1))
         .read_to_end(&mut out)
@@ -238,43 +251,61 @@ pub fn finish(dir: &Path, manifest: &Manifest) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Largest `shard.json` read: the scenario text (at most 1 MiB, escaped), the overrides
+/// and about 200,000 unit entries. A larger one is refused before it is read.
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
 /// Reads `dir/shard.json`; the error says what is wrong, for merge to name the folder.
+/// Only a regular file of at most [`MAX_MANIFEST_BYTES`] is read.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+    use crate::fsread::{read_regular, Follow, ReadError};
     if !dir.is_dir() {
         return Err("not a folder".into());
     }
     let path = dir.join(MANIFEST);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read_regular(&path, MAX_MANIFEST_BYTES, Follow::Yes) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(ReadError::NotFound) => {
             return Err(if dir.join(UNITS_DIR).is_dir() {
                 format!("no {MANIFEST}: the shard did not finish (run it again)")
             } else {
                 format!("no {MANIFEST}: not a shard result (written by `whfb-sim run|sweep|sensitivity --shard K/N --out DIR`)")
             })
         }
-        Err(e) => return Err(format!("cannot read {MANIFEST}: {e}")),
+        Err(e) => return Err(format!("{MANIFEST} {e}")),
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{MANIFEST} is not JSON: {e}"))?;
-    match value.get("format").and_then(|f| f.as_str()) {
+    // The format first, without building the rest: a reader of another format would
+    // only misread it.
+    #[derive(Deserialize)]
+    struct Probe {
+        format: Option<serde_json::Value>,
+    }
+    let probe: Probe = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{MANIFEST} is not JSON: {}", short(e)))?;
+    match probe.format.as_ref().and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
         Some(other) => {
+            let shown: String = other.chars().take(40).collect();
             return Err(format!(
-                "{MANIFEST} has format `{other}`; this whfb-sim reads `{FORMAT}`"
-            ))
+                "{MANIFEST} has format `{shown}`; this whfb-sim reads `{FORMAT}`"
+            ));
         }
         None => return Err(format!("{MANIFEST} has no `format`: not a shard manifest")),
     }
-    let m: Manifest =
-        serde_json::from_value(value).map_err(|e| format!("{MANIFEST} is damaged: {e}"))?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{MANIFEST} is damaged: {}", short(e)))?;
     ShardSpec::new(m.shard.index, m.shard.count)
         .map_err(|e| format!("{MANIFEST} is damaged: {e}"))?;
     Ok(m)
 }
 
-/// Reads the unit `entry` of the shard in `dir`, checking its size, checksum and id.
-pub fn read_unit(dir: &Path, entry: &UnitEntry) -> Result<UnitOutput, String> {
+/// Reads the unit `entry` of the shard in `dir`, checking its type, size, checksum and id
+/// before decoding it. `json_cap` is the most JSON a unit of its job can hold
+/// ([`super::check::unit_json_cap`]): a manifest claiming more is refused before anything
+/// is read, the file is read only up to the size the manifest gives, and decompressed
+/// only up to the JSON size it gives.
+pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOutput, String> {
+    use crate::fsread::{open_regular, read_capped, Follow, ReadError};
     let rel = Path::new(&entry.file);
     if rel.is_absolute()
         || rel
@@ -286,14 +317,32 @@ pub fn read_unit(dir: &Path, entry: &UnitEntry) -> Result<UnitOutput, String> {
             entry.file
         ));
     }
-    let bytes = std::fs::read(dir.join(rel)).map_err(|e| format!("{}: {e}", entry.file))?;
-    if bytes.len() as u64 != entry.bytes || sha256_hex(&bytes) != entry.sha256 {
+    if entry.json_bytes > json_cap || entry.bytes > super::check::gzip_cap(entry.json_bytes) {
         return Err(format!(
-            "{}: size or checksum differs from {MANIFEST} (damaged or replaced)",
-            entry.file
+            "{}: {MANIFEST} gives {} bytes holding {} bytes of JSON; a unit of this job holds at most {json_cap} bytes of JSON (damaged or altered)",
+            entry.file, entry.bytes, entry.json_bytes
         ));
     }
+    let damaged = || {
+        format!(
+            "{}: size or checksum differs from {MANIFEST} (damaged or replaced)",
+            entry.file
+        )
+    };
+    let (file, meta) = match open_regular(&dir.join(rel), entry.bytes, Follow::Yes) {
+        Ok(f) => f,
+        Err(ReadError::TooLarge { .. }) => return Err(damaged()),
+        Err(e) => return Err(format!("{}: {e}", entry.file)),
+    };
+    if meta.len() != entry.bytes {
+        return Err(damaged());
+    }
+    let bytes = read_capped(file, entry.bytes).map_err(|e| format!("{}: {e}", entry.file))?;
+    if bytes.len() as u64 != entry.bytes || sha256_hex(&bytes) != entry.sha256 {
+        return Err(damaged());
+    }
     let json = gunzip(&bytes, entry.json_bytes).map_err(|m| format!("{}: {m}", entry.file))?;
+    drop(bytes);
     let unit = decode_unit(&json).map_err(|m| format!("{}: {m}", entry.file))?;
     if unit.id != entry.id {
         return Err(format!(

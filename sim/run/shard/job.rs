@@ -96,8 +96,17 @@ impl Job {
         hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json).as_ref())
     }
 
-    /// The scenario again, from the recorded text and overrides.
+    /// The scenario again, from the recorded text and overrides. The text is held to the
+    /// scenario file's limits: it comes from a manifest anyone can edit.
     pub fn scenario(&self) -> Result<Scenario, String> {
+        if self.scenario_text.len() as u64 > crate::scenario::MAX_SCENARIO_BYTES
+            || self.scenario_text.contains('\0')
+        {
+            return Err(format!(
+                "the recorded scenario text is not a scenario file: more than {} KiB, or NUL bytes",
+                crate::scenario::MAX_SCENARIO_BYTES / 1024
+            ));
+        }
         let loaded = match &self.scenario_file {
             None if self.scenario_text == DEFAULT_SCENARIO => Scenario::load_default(&self.sets),
             None => Scenario::load_str(

@@ -2,6 +2,7 @@
 //! (format, simulator, job, shard count, each shard exactly once, each unit where the
 //! split puts it), then the units of each point read back for assembly.
 
+use super::check;
 use super::exec::split_work;
 use super::format::{self, Binary, Manifest, UnitEntry, MANIFEST, UNITS_DIR};
 use super::job::{Job, Work};
@@ -37,6 +38,12 @@ pub struct Expanded {
     pub unfinished: Vec<PathBuf>,
 }
 
+/// Whether something is at `path`, whatever it is: a manifest that is a FIFO or a link
+/// to a device still marks a shard folder, so that reading it says what is wrong.
+fn present(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// The shard folders named by `args`: each argument is a shard folder, or a folder
 /// whose subfolders are (in name order; those without a manifest are skipped).
 pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
@@ -51,7 +58,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
                 a.display()
             ));
         }
-        if a.join(MANIFEST).is_file() || a.join(UNITS_DIR).is_dir() {
+        if present(&a.join(MANIFEST)) || a.join(UNITS_DIR).is_dir() {
             out.dirs.push(a.clone());
             continue;
         }
@@ -63,7 +70,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
             .collect();
         subs.sort();
         let (done, rest): (Vec<PathBuf>, Vec<PathBuf>) =
-            subs.into_iter().partition(|p| p.join(MANIFEST).is_file());
+            subs.into_iter().partition(|p| present(&p.join(MANIFEST)));
         let unfinished: Vec<PathBuf> = rest
             .into_iter()
             .filter(|p| p.join(UNITS_DIR).is_dir())
@@ -86,8 +93,13 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
 }
 
 /// Opens and checks the shard results in `args` (see [`expand`]). Every error names the
-/// shard folder and says what is wrong.
-pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
+/// shard folder and says what is wrong. `admit` refuses a job too large to merge (the
+/// cost limits, as the command itself applies them); it sees the job's work before
+/// anything is sized by it.
+pub fn open(
+    args: &[PathBuf],
+    admit: &dyn Fn(&Job, &Work) -> Result<(), String>,
+) -> Result<ShardSet, String> {
     let Expanded { dirs, unfinished } = expand(args)?;
     let this = Binary::this();
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
@@ -97,7 +109,8 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
         if m.binary != this {
             return Err(at(format!(
                 "written by {}; this is {}: merge with the binary that ran the shards, or run them again with this one",
-                m.binary, this
+                format::short(&m.binary),
+                this
             )));
         }
         if m.job.fingerprint() != m.fingerprint {
@@ -115,7 +128,12 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
                 d.display(),
                 first.job.command.as_str(),
                 first_dir.display(),
-                m.job.differences(&first.job).join("; ")
+                m.job
+                    .differences(&first.job)
+                    .iter()
+                    .map(format::short)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ));
         }
         if m.shard.count != first.shard.count {
@@ -185,6 +203,7 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
             first_dir.display()
         )
     })?;
+    admit(&job, &work).map_err(|m| format!("{}: {m}", first_dir.display()))?;
     let units_total = work.units().len();
     let split = split_work(&work, count);
     let mut where_is = HashMap::with_capacity(units_total);
@@ -208,6 +227,16 @@ pub fn open(args: &[PathBuf]) -> Result<ShardSet, String> {
             ));
         }
         for u in &m.units {
+            // The file is named after its unit: nothing else is read.
+            if u.file != format::unit_file(&u.id) {
+                return Err(format!(
+                    "{}: lists unit {} in file `{}`; its file is {}",
+                    d.display(),
+                    u.id,
+                    format::short(&u.file),
+                    format::unit_file(&u.id)
+                ));
+            }
             where_is.insert(u.id, (ordered.len(), u.clone()));
         }
         ordered.push(d.clone());
@@ -232,9 +261,17 @@ impl ShardSet {
                     .get(id)
                     .ok_or_else(|| format!("unit {id} is in no shard"))?;
                 let dir = &self.dirs[*s];
-                format::read_unit(dir, entry).map_err(|m| format!("{}: {m}", dir.display()))
+                let at = |m: String| format!("{}: {m}", dir.display());
+                // Held to the job before any value in it is used.
+                let spec = &scenario.variants[id.variant as usize].spec;
+                let cap = check::unit_json_cap(spec, &self.job.trace);
+                let unit = format::read_unit(dir, entry, cap).map_err(at)?;
+                check::check_unit(&unit, spec, &self.job.trace)
+                    .map_err(|m| at(format!("{}: {m}", entry.file)))?;
+                Ok(unit)
             })
             .collect::<Result<Vec<_>, String>>()?;
+        check::check_point_events(&units).map_err(|m| format!("point {i}: {m}"))?;
         assemble(scenario, units).map_err(|e| e.to_string())
     }
 }
