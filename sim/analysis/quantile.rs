@@ -30,29 +30,41 @@ use super::student::t_quantile;
 /// need be to hold `estimate`, the point estimate the caller reports. `None` with fewer
 /// than two replications that have observations, or a non-finite observation.
 pub fn interval(sections: &[Vec<f64>], p: f64, confidence: f64, estimate: f64) -> Option<[f64; 2]> {
+    intervals(sections, &[(p, estimate)], confidence)
+        .pop()
+        .flatten()
+}
+
+/// [`interval`] for several `(p, estimate)` pairs at once: one sort and one pass over the
+/// pooled observations serve them all.
+pub fn intervals(
+    sections: &[Vec<f64>],
+    wanted: &[(f64, f64)],
+    confidence: f64,
+) -> Vec<Option<[f64; 2]>> {
+    let none = || vec![None; wanted.len()];
     let sections: Vec<&Vec<f64>> = sections.iter().filter(|s| !s.is_empty()).collect();
     let k = sections.len();
-    if k < 2 || !(0.0..1.0).contains(&p) || p == 0.0 {
-        return None;
+    if k < 2 || sections.iter().any(|s| s.iter().any(|x| !x.is_finite())) {
+        return none();
     }
     let mut pooled: Vec<(f64, usize)> = Vec::with_capacity(sections.iter().map(|s| s.len()).sum());
     for (r, s) in sections.iter().enumerate() {
-        if s.iter().any(|x| !x.is_finite()) {
-            return None;
-        }
         pooled.extend(s.iter().map(|&x| (x, r)));
     }
     pooled.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let t = t_quantile(k - 1, 0.5 + confidence / 2.0);
     let sizes: Vec<f64> = sections.iter().map(|s| s.len() as f64).collect();
     let total = pooled.len() as f64;
+    let valid = |p: f64| p > 0.0 && p < 1.0;
     // Per replication, how many of its observations are at or below the current x; the
     // sums of the shares and of their squares give the spread in O(1) per observation.
     let mut below = vec![0u64; k];
     let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
-    let (mut lower_end, mut upper_end) = (None, None);
+    let mut ends: Vec<(Option<f64>, Option<f64>)> = vec![(None, None); wanted.len()];
+    let mut open = wanted.iter().filter(|(p, _)| valid(*p)).count();
     let mut i = 0;
-    while i < pooled.len() {
+    while i < pooled.len() && open > 0 {
         let x = pooled[i].0;
         // Every observation equal to x is at or below it.
         while i < pooled.len() && pooled[i].0 == x {
@@ -67,20 +79,34 @@ pub fn interval(sections: &[Vec<f64>], p: f64, confidence: f64, estimate: f64) -
         let share = i as f64 / total;
         let ss = (sum_sq - 2.0 * share * sum + k as f64 * share * share).max(0.0);
         let half = t * (ss / ((k - 1) * k) as f64).sqrt();
-        if lower_end.is_none() && share + half >= p {
-            lower_end = Some(x);
-        }
-        if share - half >= p {
-            upper_end = Some(x);
-            break;
+        for ((p, _), (lo, hi)) in wanted.iter().zip(ends.iter_mut()) {
+            if !valid(*p) || hi.is_some() {
+                continue;
+            }
+            if lo.is_none() && share + half >= *p {
+                *lo = Some(x);
+            }
+            if share - half >= *p {
+                *hi = Some(x);
+                open -= 1;
+            }
         }
     }
     // At the largest observation every replication's share is 1, so the loop has set both
     // ends unless rounding kept the spread a hair above zero there.
     let last = pooled[pooled.len() - 1].0;
-    let lo = lower_end.unwrap_or(last);
-    let hi = upper_end.unwrap_or(last);
-    Some([lo.min(estimate), hi.max(estimate)])
+    wanted
+        .iter()
+        .zip(ends)
+        .map(|((p, estimate), (lo, hi))| {
+            valid(*p).then(|| {
+                [
+                    lo.unwrap_or(last).min(*estimate),
+                    hi.unwrap_or(last).max(*estimate),
+                ]
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -60,7 +60,10 @@ pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
         "sensitivity",
         &["sensitivity.json", "sensitivity.csv", "report.md", "charts"],
     ),
-    ("fit", &["scenario.toml", "fit.json", "fit.md", "signins.csv"]),
+    (
+        "fit",
+        &["scenario.toml", "fit.json", "fit.md", "signins.csv"],
+    ),
     // Plus a `user<N>` folder per user (see `is_output_name`).
     (
         "pki export",

@@ -357,6 +357,16 @@ pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64
         n: pooled.len() as u64,
         ..TimeStats::default()
     };
+    // Every percentile's interval from one pass over the pooled observations.
+    let shares: Vec<(f64, f64)> = STATS
+        .iter()
+        .filter_map(|st| stat_share(st).map(|p| (p, quantile_sorted(&pooled, p))))
+        .collect();
+    let percentile_intervals: Vec<(f64, Option<[f64; 2]>)> = shares
+        .iter()
+        .map(|(p, _)| *p)
+        .zip(quantile::intervals(&per_rep, &shares, 0.95))
+        .collect();
     for st in STATS {
         let Some(e) = pooled_estimate(&per_rep, 0.95, stat_estimator(st)) else {
             continue;
@@ -373,7 +383,10 @@ pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64
         // A percentile's interval is inverted from the distribution function's, which
         // holds where the distribution jumps; sectioning the percentile itself does not.
         let interval = match stat_share(st) {
-            Some(p) => quantile::interval(&per_rep, p, 0.95, e.value),
+            Some(p) => percentile_intervals
+                .iter()
+                .find(|(q, _)| *q == p)
+                .and_then(|(_, ci)| *ci),
             None => e.interval,
         };
         // A time is never negative: with few, spread-out replications the interval of the
