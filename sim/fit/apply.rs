@@ -79,23 +79,13 @@ fn describe(q: &Quantity) -> String {
     let Some(c) = &q.chosen else {
         return format!("{}: {}", q.quantity, q.note);
     };
-    let params: Vec<String> = c
-        .family
-        .param_names()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| match c.params_ci95.get(i) {
-            Some([lo, hi]) => format!("{n} {:.4} [{lo:.4}, {hi:.4}]", c.params[i]),
-            None => format!("{n} {:.4}", c.params[i]),
-        })
-        .collect();
     format!(
         "fitted {}: n {} ({} censored), {} {}, {} {:.3} p {}",
         q.quantity,
         q.n,
         q.censored,
         c.family.as_str(),
-        params.join(", "),
+        c.params_text(),
         c.statistic,
         c.value,
         c.p_value.map_or("—".into(), |p| format!("{p:.3}"))

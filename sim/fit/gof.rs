@@ -116,6 +116,21 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// Its parameters as fit.md and the scenario's comments write them:
+    /// `mu 4.2585 [4.1906, 4.3250], sigma …`.
+    pub fn params_text(&self) -> String {
+        self.family
+            .param_names()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match self.params_ci95.get(i) {
+                Some([lo, hi]) => format!("{n} {:.4} [{lo:.4}, {hi:.4}]", self.params[i]),
+                None => format!("{n} {:.4}", self.params[i]),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The fitted distribution.
     pub fn fitted(&self) -> Fitted {
         Fitted {

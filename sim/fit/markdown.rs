@@ -58,18 +58,7 @@ pub fn fit_md(
     );
     let _ = writeln!(md, "| quantity | n | censored | chosen | median | p95 | parameters [95 %] | p-value | note |\n|---|---:|---:|---|---:|---:|---|---:|---|");
     for q in &a.quantities {
-        let params = q.chosen.as_ref().map_or(String::new(), |c| {
-            c.family
-                .param_names()
-                .iter()
-                .enumerate()
-                .map(|(i, n)| match c.params_ci95.get(i) {
-                    Some([lo, hi]) => format!("{n} {:.4} [{lo:.4}, {hi:.4}]", c.params[i]),
-                    None => format!("{n} {:.4}", c.params[i]),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+        let params = q.chosen.as_ref().map_or(String::new(), |c| c.params_text());
         let p = q
             .chosen
             .as_ref()

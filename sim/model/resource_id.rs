@@ -58,9 +58,15 @@ impl FromStr for ResourceId {
             ("ca", _) => Ok(ResourceId::Ca),
             ("drs", _) => Ok(ResourceId::Drs),
             ("aad_connect", _) => Ok(ResourceId::AadConnect),
-            _ => Err(format!(
-                "`{s}` is not a resource; allowed: adfs-N (N from 1), ca, drs, aad_connect"
-            )),
+            _ => {
+                // A name read from a file may be anything, a megabyte long: never echo it
+                // whole.
+                let shown: String = s.chars().take(40).collect();
+                let more = if shown.len() < s.len() { "…" } else { "" };
+                Err(format!(
+                    "`{shown}{more}` is not a resource; allowed: adfs-N (N from 1), ca, drs, aad_connect"
+                ))
+            }
         }
     }
 }
@@ -104,5 +110,7 @@ mod tests {
         ] {
             assert!(bad.parse::<ResourceId>().is_err(), "{bad:?}");
         }
+        let long = "r".repeat(1 << 20).parse::<ResourceId>().unwrap_err();
+        assert!(long.len() < 200 && long.contains('…'), "{long}");
     }
 }
