@@ -185,6 +185,15 @@ fn a_pilot_s_durations_are_recovered_with_censoring_counted() {
         md.contains("Still estimates") && md.contains("right-censored"),
         "{md}"
     );
+    for q in ["user_steps", "key_creation", "key_registration"] {
+        assert!(md.contains(&format!("charts/fit-{q}.svg")), "{md}");
+        for ext in ["svg", "png"] {
+            assert!(
+                out.join(format!("charts/fit-{q}.{ext}")).is_file(),
+                "fit-{q}.{ext}"
+            );
+        }
+    }
     // Run twice into the same folder: the set is replaced.
     let o = fit(&[
         exports.to_str().unwrap(),

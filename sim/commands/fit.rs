@@ -1,6 +1,7 @@
 //! `whfb-sim fit EXPORTS... --out DIR [--base SCENARIO] [--policy-start TIME]
 //! [--bootstrap N] [--seed N]`: reads a pilot's exports, fits what they measure, and
-//! writes `scenario.toml`, `fit.json`, `fit.md` and `signins.csv` as one set.
+//! writes `scenario.toml`, `fit.json`, `fit.md` with its P–P/Q–Q charts and
+//! `signins.csv` as one set.
 
 use super::output_set::OutputSet;
 use super::Failure;
@@ -220,9 +221,13 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
             "fit.json",
             serde_json::to_string_pretty(&json).map_err(|e| Failure::Other(e.into()))? + "\n",
         )?;
+        let (chart_files, charts) =
+            crate::fit::chart::write(&analysis.quantities, &out.dir().join("charts"))
+                .map_err(Failure::Other)?;
+        files.extend(chart_files);
         files.put(
             "fit.md",
-            fit_md(&analysis, &exports.sources, &set_list, &not_fitted),
+            fit_md(&analysis, &exports.sources, &set_list, &not_fitted, &charts),
         )?;
         files.put("signins.csv", signins_csv(&analysis))?;
     }

@@ -62,7 +62,13 @@ pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
     ),
     (
         "fit",
-        &["scenario.toml", "fit.json", "fit.md", "signins.csv"],
+        &[
+            "scenario.toml",
+            "fit.json",
+            "fit.md",
+            "signins.csv",
+            "charts",
+        ],
     ),
     // Plus a `user<N>` folder per user (see `is_output_name`).
     (

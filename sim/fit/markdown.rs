@@ -25,6 +25,7 @@ pub fn fit_md(
     sources: &[SourceFile],
     settings: &[Setting],
     not_fitted: &[(String, String)],
+    charts: &[(String, String)],
 ) -> String {
     let mut md = String::from("# Fitted from a pilot\n\n");
     let _ = writeln!(
@@ -96,6 +97,12 @@ pub fn fit_md(
             })
             .collect();
         let _ = writeln!(md, "- **{}**: {}", q.quantity, tried.join("; "));
+    }
+    if !charts.is_empty() {
+        let _ = writeln!(md, "\n### How well each family fits\n");
+        for (path, caption) in charts {
+            let _ = writeln!(md, "![{caption}]({path})\n");
+        }
     }
     if !a.shares.is_empty() || a.sync.is_some() {
         let _ = writeln!(md, "\n## Shares and the sync scheduler\n");

@@ -4,9 +4,10 @@
 //!
 //! `timeline` turns the records `exports` read into each device's stage durations,
 //! `quantities` fits them, `apply` turns the fits into scenario keys (editing the base's
-//! text) and `markdown` reports them. Nothing here runs the model.
+//! text), `markdown` and `chart` report them. Nothing here runs the model.
 
 pub mod apply;
+pub mod chart;
 pub mod family;
 pub mod gof;
 pub mod markdown;
