@@ -88,6 +88,7 @@ pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, String> {
 
 /// Reads the request log.
 pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
+    let input = super::line_cap::LineCap::new(input, MAX_ROW_BYTES);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

@@ -45,6 +45,7 @@ fn skip(out: &mut Read, why: String, row: u64) {
 
 /// Reads the portal's CSV download.
 pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
+    let input = super::line_cap::LineCap::new(input, MAX_ROW_BYTES);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers: Vec<String> = rdr
         .headers()
@@ -189,6 +190,14 @@ not a date,1f0d,8d2e-12,Bob,bob@contoso.com,Windows Sign In,38aa3b87,Failure,,Wi
         assert!(read_csv(&b"a,b\n1,2\n"[..])
             .unwrap_err()
             .contains("Date (UTC)"));
+        // A row longer than the cap is refused while it is read, not after.
+        let long = format!(
+            "Date (UTC),User ID\n2025-12-04T08:19:41Z,{}\n",
+            "x".repeat(2 * MAX_ROW_BYTES)
+        );
+        assert!(read_csv(long.as_bytes())
+            .unwrap_err()
+            .contains("longer than the limit"));
     }
 
     #[test]
