@@ -6,7 +6,7 @@
 use super::output_set::OutputSet;
 use super::Failure;
 use crate::exports::load::{load, SourceFile};
-use crate::exports::time::parse_utc;
+use crate::exports::time::{format_utc, parse_utc};
 use crate::fit::apply::{scenario_text, settings, Setting};
 use crate::fit::markdown::fit_md;
 use crate::fit::quantities::{analyse, Analysis};
@@ -72,27 +72,6 @@ struct FitJson<'a> {
     sync: &'a Option<crate::fit::quantities::SyncFigures>,
     settings: &'a [Setting],
     not_fitted: Vec<NotFitted>,
-}
-
-fn iso(us: i64) -> String {
-    // Days and time of day from the Unix epoch (civil-from-days, proleptic Gregorian).
-    let secs = us.div_euclid(1_000_000);
-    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        tod / 3_600,
-        tod % 3_600 / 60,
-        tod % 60
-    )
 }
 
 /// The pilot's first sign-ins as a trace: one row per device, `user,time` with the time
@@ -197,8 +176,8 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
                 u.dedup();
                 u.len()
             },
-            policy_start: iso(analysis.policy_start),
-            export_end: iso(analysis.export_end),
+            policy_start: format_utc(analysis.policy_start),
+            export_end: format_utc(analysis.export_end),
             censored_users: analysis.censored_devices,
         },
         quantities: &analysis.quantities,
@@ -243,20 +222,4 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_round_trips_parse_utc() {
-        for t in [
-            "2017-05-02T03:07:16Z",
-            "2024-02-29T23:59:59Z",
-            "1970-01-01T00:00:00Z",
-        ] {
-            assert_eq!(iso(parse_utc(t).unwrap()), t);
-        }
-    }
 }

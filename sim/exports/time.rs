@@ -80,9 +80,43 @@ pub fn parse_utc(text: &str) -> Result<UnixMicros, String> {
     Ok(secs * 1_000_000 + micros)
 }
 
+/// `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, rounded down): the inverse of
+/// [`parse_utc`], for what `fit` writes.
+pub fn format_utc(t: UnixMicros) -> String {
+    let secs = t.div_euclid(1_000_000);
+    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days, the inverse of `days_from_civil`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        tod / 3_600,
+        tod % 3_600 / 60,
+        tod % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_utc_round_trips_parse_utc() {
+        for t in [
+            "2017-05-02T03:07:16Z",
+            "2024-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            assert_eq!(format_utc(parse_utc(t).unwrap()), t);
+        }
+    }
 
     #[test]
     fn reads_the_exports_time_formats() {

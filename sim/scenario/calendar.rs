@@ -26,35 +26,22 @@ pub fn parse_epoch(s: &str) -> Result<i64, String> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Certificates take UTCTime through 2049 and GeneralizedTime after (RFC 5280); the
-    // dates a scenario's PKI writes are checked in `pki_dates`.
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || se > 59 {
-        return Err(bad());
-    }
-    if d < 1 || d > days_in_month(y, mo) {
-        return Err(bad());
-    }
-    Ok(days_from_civil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + se)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    // der's calendar (the crate that writes the certificates' times) checks the month,
+    // the day of that month, the time of day and years 1970–9999. Certificates take
+    // UTCTime through 2049 and GeneralizedTime after (RFC 5280); the dates a scenario's
+    // PKI writes are checked in `pki_dates`.
+    let small = |x: i64| u8::try_from(x).map_err(|_| bad());
+    let year = u16::try_from(y).map_err(|_| bad())?;
+    der::DateTime::new(
+        year,
+        small(mo)?,
+        small(d)?,
+        small(h)?,
+        small(mi)?,
+        small(se)?,
+    )
+    .map(|t| t.unix_duration().as_secs() as i64)
+    .map_err(|_| bad())
 }
 
 #[cfg(test)]
