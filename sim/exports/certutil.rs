@@ -10,6 +10,7 @@
 //! makes them UTC (a trailing `GMT` is dropped) and `-seconds` gives the seconds; without
 //! seconds a row is refused, since the CA's time per request is what is read.
 
+use super::csv_rows;
 use super::time::{parse_utc, UnixMicros};
 use std::collections::BTreeMap;
 
@@ -88,11 +89,7 @@ pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, String> {
 
 /// Reads the request log.
 pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
-    let input = super::line_cap::LineCap::new(input, MAX_ROW_BYTES);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(input);
+    let mut rdr = csv_rows::reader(input, MAX_ROW_BYTES);
     let width = rdr
         .headers()
         .map_err(|e| format!("not a certutil CSV: {e}"))?
@@ -103,24 +100,10 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
         ));
     }
     let mut out = Read::default();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0u64;
-    loop {
-        match rdr.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(format!("row {}: {e}", row + 1)),
-        }
-        row += 1;
-        if record.as_slice().len() > MAX_ROW_BYTES {
-            return Err(format!(
-                "row {row} is longer than {} KiB",
-                MAX_ROW_BYTES / 1024
-            ));
-        }
+    csv_rows::for_each(&mut rdr, MAX_ROW_BYTES, "", |row, record| {
         // certutil's closing line (`CertUtil: …`, localised) has one field.
         if record.len() == 1 {
-            continue;
+            return;
         }
         let f = |i: usize| record.get(i).unwrap_or_default().trim();
         let parsed = (|| -> Result<CaRequest, String> {
@@ -144,7 +127,7 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
             Ok(r) => out.requests.push(r),
             Err(why) => out.skipped.entry(why).or_insert((0, row)).0 += 1,
         }
-    }
+    })?;
     Ok(out)
 }
 

@@ -9,7 +9,7 @@
 //! fitting reads.
 
 pub mod certutil;
-pub mod line_cap;
+pub mod csv_rows;
 pub mod load;
 pub mod run_history;
 pub mod signins;

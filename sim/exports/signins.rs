@@ -5,6 +5,7 @@
 //! header, trimmed and case-folded; the rows are streamed, and a row longer than
 //! [`MAX_ROW_BYTES`] is refused.
 
+use super::csv_rows;
 use super::time::{parse_utc, UnixMicros};
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
 use std::collections::BTreeMap;
@@ -45,8 +46,7 @@ fn skip(out: &mut Read, why: String, row: u64) {
 
 /// Reads the portal's CSV download.
 pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
-    let input = super::line_cap::LineCap::new(input, MAX_ROW_BYTES);
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut rdr = csv_rows::reader(input, MAX_ROW_BYTES);
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| format!("not a sign-in CSV: {e}"))?
@@ -66,21 +66,8 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
     let device = col(&["device id"]);
     let status = col(&["status"]);
     let mut out = Read::default();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0u64;
-    loop {
-        match rdr.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(format!("row {}: {e}", row + 1)),
-        }
-        row += 1;
-        if record.as_slice().len() > MAX_ROW_BYTES {
-            return Err(format!(
-                "row {row} is longer than {} KiB; a sign-in row is a few KiB",
-                MAX_ROW_BYTES / 1024
-            ));
-        }
+    let hint = "; a sign-in row is a few KiB";
+    csv_rows::for_each(&mut rdr, MAX_ROW_BYTES, hint, |row, record| {
         let get = |i: Option<usize>| {
             i.and_then(|i| record.get(i))
                 .unwrap_or_default()
@@ -98,7 +85,7 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
             }),
             Err(why) => skip(&mut out, why, row),
         }
-    }
+    })?;
     Ok(out)
 }
 

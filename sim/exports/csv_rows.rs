@@ -1,6 +1,8 @@
-//! A reader that refuses a line longer than a cap before the CSV parser has buffered it:
-//! the csv crate holds a whole record in memory, so without the cap one 100 MB line of a
-//! hostile or damaged export would be read whole before any row check could refuse it.
+//! Reading the CSV exports row by row, in bounded memory: a reader that refuses a line
+//! longer than a cap before the CSV parser has buffered it (the csv crate holds a whole
+//! record in memory, so without the cap one 100 MB line of a hostile or damaged export
+//! would be read whole before any row check could refuse it), and the one row loop the
+//! CSV readers share.
 
 use std::io::{self, Read};
 
@@ -39,6 +41,41 @@ impl<R: Read> Read for LineCap<R> {
             }
         }
         Ok(n)
+    }
+}
+
+/// A CSV reader over `input` (flexible rows, a header first), every line capped at `cap`
+/// bytes.
+pub fn reader<R: Read>(input: R, cap: usize) -> csv::Reader<LineCap<R>> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(LineCap::new(input, cap))
+}
+
+/// Calls `each(row, record)` for every record after the header, rows numbered from 1. A
+/// record that cannot be read, or one longer than `cap` (a quoted field may hold
+/// newlines), ends the read with an error naming its row; `hint` follows the size
+/// message.
+pub fn for_each<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    cap: usize,
+    hint: &str,
+    mut each: impl FnMut(u64, &csv::StringRecord),
+) -> Result<(), String> {
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u64;
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(format!("row {}: {e}", row + 1)),
+        }
+        row += 1;
+        if record.as_slice().len() > cap {
+            return Err(format!("row {row} is longer than {} KiB{hint}", cap / 1024));
+        }
+        each(row, &record);
     }
 }
 
