@@ -7,7 +7,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "common/child.rs"]
+mod child;
 
 /// A case that takes longer than this has hung (a refusal takes milliseconds).
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -48,21 +51,7 @@ fn run_in(args: &[&str], address_space_kib: Option<u64>, cwd: Option<&Path>) -> 
         .stderr(std::fs::File::create(&err_path).expect("stderr file"))
         .spawn()
         .expect("the binary starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "`whfb-sim {}` ran past {DEADLINE:?}: it hangs",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, _) = child::wait_or_kill(&mut child, args, DEADLINE);
     Outcome {
         code: status.code(),
         stdout: std::fs::read_to_string(out_path).unwrap_or_default(),

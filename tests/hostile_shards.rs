@@ -6,6 +6,8 @@
 //! passing), leaving the previous output set as it was and no staging folder.
 #![cfg(unix)]
 
+#[path = "common/child.rs"]
+mod child;
 #[allow(dead_code)]
 mod common;
 #[path = "common/shard_edit.rs"]
@@ -16,7 +18,7 @@ use shard_edit::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A refusal takes well under a second; a hang or a read of gigabytes takes longer.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -47,25 +49,11 @@ fn run_limited(args: &[&str]) -> Outcome {
         .stderr(std::fs::File::create(&err_path).expect("stderr file"))
         .spawn()
         .expect("sh starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "`whfb-sim {}` ran past {DEADLINE:?}: it hangs",
-                args.join(" ")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, took) = child::wait_or_kill(&mut child, args, DEADLINE);
     Outcome {
         code: status.code(),
         stderr: std::fs::read_to_string(err_path).unwrap_or_default(),
-        took: started.elapsed(),
+        took,
     }
 }
 
