@@ -5,6 +5,9 @@
 //! another slot is detected.
 #![cfg(unix)]
 
+#[path = "common/child.rs"]
+mod child;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -290,18 +293,13 @@ fn real_run_bounded(cache: &Path, out: &Path) -> (Option<i32>, String) {
         .stderr(err.reopen().expect("stderr"))
         .spawn()
         .expect("spawn");
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if started.elapsed() > std::time::Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the run hangs on the key cache");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let args = [
+        "run",
+        "--users",
+        "4",
+        "(a cache with a FIFO or a link in it)",
+    ];
+    let (status, _) = child::wait_or_kill(&mut child, &args, std::time::Duration::from_secs(20));
     (
         status.code(),
         std::fs::read_to_string(err.path()).unwrap_or_default(),
