@@ -26,16 +26,24 @@ pub fn replication_difference(
     confidence: f64,
     estimator: impl Fn(&[f64]) -> f64,
 ) -> Option<Estimate> {
-    let pool = |reps: &[Vec<f64>]| {
-        let mut v: Vec<f64> = reps.iter().flatten().copied().collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v
-    };
-    let (a, b) = (pool(first), pool(second));
+    let (a, b) = (sectioning::pooled(first), sectioning::pooled(second));
+    difference_of_pooled(first, second, &a, &b, confidence, estimator)
+}
+
+/// [`replication_difference`] given the two pooled samples (`a` of `first`, `b` of
+/// `second`), for callers that need them too.
+fn difference_of_pooled(
+    first: &[Vec<f64>],
+    second: &[Vec<f64>],
+    a: &[f64],
+    b: &[f64],
+    confidence: f64,
+    estimator: impl Fn(&[f64]) -> f64,
+) -> Option<Estimate> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let value = estimator(&b) - estimator(&a);
+    let value = estimator(b) - estimator(a);
     let per: Vec<f64> = first
         .iter()
         .zip(second)
@@ -71,13 +79,9 @@ pub fn quantile_difference(
     confidence: f64,
     min_gap: f64,
 ) -> Option<(Estimate, DifferenceMethod)> {
-    let paired = replication_difference(first, second, confidence, |v| quantile_sorted(v, p))?;
-    let pool = |reps: &[Vec<f64>]| {
-        let mut v: Vec<f64> = reps.iter().flatten().copied().collect();
-        v.sort_unstable_by(f64::total_cmp);
-        v
-    };
-    let (a, b) = (pool(first), pool(second));
+    let (a, b) = (sectioning::pooled(first), sectioning::pooled(second));
+    let paired =
+        difference_of_pooled(first, second, &a, &b, confidence, |v| quantile_sorted(v, p))?;
     if plateau_at(&a, p, min_gap).is_none() && plateau_at(&b, p, min_gap).is_none() {
         return Some((paired, DifferenceMethod::Paired));
     }

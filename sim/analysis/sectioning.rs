@@ -35,6 +35,13 @@ pub struct Estimate {
     pub sections: usize,
 }
 
+/// Every observation of every section, sorted: the pooled sample the estimators run on.
+pub fn pooled(sections: &[Vec<f64>]) -> Vec<f64> {
+    let mut v: Vec<f64> = sections.iter().flatten().copied().collect();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
 /// `estimator` over the pooled sorted observations of `sections` (each sorted, one per
 /// replication), with its `confidence` interval by sectioning; a replication without
 /// observations has no estimate and is left out of the interval. `None` when there is no
@@ -44,11 +51,10 @@ pub fn pooled_estimate(
     confidence: f64,
     estimator: impl Fn(&[f64]) -> f64,
 ) -> Option<Estimate> {
-    let mut pooled: Vec<f64> = sections.iter().flatten().copied().collect();
+    let pooled = pooled(sections);
     if pooled.is_empty() {
         return None;
     }
-    pooled.sort_unstable_by(f64::total_cmp);
     let value = estimator(&pooled);
     let per: Vec<f64> = sections
         .iter()

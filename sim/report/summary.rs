@@ -348,11 +348,10 @@ pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) 
 /// Time statistics of `metric` over the pooled replications of a variant.
 pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> TimeStats {
     let per_rep = samples(reps, metric);
-    let mut pooled: Vec<f64> = per_rep.iter().flatten().copied().collect();
+    let pooled = crate::analysis::sectioning::pooled(&per_rep);
     if pooled.is_empty() {
         return TimeStats::default();
     }
-    pooled.sort_unstable_by(f64::total_cmp);
     let mut t = TimeStats {
         n: pooled.len() as u64,
         ..TimeStats::default()
