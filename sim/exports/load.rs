@@ -1,13 +1,15 @@
 //! Every export a user names — files, or folders walked in name order — told apart by
 //! content, not by name: Windows event XML starts with `<`, run history and the sign-in
 //! JSON with `[` or `{` (and name their own fields), the sign-in CSV has a `Date (UTC)`
-//! header, certutil's view has six quoted columns. Each file is checked to be a regular
-//! file before it is opened, and what each held is counted for `fit.json`.
+//! header, certutil's view has six quoted columns. Each file is typed on the open file
+//! (`fsread`: a FIFO, device or socket is refused unread) and read once; what each held
+//! is counted for `fit.json`.
 
 use super::certutil::{self, CaRequest};
 use super::run_history::{self, SyncRun};
 use super::signins::{self, SignIn};
 use super::windows_events::{self, WinEvent};
+use crate::fsread::Follow;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
@@ -104,18 +106,14 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .collect();
             entries.sort();
             stack.extend(entries.into_iter().rev());
-        } else if meta.is_file() {
+        } else {
+            // Whether it is a regular file is checked on the open file (`fsread`).
             out.push(p);
             if out.len() > MAX_FILES {
                 return Err(format!(
                     "more than {MAX_FILES} files under the exports named"
                 ));
             }
-        } else {
-            return Err(format!(
-                "{}: not a regular file or folder (a FIFO, device or socket is never read)",
-                p.display()
-            ));
         }
     }
     if out.is_empty() {
@@ -172,15 +170,22 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
     let mut out = Exports::default();
     for path in files(paths)? {
         let name = path.display().to_string();
-        let open =
-            || std::fs::File::open(&path).map_err(|e| format!("{name}: cannot open it: {e}"));
+        // Typed on the open file (a FIFO, device or socket is refused unread); no size
+        // limit, since every reader streams.
+        let (mut file, _) = crate::fsread::open_regular(&path, u64::MAX, Follow::Yes)
+            .map_err(|e| format!("{name}: {e}"))?;
         let mut head = Vec::with_capacity(SNIFF_BYTES);
-        open()?
+        (&mut file)
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)
             .map_err(|e| format!("{name}: {e}"))?;
         let kind = kind_of(&path, &head)?;
-        let reader = BufReader::new(open()?);
+        let starts_json = head
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'[' || *b == b'{');
+        // The readers see the file from its start: the bytes already read, then the rest.
+        let reader = BufReader::new(std::io::Cursor::new(head).chain(file));
         let err = |e: String| format!("{name}: {e}");
         let (records, used, skipped) = match kind {
             Kind::WindowsEvents => {
@@ -205,10 +210,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
                 (n + skipped, n, skips(r.skipped))
             }
             Kind::SignIns => {
-                let json = head
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|b| *b == b'[' || *b == b'{');
+                let json = starts_json;
                 let r = if json {
                     signins::read_json(reader)
                 } else {
