@@ -187,42 +187,41 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
         // The readers see the file from its start: the bytes already read, then the rest.
         let reader = BufReader::new(std::io::Cursor::new(head).chain(file));
         let err = |e: String| format!("{name}: {e}");
-        let (records, used, skipped) = match kind {
+        // (records kept, records skipped by reason) of whichever reader the kind calls.
+        let (used, skipped) = match kind {
             Kind::WindowsEvents => {
                 let r = windows_events::read(reader, |_| {}).map_err(err)?;
-                let skipped: u64 = r.skipped.values().map(|c| c.0).sum();
-                let n = r.events.len() as u64;
+                let n = r.events.len();
                 out.events.extend(r.events);
-                (n + skipped, n, skips(r.skipped))
+                (n, r.skipped)
             }
             Kind::RunHistory => {
                 let r = run_history::read(reader).map_err(err)?;
-                let skipped: u64 = r.skipped.values().map(|c| c.0).sum();
-                let n = r.runs.len() as u64;
+                let n = r.runs.len();
                 out.runs.extend(r.runs);
-                (n + skipped, n, skips(r.skipped))
+                (n, r.skipped)
             }
             Kind::CaRequests => {
                 let r = certutil::read(reader).map_err(err)?;
-                let skipped: u64 = r.skipped.values().map(|c| c.0).sum();
-                let n = r.requests.len() as u64;
+                let n = r.requests.len();
                 out.ca.extend(r.requests);
-                (n + skipped, n, skips(r.skipped))
+                (n, r.skipped)
             }
             Kind::SignIns => {
-                let json = starts_json;
-                let r = if json {
+                let r = if starts_json {
                     signins::read_json(reader)
                 } else {
                     signins::read_csv(reader)
                 }
                 .map_err(err)?;
-                let skipped: u64 = r.skipped.values().map(|c| c.0).sum();
-                let n = r.signins.len() as u64;
+                let n = r.signins.len();
                 out.signins.extend(r.signins);
-                (n + skipped, n, skips(r.skipped))
+                (n, r.skipped)
             }
         };
+        let used = used as u64;
+        let records = used + skipped.values().map(|c| c.0).sum::<u64>();
+        let skipped = skips(skipped);
         out.sources.push(SourceFile {
             file: name,
             kind,
