@@ -249,6 +249,20 @@ pub(crate) fn ca_extensions(spki: &SubjectPublicKeyInfoOwned) -> Result<Vec<Exte
     ])
 }
 
+/// The critical basic-constraints extension of the infrastructure end entities (the
+/// agent and other signers, the KDC): not a CA. (User certificates carry it non-critical,
+/// as AD CS's template does.)
+fn not_a_ca() -> Result<Extension, PkiError> {
+    extension(
+        oids::ID_CE_BASIC_CONSTRAINTS,
+        true,
+        &BasicConstraints {
+            ca: false,
+            path_len_constraint: None,
+        },
+    )
+}
+
 /// Extensions of an end-entity signing certificate issued to a PKI party (the RA agent or
 /// the non-agent signer): digitalSignature plus the given EKUs; an agent certificate also
 /// names its template (`WHFBEnrollmentAgent`) and where the CRL and CA certificate are.
@@ -259,14 +273,7 @@ pub(crate) fn signer_extensions(
 ) -> Result<Vec<Extension>, PkiError> {
     let agent = ekus.contains(&oids::ENROLLMENT_AGENT);
     let mut exts = vec![
-        extension(
-            oids::ID_CE_BASIC_CONSTRAINTS,
-            true,
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-        )?,
+        not_a_ca()?,
         extension(
             oids::ID_CE_KEY_USAGE,
             true,
@@ -349,14 +356,7 @@ pub(crate) fn kdc_extensions(
     issuer_ski: &[u8],
 ) -> Result<Vec<Extension>, PkiError> {
     Ok(vec![
-        extension(
-            oids::ID_CE_BASIC_CONSTRAINTS,
-            true,
-            &BasicConstraints {
-                ca: false,
-                path_len_constraint: None,
-            },
-        )?,
+        not_a_ca()?,
         extension(
             oids::ID_CE_KEY_USAGE,
             true,
