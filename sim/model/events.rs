@@ -17,6 +17,8 @@ pub enum RetryKind {
 pub enum Event {
     /// A user signs in.
     SignIn(u32),
+    /// A user signs in at row `row` of their `signin.trace` sign-ins.
+    TraceSignIn { user: u32, row: u32 },
     /// A user's session `session` ends.
     SignOut { user: u32, session: u32 },
     /// The Automatic-Device-Join task runs (at sign-in, then hourly while signed in).

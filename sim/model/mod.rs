@@ -174,6 +174,7 @@ impl<'a> Model<'a> {
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::SignIn(u) => self.on_sign_in(u),
+            Event::TraceSignIn { user, row } => self.on_trace_sign_in(user, row),
             Event::SignOut { user, session } => self.on_sign_out(user, session),
             Event::JoinAttempt { user, session } => self.on_join_attempt(user, session),
             Event::JoinDone(u) => self.on_join_done(u),

@@ -19,6 +19,8 @@ impl Model<'_> {
         for u in 0..spec.users {
             let id = u as u64;
             let mut p = f.stream(stream::PROFILE, id);
+            // A replayed user arrives when the trace says; the profile draws that follow
+            // stay on the same stream, so readiness and TPMs are drawn alike either way.
             let pick: f64 = p.random();
             let mut acc = 0.0;
             let wave = waves
@@ -28,7 +30,7 @@ impl Model<'_> {
                     pick < acc
                 })
                 .unwrap_or_else(|| waves.last().expect("validated: at least one wave"));
-            let arrival = if wave.end.0 > wave.start.0 {
+            let drawn = if wave.end.0 > wave.start.0 {
                 p.random_range(wave.start.0..=wave.end.0)
             } else {
                 wave.start.0
@@ -50,7 +52,14 @@ impl Model<'_> {
                 attack: f.stream(stream::ATTACK, id),
             };
             self.users.push(User::new(ready, tpm, pregen, streams));
-            self.q.schedule_at(arrival, Event::SignIn(u));
+            match &spec.signin.replay {
+                Some(trace) => {
+                    let first = trace.of(u).first().copied().unwrap_or(drawn);
+                    self.q
+                        .schedule_at(first, Event::TraceSignIn { user: u, row: 0 });
+                }
+                None => self.q.schedule_at(drawn, Event::SignIn(u)),
+            }
         }
     }
 
@@ -85,6 +94,39 @@ impl Model<'_> {
         }
     }
 
+    /// A sign-in from the trace. The next row is scheduled now, so the queue holds one
+    /// row per user at a time. A user still in a session signs in again (a new logon); one
+    /// in the middle of provisioning or an enrollment keeps that session (the real user's
+    /// logon would not restart it).
+    pub(super) fn on_trace_sign_in(&mut self, u: u32, row: u32) {
+        if let Some(trace) = &self.spec.signin.replay {
+            if let Some(&next) = trace.of(u).get(row as usize + 1) {
+                self.q.schedule_at(
+                    next,
+                    Event::TraceSignIn {
+                        user: u,
+                        row: row + 1,
+                    },
+                );
+            }
+        }
+        let user = self.user(u);
+        if user.signed_in && (user.in_ui || user.enrolling || user.request.is_some()) {
+            return;
+        }
+        self.on_sign_in(u);
+    }
+
+    /// Whether `u`'s next sign-in comes from the trace (a later row after now).
+    fn trace_signs_in_later(&self, u: u32) -> bool {
+        let now = self.now();
+        self.spec
+            .signin
+            .replay
+            .as_ref()
+            .is_some_and(|t| t.of(u).last().is_some_and(|&last| last > now))
+    }
+
     /// The desktop appears (provisioning UI over or not shown): the session clock starts.
     pub(super) fn start_desktop(&mut self, u: u32) {
         if self.user(u).finished() {
@@ -109,6 +151,9 @@ impl Model<'_> {
         user.signed_in = false;
         self.trace
             .log(now, u, "sign_out", None, || "User signs out".into());
+        if self.trace_signs_in_later(u) {
+            return;
+        }
         let away = self
             .spec
             .signin

@@ -11,6 +11,7 @@ pub mod keypath;
 pub mod overrides;
 pub mod pki_dates;
 pub mod schema;
+pub mod signin_trace;
 pub mod validate;
 
 pub use error::{Origin, ScenarioError};
@@ -376,7 +377,7 @@ impl Layers {
             }
         };
 
-        let base_spec = build(&base, None, &locate)?;
+        let mut base_spec = build(&base, None, &locate)?;
         let mut out = Vec::new();
         if variants.is_empty() {
             out.push(Variant {
@@ -403,6 +404,7 @@ impl Layers {
                 spec,
             });
         }
+        self.attach_trace(&mut base_spec, &mut out, &variants, &forced, &locate)?;
         // One summary says "real" or "off": a run cannot mix them.
         if let Some((v, (_, table))) = out
             .iter()
@@ -417,6 +419,66 @@ impl Layers {
             ));
         }
         Ok((base_spec, out))
+    }
+}
+
+impl Layers {
+    /// Reads `signin.trace` once and gives it to the base and every variant; `users`
+    /// becomes the trace's count. A variant cannot name another trace (variants compare
+    /// the same population), and `--set users` cannot contradict one.
+    fn attach_trace(
+        &self,
+        base: &mut Spec,
+        out: &mut [Variant],
+        variants: &[(String, Table)],
+        forced: &[&Override],
+        locate: &Locator<'_>,
+    ) -> Result<(), ScenarioError> {
+        let key = KeyPath::parse("signin.trace").unwrap_or_default();
+        for (v, (name, table)) in out.iter().zip(variants) {
+            if v.spec.signin.trace != base.signin.trace {
+                return Err(locate(
+                    &key,
+                    Some((name.as_str(), table)),
+                    "a variant cannot change `signin.trace`: variants compare the same population; set it in the base".into(),
+                ));
+            }
+        }
+        let Some(file) = base.signin.trace.clone() else {
+            return Ok(());
+        };
+        let allowed = "allowed: a CSV file with the columns user,time";
+        if file.trim().is_empty() {
+            return Err(locate(&key, None, format!("an empty path; {allowed}")));
+        }
+        if let Some(o) = forced
+            .iter()
+            .find(|o| o.path.0 == [Seg::Key("users".into())])
+        {
+            return Err(ScenarioError {
+                origin: Origin::Flag(o.text.clone()),
+                key: Some("users".into()),
+                message: "the scenario replays signin.trace, whose users are the population; leave users out (or drop the trace)".into(),
+            });
+        }
+        let path = if self.file == DEFAULT_SCENARIO_NAME {
+            Path::new(&file).to_path_buf()
+        } else {
+            Path::new(&self.file)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(&file)
+        };
+        let epoch = calendar::parse_epoch(&base.pki.epoch)
+            .map_err(|m| locate(&KeyPath::parse("pki.epoch").unwrap_or_default(), None, m))?;
+        let trace = signin_trace::SignInTrace::load(&path, epoch)
+            .map_err(|m| locate(&key, None, format!("{}: {m}", path.display())))?;
+        let trace = std::sync::Arc::new(trace);
+        for spec in std::iter::once(base).chain(out.iter_mut().map(|v| &mut v.spec)) {
+            spec.users = trace.users();
+            spec.signin.replay = Some(trace.clone());
+        }
+        Ok(())
     }
 }
 

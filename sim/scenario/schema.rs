@@ -227,6 +227,13 @@ pub struct SignIn {
     pub session: DistSpec,
     /// Time from sign-out to the next sign-in (nights and weekends in its tail). Estimate.
     pub away: DistSpec,
+    /// A CSV of real sign-ins (`user,time`) replayed instead of `waves` (and, for users with
+    /// later rows, instead of `away`); relative to the scenario file's folder. `users`
+    /// follows it.
+    pub trace: Option<String>,
+    /// The trace's sign-ins, read when the scenario is loaded (`None` without a trace).
+    #[serde(skip)]
+    pub replay: Option<std::sync::Arc<super::signin_trace::SignInTrace>>,
 }
 
 impl Default for SignIn {
@@ -251,6 +258,8 @@ impl Default for SignIn {
             ],
             session: DistSpec::lognormal(4 * HOUR, 9 * HOUR),
             away: DistSpec::lognormal(15 * HOUR, 40 * HOUR),
+            trace: None,
+            replay: None,
         }
     }
 }
