@@ -165,9 +165,22 @@ pub struct RunArgs {
     /// Writes events.csv for these users only, e.g. 1,5,9.
     #[arg(long, value_delimiter = ',')]
     pub trace_users: Vec<u32>,
+    /// Also writes the first replication as a pilot's exports (exports/<variant>/: an
+    /// events XML per device, run-history.json, certutil.csv, signins.csv), which `fit`
+    /// and `compare-pilot` read; traces every user (or those of --trace-users).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub trace_format: Option<TraceFormat>,
     /// Replications to a precision.
     #[command(flatten)]
     pub precision: precision::PrecisionArgs,
+}
+
+/// Formats `run --trace-format` writes a run's trace in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// Windows event XML per device, with the Azure AD Connect run history, the CA's
+    /// certutil request log and the Entra sign-in CSV of the same run.
+    WindowsXml,
 }
 
 /// Options of `whfb-sim sweep`.
@@ -200,7 +213,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let common = &args.common;
     let scenario = load_scenario(args.scenario.as_deref(), &common.all_sets())?;
     let threads = common.threads()?;
-    let trace = if args.trace {
+    let trace = if args.trace || (args.trace_format.is_some() && args.trace_users.is_empty()) {
         TraceFilter::All
     } else if !args.trace_users.is_empty() {
         if let Some(bad) = args.trace_users.iter().find(|&&u| u >= scenario.base.users) {
@@ -256,12 +269,31 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut info = report::RunInfo::new(&scenario, trace_on);
     info.precision = reached;
     let written = report::write_outputs(&result, &info, set.dir())?;
+    if args.trace_format == Some(TraceFormat::WindowsXml) {
+        write_pilot_exports(&result, &scenario, set.dir())?;
+    }
     let out_dir = set.out().to_path_buf();
     set.commit()?;
     if !common.sim.quiet {
         print_run_table(&result, &written, &out_dir);
         if let Some(p) = &info.precision {
             println!("{}", report::table::precision_line(p));
+        }
+    }
+    Ok(())
+}
+
+/// `run --trace-format windows-xml`: each variant's first replication as a pilot's
+/// exports, under `exports/<variant>/`.
+fn write_pilot_exports(
+    result: &crate::run::ScenarioResult,
+    scenario: &Scenario,
+    dir: &Path,
+) -> Result<(), Failure> {
+    for (v, spec) in result.variants.iter().zip(&scenario.variants) {
+        if let Some(first) = v.replications.first() {
+            let to = dir.join("exports").join(&v.name);
+            report::pilot_exports::write(&to, first, &spec.spec)?;
         }
     }
     Ok(())

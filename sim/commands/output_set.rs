@@ -47,6 +47,7 @@ pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
             "events.csv",
             "report.md",
             "charts",
+            "exports",
         ],
     ),
     (

@@ -318,7 +318,9 @@ pub struct TraceRecord {
     /// Short step name (`sign_in`, `mfa`, `key_registered`, ...): borrowed when logged,
     /// owned when read back from a shard result.
     pub step: Cow<'static, str>,
-    /// The Windows event id where one exists (358, 360, 300).
+    /// The Windows event id where one exists (358/360 prerequisites, 3225/8225 key
+    /// creation, 3510 and 300/301 key registration, 3066 enrollment sent, 6066 will retry,
+    /// 7066 refused, 1006 certificate installed).
     pub event_id: Option<u16>,
     /// What happened, in the words an administrator reads in the event log.
     pub message: String,

@@ -206,7 +206,7 @@ impl Model<'_> {
         user.milestones.request_sent = Some(now);
         user.request = Some(InFlight::Sent(request));
         let n = user.enroll_attempts;
-        self.trace.log(now, u, "enrollment", None, || {
+        self.trace.log(now, u, "enrollment", Some(3066), || {
             format!("Certificate enrollment: request {n} sent to the AD FS registration authority")
         });
         self.q
@@ -433,6 +433,9 @@ impl Model<'_> {
                     );
                     return;
                 }
+                self.trace.log(now, u, "ca_submitted", None, || {
+                    "The registration authority submitted the request to the CA".into()
+                });
                 let attempt = self.users[u as usize].enroll_attempts;
                 let limit = self.spec.adfs.ca_timeout.0;
                 let timeout = Event::CaTimeout {
@@ -622,7 +625,7 @@ impl Model<'_> {
         match answer.join() {
             Err(reason) => self.reject(u, reason),
             Ok(issued) => {
-                self.trace.log(now, u, "installed", None, || {
+                self.trace.log(now, u, "installed", Some(1006), || {
                     "Certificate installed in the user's store: the PIN is ready".into()
                 });
                 self.end_ui(u);
@@ -634,7 +637,7 @@ impl Model<'_> {
     /// A security check refused the request: the flow ends `rejected`.
     pub(super) fn reject(&mut self, u: u32, reason: Refusal) {
         let now = self.now();
-        self.trace.log(now, u, "rejected", None, || {
+        self.trace.log(now, u, "rejected", Some(7066), || {
             format!("Enrollment refused by a security check: {reason}")
         });
         let user = self.user(u);

@@ -40,9 +40,10 @@ impl Model<'_> {
         let user = self.user(u);
         user.enrolling = false;
         user.request = None;
-        self.trace.log(now, u, "enrollment_deferred", None, || {
-            format!("Certificate enrollment deferred: {}", why())
-        });
+        self.trace
+            .log(now, u, "enrollment_deferred", Some(6066), || {
+                format!("Certificate enrollment deferred: {}", why())
+            });
         self.end_ui(u);
         self.arm_next_retry(u);
     }

@@ -32,6 +32,9 @@ impl Model<'_> {
             Tpm::Discrete => (KeySource::DiscreteTpm, &k.discrete),
         };
         user.key_source = source;
+        self.trace.log(now, u, "key_creation", Some(3225), || {
+            "Windows Hello key creation started".into()
+        });
         let t = self.ui_draw(u, dist);
         self.q.schedule_in(t, Event::KeyReady(u));
     }
@@ -41,7 +44,7 @@ impl Model<'_> {
         let now = self.now();
         first(&mut self.user(u).milestones.key_ready, now);
         let src = self.user(u).key_source.as_str();
-        self.trace.log(now, u, "key_pair", None, || {
+        self.trace.log(now, u, "key_pair", Some(8225), || {
             format!("Key pair ready ({src})")
         });
         self.drs_register(u);

@@ -108,6 +108,9 @@ impl Model<'_> {
     pub(super) fn drs_register(&mut self, u: u32) {
         let now = self.now();
         let spec = self.spec;
+        self.trace.log(now, u, "key_registration", Some(3510), || {
+            "Key registration with Azure AD started".into()
+        });
         if self.drs.down > 0 {
             self.drs.failed += 1;
             self.failures.registration_drs_unreachable += 1;

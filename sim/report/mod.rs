@@ -12,6 +12,7 @@ pub mod events_csv;
 pub mod fault_findings;
 pub mod figure;
 pub mod markdown;
+pub mod pilot_exports;
 pub mod plateau_findings;
 pub mod resources_csv;
 pub mod stages;
