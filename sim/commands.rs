@@ -2,6 +2,7 @@
 //! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
 
 pub mod cluster;
+pub mod compare_pilot;
 pub mod fit;
 pub mod output_set;
 pub mod plan;

@@ -17,6 +17,7 @@
 
 pub mod analysis;
 pub mod commands;
+pub mod compare;
 pub mod engine;
 pub mod exports;
 pub mod fit;

@@ -33,6 +33,11 @@ enum Command {
     /// the CA's request log, Entra sign-ins), fits what they measure, and writes a
     /// scenario with every fitted key and its provenance, fit.json and fit.md.
     Fit(commands::fit::FitArgs),
+    /// Runs a scenario on a pilot's own population (its sign-ins, its dates) and compares
+    /// what it predicts with what the pilot's exports show, stage by stage: Kaplan–Meier
+    /// curves, percentile differences with bootstrap intervals, a log-rank test and a
+    /// verdict (reproduces or departs); writes compare.json, report.md and charts.
+    ComparePilot(commands::compare_pilot::CompareArgs),
     /// Measures how much each input moves the named figures over its plausible range
     /// (one-at-a-time on common random numbers, or Morris elementary effects) and writes
     /// sensitivity.json, sensitivity.csv, tornado charts and report.md.
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
         Command::Sensitivity(args) => commands::sensitivity::sensitivity(&args),
         Command::Merge(args) => commands::cluster::merge(&args),
         Command::Fit(args) => commands::fit::fit(&args),
+        Command::ComparePilot(args) => commands::compare_pilot::compare_pilot(&args),
         Command::Check {
             scenario,
             sets,

@@ -127,7 +127,11 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         };
         d.quantile(p).map(|us| us / 1e6)
     };
-    let set_list = settings(&analysis, base_quantile);
+    let set_list = settings(
+        &analysis,
+        base_quantile,
+        spec.aad_connect.import_ad.0 as f64 / 1e6,
+    );
     // The pilot's farm as its events show it: synchronous enrollments mean patched.
     let patched = if analysis
         .quantities

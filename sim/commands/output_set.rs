@@ -71,6 +71,7 @@ pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
             "charts",
         ],
     ),
+    ("compare-pilot", &["compare.json", "report.md", "charts"]),
     // Plus a `user<N>` folder per user (see `is_output_name`).
     (
         "pki export",

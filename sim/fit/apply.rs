@@ -94,7 +94,11 @@ fn describe(q: &Quantity) -> String {
 
 /// The settings the analysis supports. `base_quantile(key, p)` gives a key's current
 /// quantile in seconds (for the keys a sum is split over).
-pub fn settings(a: &Analysis, base_quantile: impl Fn(&str, f64) -> Option<f64>) -> Vec<Setting> {
+pub fn settings(
+    a: &Analysis,
+    base_quantile: impl Fn(&str, f64) -> Option<f64>,
+    import_ad_s: f64,
+) -> Vec<Setting> {
     let mut out = Vec::new();
     for q in &a.quantities {
         if q.keys.is_empty() {
@@ -198,9 +202,9 @@ pub fn settings(a: &Analysis, base_quantile: impl Fn(&str, f64) -> Option<f64>) 
         }
         out.push(Setting {
             key: "aad_connect.overhead".into(),
-            value: dur(s.overhead_s.max(0.0)),
+            value: dur((s.overhead_s - import_ad_s).max(0.0)),
             comment: format!(
-                "fitted: cycle duration = overhead + per_object × changes, least squares over {from}, overhead 95 % [{:.1} s, {:.1} s]",
+                "fitted: cycle duration = import_ad + overhead + per_object × changes, least squares over {from}: intercept 95 % [{:.1} s, {:.1} s] less the base's aad_connect.import_ad ({import_ad_s:.0} s, still an estimate)",
                 s.overhead_ci95[0], s.overhead_ci95[1]
             ),
         });

@@ -198,24 +198,7 @@ pub fn analyse(
     bootstrap: usize,
     seed: u64,
 ) -> Result<Analysis, String> {
-    let first_signin = exports
-        .events
-        .iter()
-        .filter(|e| e.id == 358 || e.id == 360)
-        .map(|e| e.time)
-        .min();
-    let policy_start = policy_start.or(first_signin).ok_or(
-        "no prerequisite event (358 or 360) in the exports, and no --policy-start: nothing says when the pilot began",
-    )?;
-    let export_end = exports
-        .events
-        .iter()
-        .map(|e| e.time)
-        .chain(exports.runs.iter().map(|r| r.end))
-        .chain(exports.ca.iter().map(|r| r.resolved))
-        .chain(exports.signins.iter().map(|s| s.time))
-        .max()
-        .unwrap_or(policy_start);
+    let (policy_start, export_end) = span(exports, policy_start)?;
     let t = timelines(&exports.events, policy_start, export_end);
     let mut quantities = Vec::new();
     let stage = |name: &'static str, keys: Vec<&'static str>, res: f64, k: u64| {
@@ -314,6 +297,33 @@ pub fn analyse(
         time_to_usable_km: km,
         timelines: t,
     })
+}
+
+/// When the pilot began (`policy_start`, or the first prerequisite event) and when its
+/// exports end (the last time any of them shows).
+pub fn span(
+    exports: &Exports,
+    policy_start: Option<UnixMicros>,
+) -> Result<(UnixMicros, UnixMicros), String> {
+    let first_signin = exports
+        .events
+        .iter()
+        .filter(|e| e.id == 358 || e.id == 360)
+        .map(|e| e.time)
+        .min();
+    let policy_start = policy_start.or(first_signin).ok_or(
+        "no prerequisite event (358 or 360) in the exports, and no --policy-start: nothing says when the pilot began",
+    )?;
+    let export_end = exports
+        .events
+        .iter()
+        .map(|e| e.time)
+        .chain(exports.runs.iter().map(|r| r.end))
+        .chain(exports.ca.iter().map(|r| r.resolved))
+        .chain(exports.signins.iter().map(|s| s.time))
+        .max()
+        .unwrap_or(policy_start);
+    Ok((policy_start, export_end))
 }
 
 /// Least squares of duration on changes: (intercept, slope).
