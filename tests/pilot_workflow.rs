@@ -99,8 +99,13 @@ fn a_simulated_pilot_is_fitted_and_reproduced_and_a_wrong_sync_interval_departs(
     };
     // drs.latency is lognormal(median 1 s, p95 5 s): μ = 0, σ = ln 5 / 1.645.
     let drs = q("key_registration");
-    assert_eq!(drs["family"], "lognormal", "{drs}");
-    let ci = &drs["chosen"]["params_ci95"];
+    // The best family by AIC is the true one (400 draws tell lognormal from gamma and
+    // Weibull by far more than chance); whether it is also the one `chosen` depends on a
+    // goodness-of-fit p-value, which falls under 0.05 one time in twenty by design.
+    let best = &drs["candidates"][0];
+    assert_eq!(best["family"], "lognormal", "{drs}");
+    assert!(drs["gof"]["bootstrap"].as_u64() == Some(99) || drs["family"] == "empirical");
+    let ci = &best["params_ci95"];
     assert!(holds(&ci[0], 0.0), "μ interval {ci}");
     assert!(holds(&ci[1], 5f64.ln() / 1.644_853_6), "σ interval {ci}");
     let ready = &fit["shares"][0];
@@ -245,6 +250,13 @@ fn run_replays_a_sign_in_trace_and_refuses_a_bad_one() {
 
     let toml_path = d.join("traced.toml");
     let t = toml_path.to_str().unwrap();
+    // A shard result does not carry the trace file: sharding it is refused.
+    refused(
+        &["run", t, "--shard", "1/2", "--out", "sharded"],
+        d,
+        &["--shard", "signin.trace"],
+    );
+    assert!(!d.join("sharded").exists());
     refused(
         &["check", t, "--set", "users=10"],
         d,

@@ -104,6 +104,15 @@ pub fn sensitivity_shard(
 }
 
 fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> Result<(), Failure> {
+    // A shard result records the scenario's text, not the files it names: a trace read
+    // again by `merge` (or changed between shards) would not be the one the shards ran.
+    if let Ok(s) = job.scenario() {
+        if let Some(t) = &s.base.signin.trace {
+            return Err(Failure::Usage(format!(
+                "--shard: the scenario replays signin.trace = \"{t}\", which a shard result does not carry; run it on one machine (a pilot's population is small)"
+            )));
+        }
+    }
     // Options whose work depends on results so far (adding replications until a
     // precision is reached) cannot be split up front: refuse them here with
     // `shard::refuse_with_shard(flag, why)`.

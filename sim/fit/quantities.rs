@@ -30,6 +30,16 @@ pub struct Quantity {
     pub family: Option<&'static str>,
     /// The chosen fit (null when empirical or not fitted).
     pub chosen: Option<Candidate>,
+    /// The chosen family's maximum-likelihood parameters (as in `chosen`).
+    pub params: Option<Vec<f64>>,
+    /// Their 95 % bootstrap intervals (refitted on every bootstrap sample).
+    pub params_ci95: Option<Vec<[f64; 2]>>,
+    /// The chosen family's AIC.
+    pub aic: Option<f64>,
+    /// The chosen family's BIC.
+    pub bic: Option<f64>,
+    /// The chosen family's goodness of fit.
+    pub gof: Option<Gof>,
     /// Its median and 95th percentile, seconds (of the data when empirical).
     pub median_s: Option<f64>,
     /// See `median_s`.
@@ -41,6 +51,21 @@ pub struct Quantity {
     /// The data, for charts (not written to fit.json).
     #[serde(skip)]
     pub units: Vec<Unit>,
+}
+
+/// A goodness-of-fit test's result: the statistic on the data and its parametric
+/// bootstrap p-value (each bootstrap sample refitted, so the p-value holds for estimated
+/// parameters).
+#[derive(Debug, Clone, Serialize)]
+pub struct Gof {
+    /// The statistic (`anderson_darling`, or the Kaplan–Meier distance with censoring).
+    pub statistic: &'static str,
+    /// Its value on the data.
+    pub value: f64,
+    /// Its bootstrap p-value (null without a bootstrap).
+    pub p_value: Option<f64>,
+    /// Bootstrap samples.
+    pub bootstrap: usize,
 }
 
 /// A share with its Wilson 95 % interval.
@@ -138,6 +163,11 @@ pub fn quantity(
         censored,
         family: None,
         chosen: None,
+        params: None,
+        params_ci95: None,
+        aic: None,
+        bic: None,
+        gof: None,
         median_s: None,
         p95_s: None,
         candidates: Vec::new(),
@@ -175,6 +205,16 @@ pub fn quantity(
             q.family = Some(c.family.as_str());
             q.median_s = Some(f.quantile(0.5));
             q.p95_s = Some(f.quantile(0.95));
+            q.params = Some(c.params.clone());
+            q.params_ci95 = Some(c.params_ci95.clone());
+            q.aic = Some(c.aic);
+            q.bic = Some(c.bic);
+            q.gof = Some(Gof {
+                statistic: c.statistic,
+                value: c.value,
+                p_value: c.p_value,
+                bootstrap: c.bootstrap,
+            });
             q.chosen = Some(c.clone());
         }
         None => {
@@ -278,6 +318,11 @@ pub fn analyse(
         censored: ttu.iter().filter(|u| u.value.is_none()).count(),
         family: Some("kaplan_meier"),
         chosen: None,
+        params: None,
+        params_ci95: None,
+        aic: None,
+        bic: None,
+        gof: None,
         median_s: km_at(0.5),
         p95_s: km_at(0.95),
         candidates: Vec::new(),
