@@ -97,6 +97,7 @@ fn describe(q: &Quantity) -> String {
 pub fn settings(
     a: &Analysis,
     base_quantile: impl Fn(&str, f64) -> Option<f64>,
+    base_steps_median: Option<f64>,
     import_ad_s: f64,
 ) -> Vec<Setting> {
     let mut out = Vec::new();
@@ -123,7 +124,10 @@ pub fn settings(
             "user_steps" => {
                 let medians: Vec<Option<f64>> =
                     q.keys.iter().map(|k| base_quantile(k, 0.5)).collect();
-                let total: f64 = medians.iter().flatten().sum();
+                // Scaling every step by one factor scales their sum by it, so the factor
+                // that puts the sum's median on the fitted one is the ratio of the two
+                // medians (the median of a sum is not the sum of the medians).
+                let total = base_steps_median.unwrap_or_else(|| medians.iter().flatten().sum());
                 if total <= 0.0 || medians.iter().any(|m| m.is_none()) {
                     continue;
                 }
