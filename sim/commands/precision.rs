@@ -270,7 +270,7 @@ pub fn fit_to_limits(
     Ok(Some(note))
 }
 
-/// Runs `scenario` as sweep point `point` (0 for `run`) in batches until `plan` is met
+/// Runs `scenario` as sweep point `opts.point` (0 for `run`) in batches until `plan` is met
 /// or its cap reached; returns the result of every replication run and what was reached.
 pub fn run_to_precision(
     scenario: &Scenario,

@@ -1,7 +1,11 @@
-//! Running a scenario: every variant × replication (the [`unit`]s of work, each with a
+//! Running a scenario: every variant × replication (the [units](mod@unit) of work, each with a
 //! shadow run per fault window, [`shadow`]), on a rayon pool, with results assembled in a
 //! fixed order so the outputs do not depend on the number of threads; a [`shard`] runs a
 //! deterministic share of the units of a run or a sweep on one machine of many.
+//!
+//! Two entry points, both taking [`RunOptions`]: [`run_scenario`] for one scenario, whose
+//! result is kept whole, and [`sweep::run_sweep`] for many points, each reduced as soon
+//! as it is done.
 
 pub mod cost;
 pub mod pki_backend;
