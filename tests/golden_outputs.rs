@@ -8,8 +8,10 @@
 //!
 //! No file is left out: two identical runs write identical bytes (charts included: the
 //! PNG and SVG backends draw with an embedded font and write no timestamps), and the
-//! outputs hold no wall-clock times. Hashes are of this build on this platform; floating
-//! point formatting is Rust's own, so they do not depend on the C library.
+//! outputs hold no wall-clock times and do not depend on the number of threads.
+//! The hashes pin this platform: `f64::ln`, `exp` and the like come from the system's
+//! libm, whose last bits may differ on another one, so a manifest made elsewhere may
+//! need blessing once, after checking that only such bits moved.
 //!
 //! Self-contained on purpose (no `tests/common`), so that it can be moved into a single
 //! test binary as it is.
