@@ -126,7 +126,7 @@ fn bench(c: &mut Criterion) {
         threads: Some(1),
         ..RunOptions::default()
     };
-    let run = || run_scenario(&scenario, &opts, &|_, _, _| {}).expect("run");
+    let run = || run_scenario(&scenario, &opts).expect("run");
     let probe = run();
     let out = &probe.variants[0].replications[0];
     let enrolled = out

@@ -28,14 +28,7 @@ fn bench(c: &mut Criterion) {
             ..RunOptions::default()
         };
         g.bench_function(name, |b| {
-            b.iter(|| {
-                black_box(
-                    run_scenario(scenario, &opts, &|_, _, _| {})
-                        .expect("run")
-                        .variants
-                        .len(),
-                )
-            })
+            b.iter(|| black_box(run_scenario(scenario, &opts).expect("run").variants.len()))
         });
     }
     g.finish();

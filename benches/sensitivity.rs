@@ -9,6 +9,7 @@ mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use whfb_sim::run::sweep::run_sweep;
+use whfb_sim::run::{run_scenario, RunOptions};
 use whfb_sim::scenario::Scenario;
 use whfb_sim::sensitivity::design::build;
 use whfb_sim::sensitivity::output::analyse;
@@ -50,7 +51,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let design = build(&scenario, &req).expect("design");
             let horizon = scenario.base.horizon.secs();
-            let points = run_sweep(&design.plan(), Some(2), &|_, _, _| {}, &|_, r| {
+            let opts = RunOptions {
+                threads: Some(2),
+                ..RunOptions::default()
+            };
+            let points = run_sweep(&design.plan(), &opts, &|p, o| {
+                let r = run_scenario(&p.scenario, o)?;
                 Ok(reduce(&req.figures, r, horizon, true))
             })
             .expect("points");

@@ -252,19 +252,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     announce_key_fill(&scenario, None, threads, common.sim.quiet)?;
     let out_dir = common.out.clone().unwrap_or_else(|| run_out_dir(&scenario));
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
+    let bar = Reporter::new(common.sim.quiet);
+    let tick = |stage, done, total| bar.tick(stage, done, total);
     let opts = RunOptions {
         threads,
         trace,
-        materials: None,
+        progress: &tick,
+        ..RunOptions::default()
     };
-    let bar = Reporter::new(common.sim.quiet);
-    let tick = |stage, done, total| bar.tick(stage, done, total);
     let (result, reached) = match &precision_plan {
         Some(plan) => {
-            let (result, reached) = precision::run_to_precision(0, &scenario, plan, &opts, &tick)?;
+            let (result, reached) = precision::run_to_precision(&scenario, plan, &opts)?;
             (result, Some(reached))
         }
-        None => (run_scenario(&scenario, &opts, &tick)?, None),
+        None => (run_scenario(&scenario, &opts)?, None),
     };
     bar.finish();
     let mut info = report::RunInfo::new(&scenario, trace_on);
@@ -369,22 +370,21 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let set = output_set::OutputSet::begin(&out_dir, "--out")?;
     let bar = Reporter::new(common.sim.quiet);
     let tick = |stage, done, total| bar.tick(stage, done, total);
+    let opts = RunOptions {
+        threads,
+        progress: &tick,
+        ..RunOptions::default()
+    };
     let points = match &precision_plan {
-        Some(target) => {
-            let runner = |i, sc: &Scenario, opts: &RunOptions, progress: crate::run::Progress| {
-                precision::run_to_precision(i, sc, target, opts, progress)
-            };
-            let reduce = |p: &crate::run::sweep::SweepPoint, (r, reached)| {
-                let mut s = summarize_point(p, r);
-                s.precision = Some(reached);
-                Ok(s)
-            };
-            crate::run::sweep::run_sweep_with(&plan, threads, &tick, &runner, &reduce)?
-        }
-        None => {
-            let reduce = |p: &crate::run::sweep::SweepPoint, r| Ok(summarize_point(p, r));
-            run_sweep(&plan, threads, &tick, &reduce)?
-        }
+        Some(target) => run_sweep(&plan, &opts, &|p, o| {
+            let (r, reached) = precision::run_to_precision(&p.scenario, target, o)?;
+            let mut s = summarize_point(p, r);
+            s.precision = Some(reached);
+            Ok(s)
+        })?,
+        None => run_sweep(&plan, &opts, &|p, o| {
+            Ok(summarize_point(p, run_scenario(&p.scenario, o)?))
+        })?,
     };
     bar.finish();
     let written = write_sweep_outputs(&plan, &points, &scenario, set.dir())?;

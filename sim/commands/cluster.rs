@@ -132,14 +132,14 @@ fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> R
     announce_key_fill(&work.scenario, None, threads, common.sim.quiet)?;
     let set = OutputSet::begin(&out, "--out")?;
     let bar = Reporter::new(common.sim.quiet);
+    let tick = |stage, d, t| bar.tick(stage, d, t);
     let opts = RunOptions {
         threads,
         trace,
-        materials: None,
+        progress: &tick,
+        ..RunOptions::default()
     };
-    let done = shard::run_shard(job, work, spec, set.dir(), &opts, &|stage, d, t| {
-        bar.tick(stage, d, t)
-    })?;
+    let done = shard::run_shard(job, work, spec, set.dir(), &opts)?;
     bar.finish();
     let manifest = set.out().join(shard::format::MANIFEST);
     set.commit()?;

@@ -80,7 +80,7 @@ fn check_targets(
     .collect::<Result<Vec<_>, _>>()?;
     let probe = scenario.with_overrides(&small)?;
     let top = point_at(&probe, axes, &vec![1; axes.len()]).map_err(Failure::Usage)?;
-    let result = run_scenario(&top.scenario, &RunOptions::default(), &|_, _, _| {})?;
+    let result = run_scenario(&top.scenario, &RunOptions::default())?;
     let summary = summarize(&result, top.scenario.base.horizon.secs());
     for t in targets.iter_mut() {
         check_against(t, &summary).map_err(Failure::Usage)?;

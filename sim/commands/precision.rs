@@ -10,7 +10,7 @@ use crate::analysis::sequential::{self, Precision, Step};
 use crate::report::figure::figure;
 use crate::report::summary::{summarize, Summary, STATS};
 use crate::run::unit::{assemble, run_units, units_of, UnitOutput};
-use crate::run::{Progress, RunOptions, ScenarioResult};
+use crate::run::{RunOptions, ScenarioResult};
 use crate::scenario::Scenario;
 
 /// The flags of a run to a precision (parsed by clap in the binary).
@@ -270,15 +270,14 @@ pub fn fit_to_limits(
     Ok(Some(note))
 }
 
-/// Runs `scenario` as sweep point `point` (0 for `run`) in batches until `plan` is met
+/// Runs `scenario` as sweep point `opts.point` (0 for `run`) in batches until `plan` is met
 /// or its cap reached; returns the result of every replication run and what was reached.
 pub fn run_to_precision(
-    point: u32,
     scenario: &Scenario,
     plan: &PrecisionPlan,
-    opts: &RunOptions,
-    progress: Progress<'_>,
+    opts: &RunOptions<'_>,
 ) -> anyhow::Result<(ScenarioResult, Precision)> {
+    let point = opts.point;
     let horizon_s = scenario.base.horizon.secs();
     // Real keys and requests are built once, not once per batch.
     let mut opts = opts.clone();
@@ -293,7 +292,7 @@ pub fn run_to_precision(
             .into_iter()
             .filter(|u| u.replication >= done)
             .collect();
-        units.extend(run_units(&sized, &batch, opts, progress, &Ok)?);
+        units.extend(run_units(&sized, &batch, opts, &Ok)?);
         done = to;
         let result = assemble(&sized, units.clone())?;
         let reached = achieved(&summarize(&result, horizon_s), &plan.figures);

@@ -102,7 +102,7 @@ fn check_figures(scenario: &Scenario, figures: &[String]) -> Result<(), Failure>
     .map(|t| Override::parse(t).map_err(Failure::Usage))
     .collect::<Result<Vec<_>, _>>()?;
     let probe = scenario.with_overrides(&small)?;
-    let result = run_scenario(&probe, &RunOptions::default(), &|_, _, _| {})?;
+    let result = run_scenario(&probe, &RunOptions::default())?;
     let summary = summarize(&result, probe.base.horizon.secs());
     for f in figures {
         figure(&summary, f).map_err(|m| Failure::Usage(format!("--figure {m}")))?;
@@ -193,8 +193,18 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let set = OutputSet::begin(&out, "--out")?;
     let bar = Reporter::new(common.quiet);
     let tick = |stage, done, total| bar.tick(stage, done, total);
-    let points = run_sweep(&design.plan(), threads, &tick, &|p, r| {
-        Ok(reduce_point(&req, &design, p, r))
+    let opts = RunOptions {
+        threads,
+        progress: &tick,
+        ..RunOptions::default()
+    };
+    let points = run_sweep(&design.plan(), &opts, &|p, o| {
+        Ok(reduce_point(
+            &req,
+            &design,
+            p,
+            run_scenario(&p.scenario, o)?,
+        ))
     })?;
     bar.finish();
     let text = finish(&scenario, &req, &design, &points, set.dir())?;

@@ -17,8 +17,8 @@ use crate::analysis::student::mean_interval;
 use crate::report::figure::figure;
 use crate::report::summary::{summarize, Summary};
 use crate::run::pki_backend::MaterialCache;
-use crate::run::sweep::{point_at, run_points, Axis, AxisOrigin, SweepPlan, SweepPoint};
-use crate::run::{Progress, ScenarioResult, VariantResult};
+use crate::run::sweep::{point_at, run_sweep, Axis, AxisOrigin, SweepPlan, SweepPoint};
+use crate::run::{run_scenario, Progress, RunOptions, ScenarioResult, VariantResult};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::sync::Arc;
@@ -178,8 +178,19 @@ impl<'a> Evaluator<'a> {
             points,
         };
         let horizon_s = base.base.horizon.secs();
-        let reduce = |_: &SweepPoint, r: ScenarioResult| Ok(estimates(self.targets, r, horizon_s));
-        let estimated = run_points(&plan, self.threads, &self.materials, progress, &reduce)?;
+        let opts = RunOptions {
+            threads: self.threads,
+            materials: Some(std::sync::Arc::clone(&self.materials)),
+            progress,
+            ..RunOptions::default()
+        };
+        let estimated = run_sweep(&plan, &opts, &|p: &SweepPoint, o| {
+            Ok(estimates(
+                self.targets,
+                run_scenario(&p.scenario, o)?,
+                horizon_s,
+            ))
+        })?;
         Ok(batch
             .iter()
             .zip(estimated)

@@ -1,7 +1,11 @@
-//! Running a scenario: every variant × replication (the [`unit`]s of work, each with a
+//! Running a scenario: every variant × replication (the [units](mod@unit) of work, each with a
 //! shadow run per fault window, [`shadow`]), on a rayon pool, with results assembled in a
 //! fixed order so the outputs do not depend on the number of threads; a [`shard`] runs a
 //! deterministic share of the units of a run or a sweep on one machine of many.
+//!
+//! Two entry points, both taking [`RunOptions`]: [`run_scenario`] for one scenario, whose
+//! result is kept whole, and [`sweep::run_sweep`] for many points, each reduced as soon
+//! as it is done.
 
 pub mod cost;
 pub mod pki_backend;
@@ -13,15 +17,45 @@ pub mod unit;
 use crate::model::{RunOutput, TraceFilter};
 use crate::scenario::Scenario;
 
-/// How to run.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Worker threads; `None` = all cores.
+/// How to run: what the two entry points, [`run_scenario`] and [`sweep::run_sweep`]
+/// (and a shard's [`shard::run_shard`]), take besides the work itself.
+#[derive(Clone)]
+pub struct RunOptions<'a> {
+    /// Worker threads; `None` = all cores (or the pool the caller already runs in).
     pub threads: Option<usize>,
-    /// Which users to trace into `events.csv`.
+    /// Which users to trace into `events.csv` (a sweep traces no one).
     pub trace: TraceFilter,
-    /// Real PKI material to reuse (sweeps share it across points); a fresh cache if `None`.
+    /// Real PKI material to reuse (sweeps share it across points, `plan` across its search
+    /// rounds); a fresh cache if `None`.
     pub materials: Option<std::sync::Arc<pki_backend::MaterialCache>>,
+    /// The sweep point the run is, which names its units (0 for a plain run; a sweep sets
+    /// it for each point it runs).
+    pub point: u32,
+    /// Where progress goes: (stage, done, total); nowhere by default.
+    pub progress: Progress<'a>,
+}
+
+impl Default for RunOptions<'_> {
+    fn default() -> Self {
+        RunOptions {
+            threads: None,
+            trace: TraceFilter::Off,
+            materials: None,
+            point: 0,
+            progress: &|_, _, _| {},
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("threads", &self.threads)
+            .field("trace", &self.trace)
+            .field("materials", &self.materials.is_some())
+            .field("point", &self.point)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One variant's runs.
@@ -83,23 +117,12 @@ pub fn with_threads<R: Send>(
     }
 }
 
-/// Runs every variant and replication of `scenario`: all of its units, assembled.
-pub fn run_scenario(
-    scenario: &Scenario,
-    opts: &RunOptions,
-    progress: Progress<'_>,
-) -> anyhow::Result<ScenarioResult> {
-    run_point(0, scenario, opts, progress)
-}
-
-/// Runs every unit of `scenario` as sweep point `point` and assembles them.
-pub fn run_point(
-    point: u32,
-    scenario: &Scenario,
-    opts: &RunOptions,
-    progress: Progress<'_>,
-) -> anyhow::Result<ScenarioResult> {
-    let ids = unit::units_of(point, scenario);
-    let units = unit::run_units(scenario, &ids, opts, progress, &Ok)?;
+/// Runs every variant and replication of `scenario` (its units as sweep point
+/// `opts.point`) and assembles them into one result, kept whole: a run's reports need
+/// every user. [`sweep::run_sweep`] is the other entry point, for many points each
+/// reduced as soon as it is done.
+pub fn run_scenario(scenario: &Scenario, opts: &RunOptions<'_>) -> anyhow::Result<ScenarioResult> {
+    let ids = unit::units_of(opts.point, scenario);
+    let units = unit::run_units(scenario, &ids, opts, &Ok)?;
     unit::assemble(scenario, units)
 }

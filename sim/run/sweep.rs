@@ -4,8 +4,7 @@
 //! `--set`; points run in parallel on rayon and come back in plan order, so the outputs
 //! do not depend on the number of threads.
 
-use super::pki_backend::MaterialCache;
-use super::{run_point, with_threads, Progress, RunOptions, ScenarioResult, Stage};
+use super::{with_threads, RunOptions, Stage};
 use crate::model::TraceFilter;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::keypath::{KeyPath, Seg};
@@ -391,56 +390,31 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
     }
 }
 
-/// Runs every point of `plan` on `threads` worker threads (all cores when `None`) and
-/// hands each point's result to `reduce` as soon as it is done, so only the reduced
-/// results are kept. `progress` gets (simulations done, simulations in all).
+/// What a sweep does with each point: given the point and the options to run it with
+/// (its index as `point`, the sweep's progress and PKI material), runs it (plainly with
+/// [`run_scenario`], or e.g. adding replications until a precision is met) and reduces
+/// the result to what the sweep keeps.
+///
+/// [`run_scenario`]: super::run_scenario
+pub type EachPoint<'a, T> = &'a (dyn Fn(&SweepPoint, &RunOptions<'_>) -> anyhow::Result<T> + Sync);
+
+/// Runs every point of `plan` on `opts.threads` worker threads (all cores when `None`)
+/// through `each`, which reduces each point as soon as it is done so that only the
+/// reduced results are kept; they come back in plan order. This is the sweep's entry
+/// point, besides [`run_scenario`] for one scenario kept whole: a sweep cannot keep every
+/// point's users in memory. `opts.progress` gets (simulations done, simulations in all)
+/// over the whole sweep; real PKI material is built once for every point, before they
+/// run, into `opts.materials` (several batches of points, `plan`'s search rounds, share
+/// it) or a fresh cache. Sweeps trace no one, whatever `opts.trace` says.
+///
+/// [`run_scenario`]: super::run_scenario
 pub fn run_sweep<T: Send>(
     plan: &SweepPlan,
-    threads: Option<usize>,
-    progress: Progress<'_>,
-    reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
+    opts: &RunOptions<'_>,
+    each: EachPoint<'_, T>,
 ) -> anyhow::Result<Vec<T>> {
-    run_sweep_with(plan, threads, progress, &run_point, reduce)
-}
-
-/// [`run_sweep`] with the PKI material cache given, so that several batches of points
-/// (`plan`'s search rounds) build real keys and requests only once.
-pub fn run_points<T: Send>(
-    plan: &SweepPlan,
-    threads: Option<usize>,
-    materials: &std::sync::Arc<MaterialCache>,
-    progress: Progress<'_>,
-    reduce: &(dyn Fn(&SweepPoint, ScenarioResult) -> anyhow::Result<T> + Sync),
-) -> anyhow::Result<Vec<T>> {
-    run_points_with(plan, threads, materials, progress, &run_point, reduce)
-}
-
-/// How one point is run: (point index, its scenario, options, progress) → its result.
-pub type PointRunner<'a, R> =
-    &'a (dyn Fn(u32, &Scenario, &RunOptions, Progress<'_>) -> anyhow::Result<R> + Sync);
-
-/// [`run_sweep`] with each point run by `runner` (e.g. replications added until a
-/// precision is met) instead of [`run_point`].
-pub fn run_sweep_with<R, T: Send>(
-    plan: &SweepPlan,
-    threads: Option<usize>,
-    progress: Progress<'_>,
-    runner: PointRunner<'_, R>,
-    reduce: &(dyn Fn(&SweepPoint, R) -> anyhow::Result<T> + Sync),
-) -> anyhow::Result<Vec<T>> {
-    let materials = std::sync::Arc::new(MaterialCache::default());
-    run_points_with(plan, threads, &materials, progress, runner, reduce)
-}
-
-/// The one loop behind [`run_sweep`], [`run_points`] and [`run_sweep_with`].
-fn run_points_with<R, T: Send>(
-    plan: &SweepPlan,
-    threads: Option<usize>,
-    materials: &std::sync::Arc<MaterialCache>,
-    progress: Progress<'_>,
-    runner: PointRunner<'_, R>,
-    reduce: &(dyn Fn(&SweepPoint, R) -> anyhow::Result<T> + Sync),
-) -> anyhow::Result<Vec<T>> {
+    let progress = opts.progress;
+    let materials = opts.materials.clone().unwrap_or_default();
     let total = plan.simulations();
     let done = AtomicUsize::new(0);
     let tick = |stage: Stage, _: usize, _: usize| {
@@ -453,11 +427,13 @@ fn run_points_with<R, T: Send>(
         }
     };
     // Points run in the sweep's pool; each point's own variants × replications run in the
-    // same pool (run_scenario uses the current pool when given no thread count).
-    let opts = RunOptions {
+    // same pool (a run uses the current pool when given no thread count).
+    let inner = RunOptions {
         threads: None,
         trace: TraceFilter::Off,
-        materials: Some(std::sync::Arc::clone(materials)),
+        materials: Some(std::sync::Arc::clone(&materials)),
+        point: 0,
+        progress: &tick,
     };
     let work = || -> anyhow::Result<Vec<T>> {
         // Real keys and requests are built once per distinct PKI settings and population,
@@ -471,12 +447,15 @@ fn run_points_with<R, T: Send>(
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let r = runner(i as u32, &p.scenario, &opts, &tick)?;
-                reduce(p, r)
+                let opts = RunOptions {
+                    point: i as u32,
+                    ..inner.clone()
+                };
+                each(p, &opts)
             })
             .collect()
     };
-    with_threads(threads, work)
+    with_threads(opts.threads, work)
 }
 
 #[cfg(test)]

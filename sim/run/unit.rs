@@ -6,7 +6,7 @@
 
 use super::pki_backend::{self, Backend};
 use super::shadow;
-use super::{with_threads, Progress, RunOptions, ScenarioResult, Stage, VariantResult};
+use super::{with_threads, RunOptions, ScenarioResult, Stage, VariantResult};
 use crate::engine::SimTime;
 use crate::model::{Model, RunOutput, TraceFilter};
 use crate::scenario::schema::PkiMode;
@@ -80,14 +80,15 @@ pub fn units_of(point: u32, scenario: &Scenario) -> Vec<UnitId> {
 
 /// Runs the units `ids` of `scenario` (all of the same point) in parallel and hands each
 /// output to `each` as soon as it is done; the results come back in the order of `ids`.
-/// PKI material is built only for the variants the units use.
+/// PKI material is built only for the variants the units use; progress goes to
+/// `opts.progress`.
 pub fn run_units<T: Send>(
     scenario: &Scenario,
     ids: &[UnitId],
-    opts: &RunOptions,
-    progress: Progress<'_>,
+    opts: &RunOptions<'_>,
     each: &(dyn Fn(UnitOutput) -> anyhow::Result<T> + Sync),
 ) -> anyhow::Result<Vec<T>> {
+    let progress = opts.progress;
     if let Some(bad) = ids
         .iter()
         .find(|u| u.variant as usize >= scenario.variants.len())
@@ -269,9 +270,9 @@ mod tests {
         let opts = RunOptions {
             threads: Some(2),
             trace,
-            materials: None,
+            ..RunOptions::default()
         };
-        run_units(s, &units_of(0, s), &opts, &|_, _, _| {}, &|u| Ok(u)).expect("run")
+        run_units(s, &units_of(0, s), &opts, &|u| Ok(u)).expect("run")
     }
 
     #[test]

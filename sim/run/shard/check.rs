@@ -452,10 +452,10 @@ mod tests {
             let opts = RunOptions {
                 threads: Some(1),
                 trace: trace.clone(),
-                materials: None,
+                ..RunOptions::default()
             };
             let ids = units_of(0, &s);
-            let units = run_units(&s, &ids, &opts, &|_, _, _| {}, &|u| Ok(u)).expect("runs");
+            let units = run_units(&s, &ids, &opts, &|u| Ok(u)).expect("runs");
             for u in &units {
                 let spec = &s.variants[u.id.variant as usize].spec;
                 check_unit(u, spec, &trace).unwrap_or_else(|m| panic!("{path:?}: {m}"));
@@ -476,7 +476,7 @@ mod tests {
         let spec = &s.variants[0].spec;
         let opts = RunOptions::default();
         let ids = units_of(0, &s);
-        let unit = run_units(&s, &ids[..1], &opts, &|_, _, _| {}, &|u| Ok(u))
+        let unit = run_units(&s, &ids[..1], &opts, &|u| Ok(u))
             .unwrap()
             .remove(0);
         let refused = |f: &dyn Fn(&mut UnitOutput), want: &str| {

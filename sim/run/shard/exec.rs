@@ -72,9 +72,9 @@ pub fn run_shard(
     work: &Work,
     shard: ShardSpec,
     out: &Path,
-    opts: &RunOptions,
-    progress: Progress<'_>,
+    opts: &RunOptions<'_>,
 ) -> anyhow::Result<ShardRun> {
+    let progress = opts.progress;
     let (ids, cost_share) = share(work, shard);
     let units_total = work.units().len();
     format::start(out)?;
@@ -86,11 +86,6 @@ pub fn run_shard(
         }
     }
     let materials: Arc<MaterialCache> = opts.materials.clone().unwrap_or_default();
-    let inner = RunOptions {
-        threads: None,
-        trace: opts.trace.clone(),
-        materials: Some(Arc::clone(&materials)),
-    };
     let total = ids.len();
     let done = AtomicUsize::new(0);
     let tick = |stage: Stage, d: usize, t: usize| match stage {
@@ -101,6 +96,13 @@ pub fn run_shard(
         ),
         Stage::Pki(s) => progress(Stage::Pki(s), d, t),
     };
+    let inner = RunOptions {
+        threads: None,
+        trace: opts.trace.clone(),
+        materials: Some(Arc::clone(&materials)),
+        point: 0,
+        progress: &tick,
+    };
     let work_fn = || -> anyhow::Result<Vec<Vec<UnitEntry>>> {
         prepare_materials(work, &by_point, &materials, progress)?;
         // Points in parallel and each point's units in parallel, like an unsharded sweep;
@@ -108,7 +110,7 @@ pub fn run_shard(
         by_point
             .par_iter()
             .map(|(p, ids)| {
-                run_units(work.point(*p), ids, &inner, &tick, &|u| {
+                run_units(work.point(*p), ids, &inner, &|u| {
                     format::write_unit(out, &u)
                 })
             })

@@ -5,7 +5,7 @@
 //!
 //! [`job`] records what was run, [`cost`] splits the units by estimated cost, [`check`]
 //! holds a unit read back to what its job can produce,
-//! [`select`] says which shard this process is, [`exec`] runs one, [`format`] is the
+//! [`select`] says which shard this process is, [`exec`] runs one, [`format`](mod@format) is the
 //! shard result on disk and [`merge`] checks a set of them and reads their units back.
 //! A shard never reduces anything: `merge` assembles the units and hands them to the
 //! same reducers and writers as an unsharded run, so the outputs are the same bytes.
