@@ -151,14 +151,15 @@ pub fn compare_pilot(args: &CompareArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-compare", scenario.name())));
     let set = OutputSet::begin(&out_dir, "--out")?;
+    let bar = Reporter::new(args.quiet);
+    let tick = |stage, done, total| bar.tick(stage, done, total);
     let opts = RunOptions {
         threads,
         trace,
-        materials: None,
+        progress: &tick,
+        ..RunOptions::default()
     };
-    let bar = Reporter::new(args.quiet);
-    let tick = |stage, done, total| bar.tick(stage, done, total);
-    let result = run_scenario(&scenario, &opts, &tick)?;
+    let result = run_scenario(&scenario, &opts)?;
     bar.finish();
     let end = p.export_end;
     let simulated: Vec<_> = result.variants[0]
