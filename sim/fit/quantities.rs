@@ -6,6 +6,7 @@
 use super::gof::{kaplan_meier, rank, Candidate};
 use super::mle::Unit;
 use super::timeline::{timelines, Timelines};
+use crate::error::UsageError;
 use crate::exports::load::Exports;
 use crate::exports::run_history::cycles;
 use crate::exports::time::UnixMicros;
@@ -197,7 +198,7 @@ pub fn analyse(
     policy_start: Option<UnixMicros>,
     bootstrap: usize,
     seed: u64,
-) -> Result<Analysis, String> {
+) -> Result<Analysis, UsageError> {
     let first_signin = exports
         .events
         .iter()

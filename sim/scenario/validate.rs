@@ -455,7 +455,7 @@ fn check(spec: &Spec) -> (Vec<Problem>, Vec<FaultWindow>) {
     c.between("ca.workers", spec.ca.workers, 1, MAX_WORKERS);
 
     match parse_epoch(&spec.pki.epoch) {
-        Err(msg) => c.fail("pki.epoch", msg),
+        Err(msg) => c.fail("pki.epoch", msg.to_string()),
         Ok(epoch) => c.problems.extend(super::pki_dates::problems(epoch, spec)),
     }
     c.positive("pki.cert_validity", spec.pki.cert_validity.0);
