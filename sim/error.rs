@@ -87,16 +87,16 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 }
 
 /// The text printed after `error: `: each cause in the chain joined by `: `, as
-/// anyhow's `{:#}`, except a cause whose text the ones before already include (an
-/// error that prints its source, such as `path: reason` wrapping the reason), which
-/// would otherwise be said twice.
+/// anyhow's `{:#}`, except a cause the text so far already ends with (an error that
+/// prints its source last, such as `path: reason` wrapping the reason, or
+/// [`crate::pki::PkiError::KeyCache`] its refusal), which would otherwise be said twice.
 pub fn message(err: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in err.chain() {
         let part = cause.to_string();
         if text.is_empty() {
             text = part;
-        } else if !text.contains(&part) {
+        } else if !text.ends_with(&part) {
             text.push_str(": ");
             text.push_str(&part);
         }
