@@ -1,68 +1,26 @@
-//! What each subcommand does, as library functions the binary dispatches to. Errors say
-//! whether they are the user's (bad usage or scenario: exit 2) or not (exit 1).
+//! What each subcommand does, as library functions the binary dispatches to, with each
+//! subcommand's flags as a clap struct. Every command returns `anyhow::Result`; what is
+//! the user's to fix travels in it as a [`UsageError`], and [`crate::error::exit_code`]
+//! turns that into the exit code.
 
 pub mod cluster;
 pub mod compare_pilot;
 pub mod fit;
 pub mod output_set;
+pub mod pki;
 pub mod plan;
-pub mod pool;
 pub mod precision;
 pub mod progress;
 pub mod sensitivity;
 
+use crate::error::UsageError;
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::{cost, run_scenario, RunOptions};
-use crate::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO};
+use crate::scenario::{Scenario, DEFAULT_SCENARIO};
 use crate::validation;
 use progress::{announce_key_fill, Reporter};
 use std::path::{Path, PathBuf};
-
-/// A command's failure, mapped to an exit code by the binary.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad usage or an invalid scenario (exit 2).
-    Usage(String),
-    /// Anything else (exit 1).
-    Other(anyhow::Error),
-}
-
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
-        Failure::Usage(e.to_string())
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        // A key cache folder that cannot be used is the user's to fix, however deep it
-        // was found.
-        let cache = e.chain().find_map(|c| match c.downcast_ref() {
-            Some(crate::pki::PkiError::KeyCache(m)) => Some(m.clone()),
-            _ => None,
-        });
-        match cache {
-            Some(m) => Failure::Usage(m),
-            None => Failure::Other(e),
-        }
-    }
-}
-
-impl From<crate::pki::PkiError> for Failure {
-    fn from(e: crate::pki::PkiError) -> Self {
-        Failure::from(anyhow::Error::from(e))
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Usage(m) => f.write_str(m),
-            Failure::Other(e) => write!(f, "{e:#}"),
-        }
-    }
-}
 
 /// Flags of every command that simulates: `run`, `sweep`, `plan` and `sensitivity`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -106,15 +64,15 @@ impl SimArgs {
             .collect()
     }
 
-    fn threads(&self) -> Result<Option<usize>, Failure> {
+    fn threads(&self) -> Result<Option<usize>, UsageError> {
         check_threads(self.threads)
     }
 }
 
 /// `--threads`: 1 to [`cost::MAX_THREADS`].
-pub(crate) fn check_threads(threads: Option<usize>) -> Result<Option<usize>, Failure> {
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<Option<usize>, UsageError> {
     match threads {
-        Some(n) if n == 0 || n > cost::MAX_THREADS => Err(Failure::Usage(format!(
+        Some(n) if n == 0 || n > cost::MAX_THREADS => Err(UsageError::new(format!(
             "--threads {n} is not allowed; allowed: 1 to {}",
             cost::MAX_THREADS
         ))),
@@ -147,7 +105,7 @@ impl CommonArgs {
         self.sim.all_sets()
     }
 
-    fn threads(&self) -> Result<Option<usize>, Failure> {
+    fn threads(&self) -> Result<Option<usize>, UsageError> {
         self.sim.threads()
     }
 }
@@ -202,7 +160,7 @@ pub struct SweepArgs {
 }
 
 /// Loads the scenario named on the command line (or the default) with the flag overrides.
-pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, Failure> {
+pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, UsageError> {
     Ok(match file {
         Some(p) => Scenario::load_file(p, sets)?,
         None => Scenario::load_default(sets)?,
@@ -210,7 +168,7 @@ pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, F
 }
 
 /// `whfb-sim run`.
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let common = &args.common;
     let scenario = load_scenario(args.scenario.as_deref(), &common.all_sets())?;
     let threads = common.threads()?;
@@ -218,10 +176,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         TraceFilter::All
     } else if !args.trace_users.is_empty() {
         if let Some(bad) = args.trace_users.iter().find(|&&u| u >= scenario.base.users) {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "--trace-users: user {bad} does not exist; allowed: 0 to {}",
                 scenario.base.users - 1
-            )));
+            ))
+            .into());
         }
         TraceFilter::Users(args.trace_users.clone())
     } else {
@@ -235,13 +194,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let capped = match precision_plan.as_mut() {
         Some(p) => precision::fit_to_limits(p, admits)?,
         None => {
-            admits(scenario.base.replications).map_err(Failure::Usage)?;
+            admits(scenario.base.replications)?;
             None
         }
     };
     if common.shard.is_some() || common.shards.is_some() {
         if precision_plan.is_some() {
-            return Err(precision::with_shard());
+            return Err(precision::with_shard().into());
         }
         return cluster::run_shard(args, scenario, trace);
     }
@@ -291,7 +250,7 @@ fn write_pilot_exports(
     result: &crate::run::ScenarioResult,
     scenario: &Scenario,
     dir: &Path,
-) -> Result<(), Failure> {
+) -> anyhow::Result<()> {
     for (v, spec) in result.variants.iter().zip(&scenario.variants) {
         if let Some(first) = v.replications.first() {
             let to = dir.join("exports").join(&v.name);
@@ -329,13 +288,13 @@ fn print_run_table(result: &crate::run::ScenarioResult, written: &report::Writte
 }
 
 /// `whfb-sim sweep`: every combination of the swept values × variant × replication.
-pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+pub fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
     use crate::run::sweep::{plan_sweep, run_sweep};
     let common = &args.common;
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
-    let plan = plan_sweep(&scenario, &args.params).map_err(Failure::Usage)?;
+    let plan = plan_sweep(&scenario, &args.params)?;
     let mut precision_plan = args.precision.plan(&scenario)?;
     let capped = match precision_plan.as_mut() {
         Some(target) => precision::fit_to_limits(target, |n| {
@@ -349,13 +308,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         })?,
         None => {
             let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
-            cost::admit_sweep(&points, threads, common.sim.allow_large).map_err(Failure::Usage)?;
+            cost::admit_sweep(&points, threads, common.sim.allow_large)?;
             None
         }
     };
     if common.shard.is_some() || common.shards.is_some() {
         if precision_plan.is_some() {
-            return Err(precision::with_shard());
+            return Err(precision::with_shard().into());
         }
         return cluster::sweep_shard(args, scenario, plan);
     }
@@ -397,23 +356,54 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `whfb-sim params`: the parameter registry in `format`.
-pub fn params(format: crate::params::print::Format) -> Result<String, Failure> {
-    crate::params::print::render(crate::params::all(), format)
-        .map_err(|e| Failure::Other(anyhow::anyhow!(e)))
+/// Options of `whfb-sim params`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ParamsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::params::print::Format,
+}
+
+/// `whfb-sim params`: prints the parameter registry in the chosen format.
+pub fn params(args: &ParamsArgs) -> anyhow::Result<()> {
+    print!(
+        "{}",
+        crate::params::print::render(crate::params::all(), args.format)?
+    );
+    Ok(())
+}
+
+/// Options of `whfb-sim check`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Overrides to validate with it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Checks against the larger cost limits `run --allow-large` uses.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// `whfb-sim check`: validates, estimates the cost as `run` does (and as `sweep` does when
-/// the file has a `[sweep]` table), refuses what they would refuse, and says what the
+/// the file has a `[sweep]` table), refuses what they would refuse, and prints what the
 /// scenario holds.
-pub fn check(file: &Path, sets: &[String], allow_large: bool) -> Result<String, Failure> {
-    let s = load_scenario(Some(file), sets)?;
-    let e = cost::admit_run(&s, &TraceFilter::Off, None, allow_large).map_err(Failure::Usage)?;
+pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
+    println!("{}", check_text(args)?);
+    Ok(())
+}
+
+/// What `check` prints; every refusal is the user's.
+pub fn check_text(args: &CheckArgs) -> Result<String, UsageError> {
+    let (file, allow_large) = (&args.scenario, args.allow_large);
+    let s = load_scenario(Some(file), &args.sets)?;
+    let e = cost::admit_run(&s, &TraceFilter::Off, None, allow_large)?;
     let mut sweep = String::new();
     if !s.sweep.is_empty() {
-        let plan = crate::run::sweep::plan_sweep(&s, &[]).map_err(Failure::Usage)?;
+        let plan = crate::run::sweep::plan_sweep(&s, &[])?;
         let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
-        let se = cost::admit_sweep(&points, None, allow_large).map_err(Failure::Usage)?;
+        let se = cost::admit_sweep(&points, None, allow_large)?;
         sweep = format!(
             "\nsweep: {} point(s), estimate: {:.2e} model events, {:.0} MiB of memory, {:.1} MiB written",
             points.len(),
@@ -441,130 +431,75 @@ pub fn default_scenario_text() -> &'static str {
     DEFAULT_SCENARIO
 }
 
-/// Most users `pki export` writes artifacts for.
-const MAX_EXPORT_USERS: u32 = 100_000;
-
-/// `whfb-sim pki export`: the CA, the RA's agent certificate, the CA's CRL and per user the
-/// request, the DRS key receipt, the RA's CMS envelope and the issued certificate, written
-/// for `openssl` to inspect. The PKI settings (validity, client key, key cache) come from
-/// the scenario (default: the embedded one); the epoch is the current time, so the
-/// artefacts are valid today, unless `--set pki.epoch=...` pins it. `with_keys` adds the
-/// private keys, a KDC certificate for `pki.realm` and a revoked user: test artefacts for
-/// a real Kerberos KDC (`contrib/kdc/test-kdc.sh`).
-pub fn pki_export(
-    users: u32,
-    out: &Path,
-    scenario: Option<&Path>,
-    sets: &[String],
-    with_keys: bool,
-    quiet: bool,
-) -> Result<String, Failure> {
-    if users == 0 || users > MAX_EXPORT_USERS {
-        return Err(Failure::Usage(format!(
-            "--users {users} is not allowed; allowed: 1 to {MAX_EXPORT_USERS} (pki export writes a folder of four files per user, for openssl to inspect)"
-        )));
-    }
-    let s = load_scenario(scenario, sets)?;
-    let mut settings =
-        crate::run::pki_backend::settings_of(&s.base).map_err(|e| Failure::Usage(e.to_string()))?;
-    let pinned = sets.iter().any(|kv| {
-        kv.split_once('=')
-            .is_some_and(|(k, _)| k.trim() == "pki.epoch")
-    });
-    if !pinned {
-        settings.epoch_unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|e| Failure::Other(anyhow::anyhow!("the system clock is before 1970: {e}")))?
-            .as_secs() as i64;
-    }
-    if let Some((key, msg)) = crate::scenario::pki_dates::problems(settings.epoch_unix, &s.base)
-        .into_iter()
-        .next()
-    {
-        return Err(Failure::Usage(format!(
-            "key `{key}`: {msg} (pki export issues at the current time unless --set pki.epoch=... pins it)"
-        )));
-    }
-    let keys = with_keys.then(|| crate::pki::export::WithKeys {
-        realm: s.base.pki.realm.clone(),
-    });
-    // The revoked user of --with-keys is one more user in the key pool.
-    let pooled = users + u32::from(with_keys);
-    announce_key_fill(&s, Some(pooled), None, quiet)?;
-    let set = output_set::OutputSet::begin(out, "--out")?;
-    let bar = Reporter::new(quiet);
-    let summary = crate::pki::export::export_with_progress(
-        users as usize,
-        set.dir(),
-        &settings,
-        keys.as_ref(),
-        &|s, d, t| bar.pki(s, d, t),
-    )?;
-    bar.finish();
-    let out = set.out().to_path_buf();
-    set.commit()?;
-    // The summary names the staging folder; the files are now under `out`.
-    let ca = out.join("ca.pem");
-    let crl = out.join("crl.pem");
-    let (ca, crl) = (ca.display(), crl.display());
-    let mut text = format!(
-        "wrote {} users' artifacts to {} (CA: {ca}, RA agent: {}, CRL: {crl}; per user: request.csr.pem, key-receipt.der, request.p7b, cert.pem), issued at {}\ncheck them with e.g. `openssl verify -CAfile {ca} -crl_check -CRLfile {crl} {}`",
-        summary.users,
-        out.display(),
-        out.join("ra.pem").display(),
-        crate::pki::time::rfc3339(settings.epoch_unix),
-        crate::pki::export::user_dir(&out, 0).join("cert.pem").display()
-    );
-    if let (Some(keys), Some(revoked)) = (&keys, summary.revoked_user) {
-        text.push_str(&format!(
-            "\nwith --with-keys (test artifacts: a real TPM and CA never let a private key out; mode 0600): userI/key.pem, ca-key.pem, kdc.pem and kdc-key.pem (krbtgt/{realm}@{realm}), revoked/cert.pem and revoked/key.pem (user{revoked}, serial {serial} on crl.pem); try them on a real KDC with contrib/kdc/test-kdc.sh",
-            realm = keys.realm,
-            serial = u64::from(revoked) + 1,
-        ));
-    }
-    Ok(text)
-}
-
 /// Most samples `calibrate --samples` takes: each generates a key (about 70 ms for
 /// RSA-2048) and keeps it with its request and certificate, so 10,000 are some 12 minutes
 /// and a few tens of MB; the medians settle long before.
 pub const MAX_CALIBRATE_SAMPLES: usize = 10_000;
 
+/// Options of `whfb-sim calibrate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CalibrateArgs {
+    /// Samples per operation (RSA key generation costs ~70 ms each).
+    #[arg(long, default_value_t = 30)]
+    pub samples: usize,
+    /// Client key algorithm: rsa-2048 or ecdsa-p256.
+    #[arg(long, default_value = "rsa-2048")]
+    pub client_key: String,
+}
+
 /// `whfb-sim calibrate`: measures the real crypto operations here and prints the scenario
 /// lines that use them.
-pub fn calibrate(samples: usize, client_key: &str) -> Result<String, Failure> {
-    let alg = match client_key {
+pub fn calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
+    let alg = match args.client_key.as_str() {
         "rsa-2048" => crate::pki::KeyAlg::Rsa2048,
         "ecdsa-p256" => crate::pki::KeyAlg::EcdsaP256,
         other => {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "--client-key {other}: allowed: rsa-2048, ecdsa-p256"
-            )))
+            ))
+            .into())
         }
     };
+    let samples = args.samples;
     if samples == 0 || samples > MAX_CALIBRATE_SAMPLES {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--samples {samples} is not allowed; allowed: 1 to {MAX_CALIBRATE_SAMPLES} (each sample generates a key: about 70 ms for rsa-2048)"
-        )));
+        ))
+        .into());
     }
-    let c = crate::pki::calibrate::measure(samples, alg).map_err(|e| Failure::Other(e.into()))?;
-    Ok(c.to_string())
+    print!("{}", crate::pki::calibrate::measure(samples, alg)?);
+    Ok(())
 }
 
 /// Options of `whfb-sim validate`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ValidateArgs {
-    /// `--quick`: the same checks with about a tenth of the samples.
+    /// About a tenth of the samples: wider intervals, a run of a few seconds.
+    #[arg(long)]
     pub quick: bool,
-    /// `--seed`; default [`validation::DEFAULT_SEED`].
-    pub seed: Option<u64>,
-    /// `--threads`; default all cores.
+    /// Root seed of every check (any seed: a correct simulator passes every check
+    /// with probability 99.5 %, whatever the seed).
+    #[arg(long, default_value_t = validation::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads [default: all cores].
+    #[arg(long)]
     pub threads: Option<usize>,
+}
+
+impl Default for ValidateArgs {
+    /// The full checks with the default seed on all cores, as `whfb-sim validate`.
+    fn default() -> Self {
+        ValidateArgs {
+            quick: false,
+            seed: validation::DEFAULT_SEED,
+            threads: None,
+        }
+    }
 }
 
 /// `whfb-sim validate`: runs every check, prints the table, and fails (exit 1) when a
 /// check fails.
-pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     check_threads(args.threads)?;
     let size = if args.quick {
         validation::Size::quick()
@@ -572,14 +507,13 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         validation::Size::full()
     };
     let cfg = validation::Config {
-        seed: args.seed.unwrap_or(validation::DEFAULT_SEED),
+        seed: args.seed,
         size,
     };
     let started = std::time::Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(anyhow::Error::from)?;
+        .build()?;
     let checks = pool.install(|| validation::run_all(&cfg));
     let wall = started.elapsed().as_secs_f64();
     println!(
@@ -599,9 +533,7 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let failed = checks.iter().filter(|c| !c.pass).count();
     if failed > 0 {
         print!("\n{}", validation::failure_notes(&checks));
-        return Err(Failure::Other(anyhow::anyhow!(
-            "{failed} validation check(s) failed"
-        )));
+        anyhow::bail!("{failed} validation check(s) failed");
     }
     Ok(())
 }

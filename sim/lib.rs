@@ -12,13 +12,15 @@
 //! [`params`] is the registry of every scenario key with its source and plausible range;
 //! [`sensitivity`] measures how much reported figures move over those ranges;
 //! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all, and
-//! [`fsread`] the check every file reader passes (regular files of a bounded size).
+//! [`fsread`] the check every file reader passes (regular files of a bounded size);
+//! [`error`] says whose fault a failure is (the user's: exit 2; any other: exit 1).
 //! The `whfb-sim` binary only parses the command line and calls into these.
 
 pub mod analysis;
 pub mod commands;
 pub mod compare;
 pub mod engine;
+pub mod error;
 pub mod exports;
 pub mod fit;
 pub mod fsread;

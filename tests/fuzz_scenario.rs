@@ -129,7 +129,7 @@ fn exercise(text: &str, sets: &[String], tally: &Tally) -> Result<(), TestCaseEr
     };
     match cost::admit_run(&s, &TraceFilter::All, Some(4), true) {
         Err(m) => {
-            prop_assert!(m.contains("limit"), "{m}");
+            prop_assert!(m.to_string().contains("limit"), "{m}");
             tally.refused_cost.fetch_add(1, Ordering::Relaxed);
         }
         Ok(e) => {

@@ -21,7 +21,8 @@ use shard_edit::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use whfb_sim::commands::cluster::{merge, MergeArgs};
-use whfb_sim::commands::{CommonArgs, Failure, RunArgs, SimArgs};
+use whfb_sim::commands::{CommonArgs, RunArgs, SimArgs};
+use whfb_sim::error::{is_usage, UsageError};
 use whfb_sim::model::TraceFilter;
 use whfb_sim::report;
 use whfb_sim::run::cost;
@@ -315,8 +316,8 @@ fn case_dirs(
 /// Everything `merge` does with a run's shards but drawing the charts: open and check the
 /// set (held to the default limits), read point 0 back, and build every file but the
 /// charts and the terminal table. A refusal must be a message.
-fn merge_without_charts(dirs: &[PathBuf]) -> Result<(), String> {
-    let admit = |job: &Job, work: &Work| -> Result<(), String> {
+fn merge_without_charts(dirs: &[PathBuf]) -> Result<(), UsageError> {
+    let admit = |job: &Job, work: &Work| -> Result<(), UsageError> {
         cost::admit_run(&work.scenario, &job.trace, Some(1), false).map(|_| ())
     };
     let set = shard_merge::open(dirs, &admit)?;
@@ -362,7 +363,8 @@ fn mutated_shards_never_panic_through_every_reducer() {
             let (_tmp, dirs) = case_dirs(root.path(), &base, &muts);
             match merge_without_charts(&dirs) {
                 Ok(()) => TALLY.accepted.fetch_add(1, Ordering::Relaxed),
-                Err(m) => {
+                Err(e) => {
+                    let m = e.to_string();
                     if std::env::var_os("FUZZ_SHOW").is_some() {
                         eprintln!(
                             "REFUSED {} {}",
@@ -409,7 +411,8 @@ fn mutated_shards_merge_whole_or_are_refused_leaving_nothing() {
                     prop_assert!(out.join("summary.json").is_file());
                     TALLY.accepted.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(Failure::Usage(m)) => {
+                Err(e) if is_usage(&e) => {
+                    let m = whfb_sim::error::message(&e);
                     prop_assert!(!m.is_empty() && m.len() < 4096, "{m}");
                     prop_assert!(!out.exists(), "a refused merge wrote {}", out.display());
                     TALLY.refused.fetch_add(1, Ordering::Relaxed);

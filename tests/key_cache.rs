@@ -37,7 +37,7 @@ fn spkis(pool: &KeyPool, set: KeySet, n: usize) -> Vec<Vec<u8>> {
 fn refusal(dir: &Path) -> String {
     let pool = KeyPool::open(Some(dir)).expect("open");
     match pool.load(KeySet::Users, ALG, 2, &|_, _| {}) {
-        Err(PkiError::KeyCache(m)) => m,
+        Err(PkiError::KeyCache(m)) => m.to_string(),
         other => panic!("expected a key cache refusal, got {other:?}"),
     }
 }

@@ -4,7 +4,8 @@
 
 use super::output_set::OutputSet;
 use super::progress::{announce_key_fill, Reporter};
-use super::{print_run_table, run_out_dir, sweep_out_dir, CommonArgs, Failure, RunArgs, SweepArgs};
+use super::{print_run_table, run_out_dir, sweep_out_dir, CommonArgs, RunArgs, SweepArgs};
+use crate::error::UsageError;
 use crate::model::TraceFilter;
 use crate::report;
 use crate::run::shard::select::process_env;
@@ -40,7 +41,7 @@ pub struct MergeArgs {
 
 /// `whfb-sim run --shard`: `scenario` is loaded with the command line's overrides and
 /// `trace` checked against it.
-pub fn run_shard(args: &RunArgs, scenario: Scenario, trace: TraceFilter) -> Result<(), Failure> {
+pub fn run_shard(args: &RunArgs, scenario: Scenario, trace: TraceFilter) -> anyhow::Result<()> {
     let common = &args.common;
     let job = Job::new(
         JobKind::Run,
@@ -50,12 +51,12 @@ pub fn run_shard(args: &RunArgs, scenario: Scenario, trace: TraceFilter) -> Resu
         &[],
         trace.clone(),
     );
-    let work = Work::new(JobKind::Run, scenario, &[]).map_err(Failure::Usage)?;
+    let work = Work::new(JobKind::Run, scenario, &[])?;
     execute(common, &job, &work, trace)
 }
 
 /// `whfb-sim sweep --shard`: `plan` is the sweep's plan of `scenario`.
-pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> Result<(), Failure> {
+pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> anyhow::Result<()> {
     let common = &args.common;
     let job = Job::new(
         JobKind::Sweep,
@@ -78,7 +79,7 @@ pub fn sensitivity_shard(
     args: &super::sensitivity::SensitivityArgs,
     scenario: Scenario,
     design: &crate::sensitivity::design::Design,
-) -> Result<(), Failure> {
+) -> anyhow::Result<()> {
     let sets = args.sim.all_sets();
     let mut job = Job::new(
         JobKind::Sensitivity,
@@ -103,30 +104,32 @@ pub fn sensitivity_shard(
     execute(&common, &job, &work, TraceFilter::Off)
 }
 
-fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> Result<(), Failure> {
+fn execute(common: &CommonArgs, job: &Job, work: &Work, trace: TraceFilter) -> anyhow::Result<()> {
     // A shard result records the scenario's text, not the files it names: a trace read
     // again by `merge` (or changed between shards) would not be the one the shards ran.
     if let Ok(s) = job.scenario() {
         if let Some(t) = &s.base.signin.trace {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "--shard: the scenario replays signin.trace = \"{t}\", which a shard result does not carry; run it on one machine (a pilot's population is small)"
-            )));
+            ))
+            .into());
         }
     }
     // Options whose work depends on results so far (adding replications until a
     // precision is reached) cannot be split up front: refuse them here with
     // `shard::refuse_with_shard(flag, why)`.
     let Some(text) = &common.shard else {
-        return Err(Failure::Usage(
-            "--shards N goes with --shard auto (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)"
-                .into(),
-        ));
+        return Err(UsageError::new(
+            "--shards N goes with --shard auto (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX)",
+        )
+        .into());
     };
-    let spec = shard::resolve(text, common.shards, &process_env).map_err(Failure::Usage)?;
+    let spec = shard::resolve(text, common.shards, &process_env)?;
     let Some(out) = common.out.clone() else {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--shard {text} needs --out DIR: each shard writes its own folder, and `whfb-sim merge DIR...` joins them"
-        )));
+        ))
+        .into());
     };
     let threads = common.threads()?;
     announce_key_fill(&work.scenario, None, threads, common.sim.quiet)?;
@@ -167,13 +170,13 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 /// `whfb-sim merge`: checks the shard results and writes the outputs of the command
 /// they ran, byte for byte what it writes unsharded.
-pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
+pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     use crate::report::sweep::{summarize_point, sweep_table, write_sweep_outputs};
     super::check_threads(args.threads)?;
     // The job is held to the limits its command applies before anything is sized by it:
     // its units, the records kept for the reports, the files written. Merging runs no
     // simulation, hence one thread's worth of simulations in progress.
-    let admit = |job: &Job, work: &Work| -> Result<(), String> {
+    let admit = |job: &Job, work: &Work| -> Result<(), UsageError> {
         match &work.plan {
             Some(plan) => {
                 let points: Vec<&Scenario> = plan.points.iter().map(|p| &p.scenario).collect();
@@ -184,7 +187,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             }
         }
     };
-    let set = shard::merge::open(&args.shards, &admit).map_err(Failure::Usage)?;
+    let set = shard::merge::open(&args.shards, &admit)?;
     let work = &set.work;
     let out = args.out.clone().unwrap_or_else(|| match work.kind {
         JobKind::Run => run_out_dir(&work.scenario),
@@ -192,17 +195,18 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         JobKind::Sensitivity => super::sensitivity::out_dir(&work.scenario),
     });
     if let Some(d) = set.dirs.iter().find(|d| same_dir(d, &out)) {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--out {}: that is shard folder {}; write the merged outputs elsewhere",
             out.display(),
             d.display()
-        )));
+        ))
+        .into());
     }
     let job = &set.job;
     let staged = OutputSet::begin(&out, "--out")?;
     let out = staged.dir().to_path_buf();
     let shown = staged.out().to_path_buf();
-    with_threads(args.threads, || -> anyhow::Result<Result<(), Failure>> {
+    with_threads(args.threads, || -> anyhow::Result<()> {
         match (&work.kind, &work.plan) {
             (JobKind::Sweep, Some(plan)) => {
                 let points = (0..plan.points.len())
@@ -211,11 +215,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                         set.read_point(i)
                             .map(|r| summarize_point(&plan.points[i], r))
                     })
-                    .collect::<Result<Vec<_>, String>>();
-                let points = match points {
-                    Ok(p) => p,
-                    Err(m) => return Ok(Err(Failure::Usage(m))),
-                };
+                    .collect::<Result<Vec<_>, UsageError>>()?;
                 let written = write_sweep_outputs(plan, &points, &work.scenario, &out)?;
                 if !args.quiet {
                     print!("{}", sweep_table(plan, &points, &written.summary));
@@ -225,25 +225,18 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             (JobKind::Sensitivity, Some(_)) => {
                 use super::sensitivity::{finish, reduce_point};
                 let Some(req) = &job.sensitivity else {
-                    return Ok(Err(Failure::Usage(
-                        "the shards' job has no sensitivity request".into(),
-                    )));
+                    return Err(
+                        UsageError::new("the shards' job has no sensitivity request").into(),
+                    );
                 };
-                let design = match crate::sensitivity::design::build(&work.scenario, req) {
-                    Ok(d) => d,
-                    Err(m) => return Ok(Err(Failure::Usage(m))),
-                };
+                let design = crate::sensitivity::design::build(&work.scenario, req)?;
                 let points = (0..design.points.len())
                     .into_par_iter()
                     .map(|i| {
                         set.read_point(i)
                             .map(|r| reduce_point(req, &design, &design.points[i], r))
                     })
-                    .collect::<Result<Vec<_>, String>>();
-                let points = match points {
-                    Ok(p) => p,
-                    Err(m) => return Ok(Err(Failure::Usage(m))),
-                };
+                    .collect::<Result<Vec<_>, UsageError>>()?;
                 let text = finish(&work.scenario, req, &design, &points, &out)?;
                 if !args.quiet {
                     print!("{text}");
@@ -251,10 +244,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 }
             }
             _ => {
-                let result = match set.read_point(0) {
-                    Ok(r) => r,
-                    Err(m) => return Ok(Err(Failure::Usage(m))),
-                };
+                let result = set.read_point(0)?;
                 let info = report::RunInfo::new(&work.scenario, job.trace != TraceFilter::Off);
                 let written = report::write_outputs(&result, &info, &out)?;
                 if !args.quiet {
@@ -262,8 +252,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
                 }
             }
         }
-        Ok(Ok(()))
-    })??;
+        Ok(())
+    })?;
     staged.commit()?;
     Ok(())
 }

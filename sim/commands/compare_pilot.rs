@@ -4,13 +4,13 @@
 
 use super::output_set::OutputSet;
 use super::progress::Reporter;
-use super::Failure;
 use crate::compare::chart::{self, StageChart};
 use crate::compare::figures::{parse_accept, DEFAULT_ACCEPT};
 use crate::compare::markdown::report_md;
 use crate::compare::population::{pilot, Pilot};
 use crate::compare::simulated::stage_units;
 use crate::compare::verdict::{stages, verdict, CompareJson, PilotInfo};
+use crate::error::UsageError;
 use crate::exports::load::load;
 use crate::exports::time::{format_utc, parse_utc};
 use crate::fit::mle::Unit;
@@ -77,18 +77,18 @@ fn on_pilot(
     args: &CompareArgs,
     mut scenario: Scenario,
     p: &Pilot,
-) -> Result<(Scenario, String), Failure> {
+) -> Result<(Scenario, String), UsageError> {
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
     let pick = match &args.variant {
         Some(n) => names.iter().position(|v| v == n).ok_or_else(|| {
-            Failure::Usage(format!(
+            UsageError::new(format!(
                 "--variant {n}: the scenario has no such variant; it has: {}",
                 names.join(", ")
             ))
         })?,
         None if names.len() == 1 => 0,
         None => names.iter().position(|v| v == "pilot").ok_or_else(|| {
-            Failure::Usage(format!(
+            UsageError::new(format!(
                 "the scenario has {} variants ({}): name the pilot's with --variant",
                 names.len(),
                 names.join(", ")
@@ -113,39 +113,39 @@ fn on_pilot(
 }
 
 /// `whfb-sim compare-pilot`.
-pub fn compare_pilot(args: &CompareArgs) -> Result<(), Failure> {
+pub fn compare_pilot(args: &CompareArgs) -> anyhow::Result<()> {
     if !(1..=MAX_REPLICATIONS).contains(&args.replications) {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--replications {} is not allowed; allowed: 1 to {MAX_REPLICATIONS}",
             args.replications
-        )));
+        ))
+        .into());
     }
     if args.bootstrap > MAX_BOOTSTRAP {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--bootstrap {} is not allowed; allowed: 0 to {MAX_BOOTSTRAP}",
             args.bootstrap
-        )));
+        ))
+        .into());
     }
     let accept =
-        parse_accept(&args.accept).map_err(|m| Failure::Usage(format!("--accept: {m}")))?;
+        parse_accept(&args.accept).map_err(|m| UsageError::new(format!("--accept: {m}")))?;
     let policy_start = match &args.policy_start {
-        Some(t) => Some(parse_utc(t).map_err(|e| Failure::Usage(format!("--policy-start: {e}")))?),
+        Some(t) => Some(parse_utc(t).map_err(|e| UsageError::new(format!("--policy-start: {e}")))?),
         None => None,
     };
     let threads = match args.threads {
         Some(0) => {
-            return Err(Failure::Usage(
-                "--threads 0 is not allowed; allowed: 1 or more".into(),
-            ))
+            return Err(UsageError::new("--threads 0 is not allowed; allowed: 1 or more").into())
         }
         t => t,
     };
-    let scenario = Scenario::load_file(&args.scenario, &args.sets)?;
-    let exports = load(&args.exports).map_err(Failure::Usage)?;
-    let p = pilot(&exports, policy_start).map_err(Failure::Usage)?;
+    let scenario = super::load_scenario(Some(&args.scenario), &args.sets)?;
+    let exports = load(&args.exports)?;
+    let p = pilot(&exports, policy_start)?;
     let (scenario, variant) = on_pilot(args, scenario, &p)?;
     let trace = TraceFilter::All;
-    cost::admit_run(&scenario, &trace, threads, false).map_err(Failure::Usage)?;
+    cost::admit_run(&scenario, &trace, threads, false)?;
     let out_dir = args
         .out
         .clone()
@@ -194,10 +194,7 @@ pub fn compare_pilot(args: &CompareArgs) -> Result<(), Failure> {
     };
     {
         let mut files = FileList::new(set.dir());
-        files.put(
-            "compare.json",
-            serde_json::to_string_pretty(&json).map_err(|e| Failure::Other(e.into()))? + "\n",
-        )?;
+        files.put("compare.json", serde_json::to_string_pretty(&json)? + "\n")?;
         let pooled: Vec<(&str, Vec<Unit>)> = json
             .stages
             .iter()
@@ -217,8 +214,7 @@ pub fn compare_pilot(args: &CompareArgs) -> Result<(), Failure> {
                 simulated: sim,
             })
             .collect();
-        let (chart_files, listed) =
-            chart::write(&charts, &set.dir().join("charts")).map_err(Failure::Other)?;
+        let (chart_files, listed) = chart::write(&charts, &set.dir().join("charts"))?;
         files.extend(chart_files);
         files.put("report.md", report_md(&json, &listed))?;
     }
@@ -228,10 +224,10 @@ pub fn compare_pilot(args: &CompareArgs) -> Result<(), Failure> {
         println!("outputs: {}", out_dir.display());
     }
     if args.strict && json.verdict == "departs" {
-        return Err(Failure::Other(anyhow::anyhow!(
+        anyhow::bail!(
             "the scenario departs from the pilot (first at {}) and --strict is set",
             json.first_departure.unwrap_or("?")
-        )));
+        );
     }
     Ok(())
 }

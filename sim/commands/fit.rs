@@ -4,7 +4,7 @@
 //! `signins.csv` as one set.
 
 use super::output_set::OutputSet;
-use super::Failure;
+use crate::error::UsageError;
 use crate::exports::load::{load, SourceFile};
 use crate::exports::time::{format_utc, parse_utc};
 use crate::fit::apply::{scenario_text, settings, Setting};
@@ -111,29 +111,32 @@ fn steps_median(spec: &crate::scenario::schema::Spec) -> f64 {
 }
 
 /// `whfb-sim fit`.
-pub fn fit(args: &FitArgs) -> Result<(), Failure> {
+pub fn fit(args: &FitArgs) -> anyhow::Result<()> {
     if args.bootstrap > MAX_BOOTSTRAP {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "--bootstrap {} is not allowed; allowed: 0 to {MAX_BOOTSTRAP}",
             args.bootstrap
-        )));
+        ))
+        .into());
     }
     let policy_start = match &args.policy_start {
-        Some(t) => Some(parse_utc(t).map_err(|e| Failure::Usage(format!("--policy-start: {e}")))?),
+        Some(t) => Some(parse_utc(t).map_err(|e| UsageError::new(format!("--policy-start: {e}")))?),
         None => None,
     };
     let (base_text, base) = match &args.base {
         Some(p) => {
-            let s = Scenario::load_file(p, &[])?;
+            let s = super::load_scenario(Some(p), &[])?;
             let text = std::fs::read_to_string(p)
-                .map_err(|e| Failure::Usage(format!("--base {}: {e}", p.display())))?;
+                .map_err(|e| UsageError::new(format!("--base {}: {e}", p.display())))?;
             (text, s)
         }
-        None => (DEFAULT_SCENARIO.to_string(), Scenario::load_default(&[])?),
+        None => (
+            DEFAULT_SCENARIO.to_string(),
+            super::load_scenario(None, &[])?,
+        ),
     };
-    let exports = load(&args.exports).map_err(Failure::Usage)?;
-    let analysis =
-        analyse(&exports, policy_start, args.bootstrap, args.seed).map_err(Failure::Usage)?;
+    let exports = load(&args.exports)?;
+    let analysis = analyse(&exports, policy_start, args.bootstrap, args.seed)?;
     let spec = &base.base;
     let base_quantile = |key: &str, p: f64| -> Option<f64> {
         let d = match key {
@@ -166,11 +169,10 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
         files.len(),
         files.join(", ")
     );
-    let text = scenario_text(&base_text, &set_list, patched, &header)
-        .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
+    let text = scenario_text(&base_text, &set_list, patched, &header)?;
     // The written scenario must load: a fit that wrote something unreadable is a bug.
     Scenario::load_str(&text, "scenario.toml", "pilot", &[])
-        .map_err(|e| Failure::Other(anyhow::anyhow!("the fitted scenario does not load: {e}")))?;
+        .map_err(|e| anyhow::anyhow!("the fitted scenario does not load: {e}"))?;
     let set_keys: Vec<&str> = set_list.iter().map(|s| s.key.as_str()).collect();
     let not_fitted: Vec<(String, String)> = crate::params::all()
         .iter()
@@ -218,13 +220,9 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     {
         let mut files = FileList::new(out.dir());
         files.put("scenario.toml", &text)?;
-        files.put(
-            "fit.json",
-            serde_json::to_string_pretty(&json).map_err(|e| Failure::Other(e.into()))? + "\n",
-        )?;
+        files.put("fit.json", serde_json::to_string_pretty(&json)? + "\n")?;
         let (chart_files, charts) =
-            crate::fit::chart::write(&analysis.quantities, &out.dir().join("charts"))
-                .map_err(Failure::Other)?;
+            crate::fit::chart::write(&analysis.quantities, &out.dir().join("charts"))?;
         files.extend(chart_files);
         files.put(
             "fit.md",

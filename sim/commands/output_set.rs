@@ -14,7 +14,7 @@
 //! Such leftovers are dot-folders named after `out` and the process id; deleting them is
 //! always safe.
 
-use super::Failure;
+use crate::error::UsageError;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -115,12 +115,12 @@ impl OutputSet {
     /// checks that `out` can be replaced, creates the staging folder and installs the
     /// signal handler. A file at `out`, or a folder holding files no whfb-sim command
     /// writes, is refused (exit 2) so that a mistyped `--out` never deletes anything.
-    pub fn begin(out: &Path, flag: &str) -> Result<OutputSet, Failure> {
+    pub fn begin(out: &Path, flag: &str) -> Result<OutputSet, UsageError> {
         let out = resolve(out, flag)?;
         check_replaceable(&out, flag)?;
         let parent = out.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::Usage(format!(
+            UsageError::new(format!(
                 "{flag} {}: cannot create folder {}: {e}",
                 out.display(),
                 parent.display()
@@ -136,7 +136,7 @@ impl OutputSet {
         // A leftover of an earlier process with the same id (after a crash): not ours.
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging).map_err(|e| {
-            Failure::Usage(format!(
+            UsageError::new(format!(
                 "{flag} {}: cannot create {}: {e}",
                 out.display(),
                 staging.display()
@@ -187,16 +187,16 @@ impl Drop for OutputSet {
 
 /// `out` with a symbolic link at its end followed (the set replaces what it points to,
 /// not the link); refuses paths with no final name (`/`, `..`).
-fn resolve(out: &Path, flag: &str) -> Result<PathBuf, Failure> {
+fn resolve(out: &Path, flag: &str) -> Result<PathBuf, UsageError> {
     let no_name = || {
-        Failure::Usage(format!(
+        UsageError::new(format!(
             "{flag} {}: needs a folder name at its end (not `/`, `.` or `..`)",
             out.display()
         ))
     };
     let out = match std::fs::symlink_metadata(out) {
         Ok(m) if m.file_type().is_symlink() => out.canonicalize().map_err(|e| {
-            Failure::Usage(format!(
+            UsageError::new(format!(
                 "{flag} {}: a link to nothing usable: {e}",
                 out.display()
             ))
@@ -210,29 +210,29 @@ fn resolve(out: &Path, flag: &str) -> Result<PathBuf, Failure> {
 }
 
 /// Refuses an `out` that is not a folder or holds something other than an output set.
-fn check_replaceable(out: &Path, flag: &str) -> Result<(), Failure> {
+fn check_replaceable(out: &Path, flag: &str) -> Result<(), UsageError> {
     let meta = match std::fs::metadata(out) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "{flag} {}: cannot read it: {e}",
                 out.display()
             )))
         }
     };
     if !meta.is_dir() {
-        return Err(Failure::Usage(format!(
+        return Err(UsageError::new(format!(
             "{flag} {}: is a file, not a folder; name a new folder or an earlier output folder",
             out.display()
         )));
     }
     let entries = std::fs::read_dir(out)
-        .map_err(|e| Failure::Usage(format!("{flag} {}: cannot list it: {e}", out.display())))?;
+        .map_err(|e| UsageError::new(format!("{flag} {}: cannot list it: {e}", out.display())))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !is_output_name(&name) {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "{flag} {}: holds `{name}`, which no whfb-sim command writes; the folder is replaced as a whole, so name a new or empty folder, or an earlier output folder",
                 out.display()
             )));
@@ -392,15 +392,16 @@ mod tests {
         let file = root.path().join("f");
         std::fs::write(&file, b"mine").unwrap();
         let e = OutputSet::begin(&file, "--out").unwrap_err();
-        assert!(matches!(&e, Failure::Usage(m) if m.contains("--out") && m.contains("is a file")));
+        let m = e.to_string();
+        assert!(m.contains("--out") && m.contains("is a file"), "{m}");
         let home = root.path().join("home");
         std::fs::create_dir(&home).unwrap();
         std::fs::write(home.join("thesis.tex"), b"mine").unwrap();
         let e = OutputSet::begin(&home, "--out").unwrap_err();
-        assert!(matches!(&e, Failure::Usage(m) if m.contains("thesis.tex")));
+        assert!(e.to_string().contains("thesis.tex"), "{e}");
         assert_eq!(std::fs::read(home.join("thesis.tex")).unwrap(), b"mine");
         let e = OutputSet::begin(Path::new(".."), "--out").unwrap_err();
-        assert!(matches!(&e, Failure::Usage(m) if m.contains("folder name")));
+        assert!(e.to_string().contains("folder name"), "{e}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use super::output_set::OutputSet;
 use super::progress::{announce_key_fill, Reporter};
-use super::{load_scenario, Failure, SimArgs};
+use super::{load_scenario, SimArgs};
+use crate::error::UsageError;
 use crate::plan::answer::plan as run_plan;
 use crate::plan::evaluate::search_axis;
 use crate::plan::output::{terminal, write_plan_outputs, Question};
@@ -50,7 +51,7 @@ const PROBE_USERS: u32 = 20;
 /// Checks the searched keys on the scenario: the range's ends each on their own (an
 /// unknown or non-numeric key, or a value the scenario refuses, names `--search KEY`),
 /// then the largest combination.
-fn check_keys(scenario: &Scenario, keys: &[SearchKey]) -> Result<Vec<Axis>, String> {
+fn check_keys(scenario: &Scenario, keys: &[SearchKey]) -> Result<Vec<Axis>, UsageError> {
     let axes: Vec<Axis> = keys
         .iter()
         .map(|k| search_axis(&k.key, [k.lo, k.hi].into_iter()))
@@ -65,25 +66,21 @@ fn check_keys(scenario: &Scenario, keys: &[SearchKey]) -> Result<Vec<Axis>, Stri
 /// Checks every target against a tiny run of the scenario at the top of every range
 /// (crypto off, one replication, [`PROBE_USERS`] users): an unknown variant or figure, or
 /// a duration compared with something that is not a time, names `--target`.
-fn check_targets(
-    scenario: &Scenario,
-    axes: &[Axis],
-    targets: &mut [Target],
-) -> Result<(), Failure> {
+fn check_targets(scenario: &Scenario, axes: &[Axis], targets: &mut [Target]) -> anyhow::Result<()> {
     let small = [
         "pki.mode=off".to_string(),
         "replications=1".into(),
         format!("users={PROBE_USERS}"),
     ]
     .iter()
-    .map(|t| Override::parse(t).map_err(Failure::Usage))
+    .map(|t| Override::parse(t))
     .collect::<Result<Vec<_>, _>>()?;
-    let probe = scenario.with_overrides(&small)?;
-    let top = point_at(&probe, axes, &vec![1; axes.len()]).map_err(Failure::Usage)?;
+    let probe = scenario.with_overrides(&small).map_err(UsageError::from)?;
+    let top = point_at(&probe, axes, &vec![1; axes.len()])?;
     let result = run_scenario(&top.scenario, &RunOptions::default())?;
     let summary = summarize(&result, top.scenario.base.horizon.secs());
     for t in targets.iter_mut() {
-        check_against(t, &summary).map_err(Failure::Usage)?;
+        check_against(t, &summary)?;
     }
     Ok(())
 }
@@ -98,8 +95,8 @@ fn admit(
     keys: &[SearchKey],
     threads: Option<usize>,
     allow_large: bool,
-) -> Result<(), Failure> {
-    let top = point_at(scenario, axes, &vec![1; axes.len()]).map_err(Failure::Usage)?;
+) -> Result<(), UsageError> {
+    let top = point_at(scenario, axes, &vec![1; axes.len()])?;
     let sizes: Vec<u64> = keys.iter().map(|k| (k.hi - k.lo + 1) as u64).collect();
     let grid = sizes.iter().fold(1u64, |a, &n| a.saturating_mul(n));
     let (last, others) = sizes.split_last().expect("plan needs a --search");
@@ -110,24 +107,21 @@ fn admit(
     let points = vec![&top.scenario; runs];
     cost::admit_sweep(&points, threads, allow_large)
         .map(|_| ())
-        .map_err(|m| {
-            Failure::Usage(m.replacen("the sweep is too large", "the plan is too large", 1))
-        })
+        .map_err(|e| e.reword("the sweep is too large", "the plan is too large"))
 }
 
 /// `whfb-sim plan`.
-pub fn plan(args: &PlanArgs) -> Result<(), Failure> {
+pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let common = &args.sim;
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
-    let keys = parse_search(&args.searches, &args.costs).map_err(Failure::Usage)?;
+    let keys = parse_search(&args.searches, &args.costs)?;
     let mut targets = args
         .targets
         .iter()
         .map(|t| parse_target(t))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::Usage)?;
-    let axes = check_keys(&scenario, &keys).map_err(Failure::Usage)?;
+        .collect::<Result<Vec<_>, _>>()?;
+    let axes = check_keys(&scenario, &keys)?;
     admit(&scenario, &axes, &keys, threads, common.allow_large)?;
     check_targets(&scenario, &axes, &mut targets)?;
     let out_dir = args

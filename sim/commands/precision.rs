@@ -5,8 +5,8 @@
 //! same files at any thread count. Half-widths are read from the summary's own
 //! `ci95_by_stat` intervals, so they are the intervals the reports print.
 
-use super::Failure;
 use crate::analysis::sequential::{self, Precision, Step};
+use crate::error::UsageError;
 use crate::report::figure::figure;
 use crate::report::summary::{summarize, Summary, STATS};
 use crate::run::unit::{assemble, run_units, units_of, UnitOutput};
@@ -60,25 +60,25 @@ pub struct PrecisionPlan {
 impl PrecisionArgs {
     /// The plan for `scenario`, or `None` without `--precision`; bad values are usage
     /// errors naming the flag, the value and what is allowed.
-    pub fn plan(&self, scenario: &Scenario) -> Result<Option<PrecisionPlan>, Failure> {
+    pub fn plan(&self, scenario: &Scenario) -> Result<Option<PrecisionPlan>, UsageError> {
         let Some(text) = &self.precision else {
             if self.max_replications.is_some() || !self.precision_on.is_empty() {
-                return Err(Failure::Usage(
-                    "--max-replications and --precision-on only apply with --precision".into(),
+                return Err(UsageError::new(
+                    "--max-replications and --precision-on only apply with --precision",
                 ));
             }
             return Ok(None);
         };
-        let target = parse_target(text).map_err(Failure::Usage)?;
+        let target = parse_target(text)?;
         let max = self.max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS);
         if !(1..=10_000).contains(&max) {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "--max-replications {max} is not allowed; allowed: 1 to 10,000"
             )));
         }
         let asked = scenario.base.replications;
         if asked > max {
-            return Err(Failure::Usage(format!(
+            return Err(UsageError::new(format!(
                 "--max-replications {max} is below the {asked} replications asked for \
                  (--replications or `replications`); allowed: {asked} to 10,000"
             )));
@@ -92,7 +92,7 @@ impl PrecisionArgs {
         let mut figures = Vec::new();
         for name in &names {
             for w in &wanted {
-                let (variant, field, stat) = parse_figure(w, &names).map_err(Failure::Usage)?;
+                let (variant, field, stat) = parse_figure(w, &names)?;
                 if variant.is_none_or(|v| v == *name) {
                     let path = format!("{name}.{field}.{stat}");
                     if !figures.contains(&path) {
@@ -112,11 +112,10 @@ impl PrecisionArgs {
 
 /// The refusal of `--precision` with `--shard`: a shard cannot know when the other
 /// shards' replications meet the target.
-pub fn with_shard() -> Failure {
-    Failure::Usage(
+pub fn with_shard() -> UsageError {
+    UsageError::new(
         "--precision cannot be combined with --shard: the number of replications is decided \
-         from all of them; run --precision on one machine, or shard a fixed --replications"
-            .into(),
+         from all of them; run --precision on one machine, or shard a fixed --replications",
     )
 }
 
@@ -246,9 +245,9 @@ pub fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
 /// written. Returns a note for the user when it lowered the cap.
 pub fn fit_to_limits(
     plan: &mut PrecisionPlan,
-    admits: impl Fn(u32) -> Result<(), String>,
-) -> Result<Option<String>, Failure> {
-    admits(plan.first).map_err(Failure::Usage)?;
+    admits: impl Fn(u32) -> Result<(), UsageError>,
+) -> Result<Option<String>, UsageError> {
+    admits(plan.first)?;
     if admits(plan.max_replications).is_ok() {
         return Ok(None);
     }
@@ -337,7 +336,7 @@ mod tests {
                 if n <= limit {
                     Ok(())
                 } else {
-                    Err("too large".to_string())
+                    Err(UsageError::new("too large"))
                 }
             }
         };
@@ -366,8 +365,8 @@ mod tests {
 
     fn usage(a: &PrecisionArgs) -> String {
         match a.plan(&scenario()) {
-            Err(Failure::Usage(m)) => m,
-            other => panic!("expected a usage error, got {other:?}"),
+            Err(e) => e.to_string(),
+            Ok(p) => panic!("expected a usage error, got {p:?}"),
         }
     }
 

@@ -195,15 +195,14 @@ pub fn announce_key_fill(
     users: Option<u32>,
     threads: Option<usize>,
     quiet: bool,
-) -> Result<(), super::Failure> {
+) -> anyhow::Result<()> {
     use crate::pki::{KeyPool, KeySet};
     let mut seen = Vec::new();
     for v in &scenario.variants {
         if v.spec.pki.mode == crate::scenario::schema::PkiMode::Off {
             continue;
         }
-        let settings = crate::run::pki_backend::settings_of(&v.spec)
-            .map_err(|e| super::Failure::Usage(e.to_string()))?;
+        let settings = crate::run::pki_backend::settings_of(&v.spec)?;
         let pool = KeyPool::open(settings.key_cache.as_deref())?;
         let users = users.unwrap_or(v.spec.users) as usize;
         let key = (pool.dir().to_path_buf(), settings.client_key, users);

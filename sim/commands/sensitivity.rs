@@ -5,7 +5,8 @@
 
 use super::output_set::OutputSet;
 use super::progress::{announce_key_fill, Reporter};
-use super::{load_scenario, Failure, SimArgs};
+use super::{load_scenario, SimArgs};
+use crate::error::UsageError;
 use crate::report::figure::figure;
 use crate::report::summary::summarize;
 use crate::run::sweep::{run_sweep, SweepPoint};
@@ -92,20 +93,20 @@ const PROBE_USERS: u32 = 20;
 
 /// Checks every figure against a tiny run of the scenario (crypto off, one replication,
 /// [`PROBE_USERS`] users): an unknown variant or field names `--figure`.
-fn check_figures(scenario: &Scenario, figures: &[String]) -> Result<(), Failure> {
+fn check_figures(scenario: &Scenario, figures: &[String]) -> anyhow::Result<()> {
     let small = [
         "pki.mode=off".to_string(),
         "replications=1".into(),
         format!("users={PROBE_USERS}"),
     ]
     .iter()
-    .map(|t| Override::parse(t).map_err(Failure::Usage))
+    .map(|t| Override::parse(t))
     .collect::<Result<Vec<_>, _>>()?;
-    let probe = scenario.with_overrides(&small)?;
+    let probe = scenario.with_overrides(&small).map_err(UsageError::from)?;
     let result = run_scenario(&probe, &RunOptions::default())?;
     let summary = summarize(&result, probe.base.horizon.secs());
     for f in figures {
-        figure(&summary, f).map_err(|m| Failure::Usage(format!("--figure {m}")))?;
+        figure(&summary, f).map_err(|m| UsageError::new(format!("--figure {m}")))?;
     }
     Ok(())
 }
@@ -162,27 +163,26 @@ pub fn finish(
 }
 
 /// `whfb-sim sensitivity`.
-pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
+pub fn sensitivity(args: &SensitivityArgs) -> anyhow::Result<()> {
     let common = &args.sim;
     let scenario = load_scenario(Some(&args.scenario), &common.all_sets())?;
     let threads = common.threads()?;
     let req = args.request();
-    check_request(&req).map_err(Failure::Usage)?;
+    check_request(&req)?;
     check_figures(&scenario, &req.figures)?;
     // Admitted as the batch it is, first with every point standing in for by the
     // scenario (before a large design is built), then with the points themselves.
     let too_large = |n: usize| {
-        move |m: String| {
-            Failure::Usage(m.replacen(
+        move |e: UsageError| {
+            e.reword(
                 "the sweep is too large",
                 &format!("the sensitivity analysis ({n} points) is too large"),
-                1,
-            ))
+            )
         }
     };
-    let (kept, _, _, n) = prepare(&scenario, &req).map_err(Failure::Usage)?;
+    let (kept, _, _, n) = prepare(&scenario, &req)?;
     cost::admit_sweep(&vec![&kept; n], threads, common.allow_large).map_err(too_large(n))?;
-    let design = build(&scenario, &req).map_err(Failure::Usage)?;
+    let design = build(&scenario, &req)?;
     cost::admit_sweep(&design.scenarios(), threads, common.allow_large)
         .map_err(too_large(design.points.len()))?;
     if args.shard.is_some() || args.shards.is_some() {

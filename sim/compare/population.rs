@@ -2,6 +2,7 @@
 //! policy (its first 358/360), its later Windows sign-ins from the Entra sign-in log, and
 //! every stage's observed durations.
 
+use crate::error::UsageError;
 use crate::exports::load::Exports;
 use crate::exports::time::UnixMicros;
 use crate::fit::mle::Unit;
@@ -27,7 +28,7 @@ pub struct Pilot {
 
 /// Reads the pilot out of its exports. A sign-in of the Entra log belongs to a device
 /// when its user's UPN is the one the device's key registration (event 300) names.
-pub fn pilot(exports: &Exports, policy_start: Option<UnixMicros>) -> Result<Pilot, String> {
+pub fn pilot(exports: &Exports, policy_start: Option<UnixMicros>) -> Result<Pilot, UsageError> {
     let (policy_start, export_end) = span(exports, policy_start)?;
     let t = timelines(&exports.events, policy_start, export_end);
     if t.devices.is_empty() {

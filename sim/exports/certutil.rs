@@ -12,6 +12,7 @@
 
 use super::csv_rows;
 use super::time::{parse_utc, UnixMicros};
+use crate::error::UsageError;
 use std::collections::BTreeMap;
 
 /// The longest row read, bytes.
@@ -42,7 +43,7 @@ pub struct Read {
 }
 
 /// A certutil date in one of the locale forms above, UTC.
-pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, String> {
+pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, UsageError> {
     let t = text.trim().trim_end_matches("GMT").trim();
     if let Ok(x) = parse_utc(t) {
         return Ok(x);
@@ -56,14 +57,16 @@ pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, String> {
     let (date, time) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
     let ampm = parts.next().map(|s| s.to_ascii_uppercase());
     if parts.next().is_some() {
-        return Err(bad());
+        return Err(bad().into());
     }
     let sep = if date.contains('.') { '.' } else { '/' };
     let d: Vec<u32> = date
         .split(sep)
         .map(|x| x.parse().map_err(|_| bad()))
         .collect::<Result<_, _>>()?;
-    let [a, b, c] = d[..] else { return Err(bad()) };
+    let [a, b, c] = d[..] else {
+        return Err(bad().into());
+    };
     let (y, m, day) = if a > 31 {
         (a, b, c)
     } else if ampm.is_some() && sep == '/' {
@@ -76,19 +79,19 @@ pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, String> {
         .map(|x| x.parse().map_err(|_| bad()))
         .collect::<Result<_, _>>()?;
     let [mut h, mi, s] = hms[..] else {
-        return Err(bad());
+        return Err(bad().into());
     };
     match ampm.as_deref() {
         None => {}
         Some("AM") if (1..=12).contains(&h) => h %= 12,
         Some("PM") if (1..=12).contains(&h) => h = h % 12 + 12,
-        _ => return Err(bad()),
+        _ => return Err(bad().into()),
     }
-    parse_utc(&format!("{y:04}-{m:02}-{day:02}T{h:02}:{mi:02}:{s:02}Z")).map_err(|_| bad())
+    parse_utc(&format!("{y:04}-{m:02}-{day:02}T{h:02}:{mi:02}:{s:02}Z")).map_err(|_| bad().into())
 }
 
 /// Reads the request log.
-pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
+pub fn read<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     let mut rdr = csv_rows::reader(input, MAX_ROW_BYTES);
     let width = rdr
         .headers()
@@ -97,7 +100,7 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
     if width < 6 {
         return Err(format!(
             "not the certutil view this reads: {width} columns; allowed: the six of -out \"RequestID,Request.SubmittedWhen,Request.ResolvedWhen,NotBefore,CertificateTemplate,Request.RequesterName\", in that order"
-        ));
+        ).into());
     }
     let mut out = Read::default();
     csv_rows::for_each(&mut rdr, MAX_ROW_BYTES, "", |row, record| {
@@ -110,8 +113,8 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
             let id = f(0)
                 .parse()
                 .map_err(|_| format!("RequestID `{}` is not a number", f(0)))?;
-            let submitted = parse_certutil_time(f(1))?;
-            let resolved = parse_certutil_time(f(2))?;
+            let submitted = parse_certutil_time(f(1)).map_err(|e| e.to_string())?;
+            let resolved = parse_certutil_time(f(2)).map_err(|e| e.to_string())?;
             if resolved < submitted {
                 return Err("resolved before it was submitted".into());
             }
@@ -180,6 +183,7 @@ CertUtil: -view command completed successfully.\n";
         }
         assert!(read(&b"\"a\",\"b\"\n\"1\",\"2\"\n"[..])
             .unwrap_err()
+            .to_string()
             .contains("six"));
     }
 }

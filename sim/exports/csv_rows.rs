@@ -4,6 +4,7 @@
 //! would be read whole before any row check could refuse it), and the one row loop the
 //! CSV readers share.
 
+use crate::error::UsageError;
 use std::io::{self, Read};
 
 /// The error message a too-long line gives, for callers to recognise.
@@ -62,18 +63,18 @@ pub fn for_each<R: Read>(
     cap: usize,
     hint: &str,
     mut each: impl FnMut(u64, &csv::StringRecord),
-) -> Result<(), String> {
+) -> Result<(), UsageError> {
     let mut record = csv::StringRecord::new();
     let mut row = 0u64;
     loop {
         match rdr.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
-            Err(e) => return Err(format!("row {}: {e}", row + 1)),
+            Err(e) => return Err(format!("row {}: {e}", row + 1).into()),
         }
         row += 1;
         if record.as_slice().len() > cap {
-            return Err(format!("row {row} is longer than {} KiB{hint}", cap / 1024));
+            return Err(format!("row {row} is longer than {} KiB{hint}", cap / 1024).into());
         }
         each(row, &record);
     }

@@ -9,6 +9,7 @@ use super::certutil::{self, CaRequest};
 use super::run_history::{self, SyncRun};
 use super::signins::{self, SignIn};
 use super::windows_events::{self, WinEvent};
+use crate::error::UsageError;
 use crate::fsread::Follow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -166,7 +167,7 @@ fn kind_of(path: &Path, head: &[u8]) -> Result<Kind, String> {
 
 /// Reads every export under `paths`. A file that is not an export, or is damaged as a
 /// whole, is an error naming it; records it cannot use are counted per file.
-pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
+pub fn load(paths: &[PathBuf]) -> Result<Exports, UsageError> {
     let mut out = Exports::default();
     for path in files(paths)? {
         let name = path.display().to_string();
@@ -186,7 +187,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
             .is_some_and(|b| *b == b'[' || *b == b'{');
         // The readers see the file from its start: the bytes already read, then the rest.
         let reader = BufReader::new(std::io::Cursor::new(head).chain(file));
-        let err = |e: String| format!("{name}: {e}");
+        let err = |e: UsageError| UsageError::new(format!("{name}: {e}"));
         // (records kept, records skipped by reason) of whichever reader the kind calls.
         let (used, skipped) = match kind {
             Kind::WindowsEvents => {
@@ -270,14 +271,16 @@ mod tests {
         w("e.json", r#"{"something":"else"}"#);
         assert!(load(&[d.path().to_path_buf()])
             .unwrap_err()
+            .to_string()
             .contains("e.json"));
         let empty = tempfile::tempdir().unwrap();
         assert!(load(&[empty.path().to_path_buf()])
             .unwrap_err()
+            .to_string()
             .contains("no export files"));
         let evtx = d.path().join("x.evtx");
         std::fs::write(&evtx, b"ElfFile\0").unwrap();
-        assert!(load(&[evtx]).unwrap_err().contains("wevtutil"));
+        assert!(load(&[evtx]).unwrap_err().to_string().contains("wevtutil"));
     }
 
     #[cfg(unix)]
@@ -287,6 +290,6 @@ mod tests {
         let fifo = d.path().join("pipe");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) failed");
-        assert!(load(&[fifo]).unwrap_err().contains("FIFO"));
+        assert!(load(&[fifo]).unwrap_err().to_string().contains("FIFO"));
     }
 }

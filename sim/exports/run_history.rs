@@ -10,6 +10,7 @@
 //! grouped into sync cycles: the runs the scheduler starts one after another.
 
 use super::time::{parse_utc, UnixMicros};
+use crate::error::UsageError;
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -69,7 +70,7 @@ fn parse_ps_time(text: &str) -> Result<UnixMicros, String> {
             .checked_mul(1_000)
             .ok_or_else(|| format!("`{text}` is out of range"));
     }
-    parse_utc(t)
+    parse_utc(t).map_err(|e| e.to_string())
 }
 
 #[derive(Deserialize)]
@@ -173,7 +174,7 @@ pub struct Read {
 /// Reads a run-history export. A file that is not JSON, or whose top level is neither
 /// an array of runs nor one run, is an error naming what was expected; a run without
 /// the fields a run has is counted as skipped.
-pub fn read<R: std::io::Read>(input: R) -> Result<Read, String> {
+pub fn read<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     struct Runs;
     impl<'de> Visitor<'de> for Runs {
         type Value = Read;
@@ -355,11 +356,16 @@ mod tests {
     fn what_is_not_run_history_is_refused_or_counted() {
         assert!(read(&b"not json"[..])
             .unwrap_err()
+            .to_string()
             .contains("not a run-history export"));
         assert!(read(&b"42"[..])
             .unwrap_err()
+            .to_string()
             .contains("not a run-history export"));
-        assert!(read(&b"[] []"[..]).unwrap_err().contains("trailing"));
+        assert!(read(&b"[] []"[..])
+            .unwrap_err()
+            .to_string()
+            .contains("trailing"));
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(read(deep.as_bytes()).is_err());
         let r = read(&br#"[{"Name":"x"},{"RunProfileName":"Export","StartDate":"2022-04-08T20:13:31.163","EndDate":"2022-04-08T20:13:30"}]"#[..]).unwrap();

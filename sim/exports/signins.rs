@@ -7,6 +7,7 @@
 
 use super::csv_rows;
 use super::time::{parse_utc, UnixMicros};
+use crate::error::UsageError;
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -45,7 +46,7 @@ fn skip(out: &mut Read, why: String, row: u64) {
 }
 
 /// Reads the portal's CSV download.
-pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
+pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     let mut rdr = csv_rows::reader(input, MAX_ROW_BYTES);
     let headers: Vec<String> = rdr
         .headers()
@@ -83,14 +84,14 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, String> {
                 device_id: get(device).to_ascii_lowercase(),
                 success: get(status).eq_ignore_ascii_case("success"),
             }),
-            Err(why) => skip(&mut out, why, row),
+            Err(why) => skip(&mut out, why.to_string(), row),
         }
     })?;
     Ok(out)
 }
 
 /// Reads the portal's JSON download (an array of sign-ins, or Graph's `{ "value": [...] }`).
-pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, String> {
+pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     struct Rows;
     impl<'de> Visitor<'de> for Rows {
         type Value = Read;
@@ -144,7 +145,7 @@ pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, String> {
                     .to_ascii_lowercase(),
                 success: v.pointer("/status/errorCode").and_then(|x| x.as_i64()) == Some(0),
             }),
-            Err(why) => skip(out, why, n),
+            Err(why) => skip(out, why.to_string(), n),
         }
     }
     let mut de = serde_json::Deserializer::from_reader(input);
@@ -176,6 +177,7 @@ not a date,1f0d,8d2e-12,Bob,bob@contoso.com,Windows Sign In,38aa3b87,Failure,,Wi
         assert_eq!(r.skipped.values().map(|c| c.0).sum::<u64>(), 1);
         assert!(read_csv(&b"a,b\n1,2\n"[..])
             .unwrap_err()
+            .to_string()
             .contains("Date (UTC)"));
         // A row longer than the cap is refused while it is read, not after.
         let long = format!(
@@ -184,6 +186,7 @@ not a date,1f0d,8d2e-12,Bob,bob@contoso.com,Windows Sign In,38aa3b87,Failure,,Wi
         );
         assert!(read_csv(long.as_bytes())
             .unwrap_err()
+            .to_string()
             .contains("longer than the limit"));
     }
 

@@ -4,6 +4,7 @@
 //! since the Unix epoch. Finer digits than a microsecond are cut, not rounded, so a time
 //! never moves past the next event's.
 
+use crate::error::UsageError;
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type UnixMicros = i64;
 
@@ -31,7 +32,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f…][Z]` (a space may stand for the `T`; no zone means
 /// UTC, as the run history records it). An offset other than `Z` is refused: the
 /// exports this reads write UTC, and a local time would shift every duration.
-pub fn parse_utc(text: &str) -> Result<UnixMicros, String> {
+pub fn parse_utc(text: &str) -> Result<UnixMicros, UsageError> {
     let bad = || {
         format!(
             "`{text}` is not a UTC time; allowed: YYYY-MM-DDTHH:MM:SS with up to 9 fractional digits and an optional Z"
@@ -47,7 +48,7 @@ pub fn parse_utc(text: &str) -> Result<UnixMicros, String> {
         || b[13] != b':'
         || b[16] != b':'
     {
-        return Err(bad());
+        return Err(bad().into());
     }
     let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
         let t = &s[r];
@@ -61,14 +62,14 @@ pub fn parse_utc(text: &str) -> Result<UnixMicros, String> {
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60
     {
-        return Err(bad());
+        return Err(bad().into());
     }
     let mut micros = 0i64;
     if b.len() > 19 {
         let frac = &s[19..];
         let digits = frac.strip_prefix('.').ok_or_else(bad)?;
         if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
+            return Err(bad().into());
         }
         let mut six: String = digits.chars().take(6).collect();
         while six.len() < 6 {

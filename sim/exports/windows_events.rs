@@ -10,6 +10,7 @@
 //! never by position, and the provider's GUID in any case.
 
 use super::time::{parse_utc, UnixMicros};
+use crate::error::UsageError;
 use quick_xml::events::{BytesStart, Event as Xml};
 use quick_xml::Reader;
 use std::cell::Cell;
@@ -88,7 +89,7 @@ impl Partial {
                 .trim_matches(|c| c == '{' || c == '}')
                 .to_ascii_lowercase(),
             id,
-            time: parse_utc(&self.time)?,
+            time: parse_utc(&self.time).map_err(|e| e.to_string())?,
             record_id: self.record.trim().parse().ok(),
             channel: self.channel.trim().to_string(),
             computer: self.computer.trim().to_string(),
@@ -165,7 +166,7 @@ pub struct Read {
 /// itself (not well-formed XML, a DTD, an oversize event) ends the read with a message
 /// naming the event's position. Events that are well-formed but unusable (no id, a bad
 /// time) are counted in the result instead.
-pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read, String> {
+pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read, UsageError> {
     let limit = Rc::new(Cell::new(MAX_EVENT_BYTES as u64));
     let mut reader = Reader::from_reader(Bounded {
         inner: input,
@@ -285,7 +286,7 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
                             other => {
                                 return Err(format!(
                                     "event {n}: the entity `&{other};` is not XML's own and is never expanded"
-                                ))
+                                ).into())
                             }
                         });
                     }
@@ -337,9 +338,9 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
         buf.clear();
     }
     if current.is_some() {
-        return Err(format!(
-            "the file ends inside event {n} (at byte {event_start}): truncated"
-        ));
+        return Err(
+            format!("the file ends inside event {n} (at byte {event_start}): truncated").into(),
+        );
     }
     Ok(out)
 }
@@ -370,7 +371,7 @@ mod tests {
  </EventData></Event>"#;
 
     fn all(text: &str) -> Result<Read, String> {
-        read(text.as_bytes(), |_| {})
+        read(text.as_bytes(), |_| {}).map_err(|e| e.to_string())
     }
 
     #[test]

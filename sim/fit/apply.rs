@@ -230,29 +230,32 @@ pub fn settings(
 }
 
 /// The base scenario's text with `settings` applied (each with its comment) and its
-/// variants replaced by one, `pilot`, with `adfs.patched` as the pilot's farm was.
+/// variants replaced by one, `pilot`, with `adfs.patched` as the pilot's farm was. The
+/// base has loaded and the settings are the fit's own, so a failure is a bug (exit 1).
 pub fn scenario_text(
     base: &str,
     settings: &[Setting],
     patched: &str,
     header: &str,
-) -> Result<String, String> {
+) -> anyhow::Result<String> {
     let mut doc: DocumentMut = base
         .parse()
-        .map_err(|e| format!("the base scenario: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("the base scenario: {e}"))?;
     for s in settings {
         let value: Value = s
             .value
             .parse()
-            .map_err(|e| format!("{} = {}: {e}", s.key, s.value))?;
+            .map_err(|e| anyhow::anyhow!("{} = {}: {e}", s.key, s.value))?;
         let parts: Vec<&str> = s.key.split('.').collect();
-        let (last, tables) = parts.split_last().ok_or("an empty key")?;
+        let (last, tables) = parts
+            .split_last()
+            .ok_or_else(|| anyhow::anyhow!("an empty key"))?;
         let mut t: &mut Table = doc.as_table_mut();
         for name in tables {
             let entry = t.entry(name).or_insert_with(|| Item::Table(Table::new()));
             t = entry
                 .as_table_mut()
-                .ok_or_else(|| format!("{}: `{name}` is not a table in the base", s.key))?;
+                .ok_or_else(|| anyhow::anyhow!("{}: `{name}` is not a table in the base", s.key))?;
         }
         let mut v = value;
         v.decor_mut()

@@ -6,6 +6,7 @@
 use super::gof::{kaplan_meier, rank, Candidate};
 use super::mle::Unit;
 use super::timeline::{timelines, Timelines};
+use crate::error::UsageError;
 use crate::exports::load::Exports;
 use crate::exports::run_history::cycles;
 use crate::exports::time::UnixMicros;
@@ -237,7 +238,7 @@ pub fn analyse(
     policy_start: Option<UnixMicros>,
     bootstrap: usize,
     seed: u64,
-) -> Result<Analysis, String> {
+) -> Result<Analysis, UsageError> {
     let (policy_start, export_end) = span(exports, policy_start)?;
     let t = timelines(&exports.events, policy_start, export_end);
     let mut quantities = Vec::new();
@@ -349,7 +350,7 @@ pub fn analyse(
 pub fn span(
     exports: &Exports,
     policy_start: Option<UnixMicros>,
-) -> Result<(UnixMicros, UnixMicros), String> {
+) -> Result<(UnixMicros, UnixMicros), UsageError> {
     let first_signin = exports
         .events
         .iter()

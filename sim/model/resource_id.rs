@@ -46,9 +46,9 @@ impl fmt::Display for ResourceId {
 /// Reads back what [`Display`](fmt::Display) writes (a shard result's resources,
 /// `summary.json`'s keys), and nothing else.
 impl FromStr for ResourceId {
-    type Err = String;
+    type Err = crate::error::UsageError;
 
-    fn from_str(s: &str) -> Result<ResourceId, String> {
+    fn from_str(s: &str) -> Result<ResourceId, Self::Err> {
         let server = s
             .strip_prefix("adfs-")
             .filter(|n| !n.starts_with(['0', '+']))
@@ -65,7 +65,8 @@ impl FromStr for ResourceId {
                 let more = if shown.len() < s.len() { "…" } else { "" };
                 Err(format!(
                     "`{shown}{more}` is not a resource; allowed: adfs-N (N from 1), ca, drs, aad_connect"
-                ))
+                )
+                .into())
             }
         }
     }
@@ -98,7 +99,7 @@ mod tests {
             ResourceId::Drs,
             ResourceId::AadConnect,
         ] {
-            assert_eq!(r.to_string().parse::<ResourceId>(), Ok(r));
+            assert_eq!(r.to_string().parse::<ResourceId>().ok(), Some(r));
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(json, format!("\"{r}\""));
             assert_eq!(serde_json::from_str::<ResourceId>(&json).unwrap(), r);
@@ -110,7 +111,11 @@ mod tests {
         ] {
             assert!(bad.parse::<ResourceId>().is_err(), "{bad:?}");
         }
-        let long = "r".repeat(1 << 20).parse::<ResourceId>().unwrap_err();
+        let long = "r"
+            .repeat(1 << 20)
+            .parse::<ResourceId>()
+            .unwrap_err()
+            .to_string();
         assert!(long.len() < 200 && long.contains('…'), "{long}");
     }
 }

@@ -4,6 +4,7 @@
 //! high, or (Morris) a level of a grid between them, always as TOML text for `--set`, so
 //! the runs are the very runs a `sweep` of the key would make.
 
+use crate::error::UsageError;
 use crate::scenario::duration::{compact, parse_duration};
 use toml::Value;
 
@@ -29,7 +30,7 @@ const SHAPES: [(&str, &[&str]); 3] = [
 impl Level {
     /// Parses a value as TOML writes it (`0.9`, `"30m"`, `{ dist = "lognormal", median =
     /// "6h", p95 = "30h" }`); an error says what is allowed.
-    pub fn parse(text: &str) -> Result<Level, String> {
+    pub fn parse(text: &str) -> Result<Level, UsageError> {
         let doc: toml::Table = toml::from_str(&format!("v = {text}"))
             .map_err(|e| format!("`{text}` is not a TOML value: {}", e.message()))?;
         match &doc["v"] {
@@ -41,7 +42,7 @@ impl Level {
                 let Some((name, figures)) = SHAPES.iter().find(|(n, _)| *n == kind) else {
                     return Err(format!(
                         "`{text}`: only a lognormal (median, p95), exponential (mean) or fixed (value) distribution can be varied"
-                    ));
+                    ).into());
                 };
                 let mut out = Vec::new();
                 for f in *figures {
@@ -52,16 +53,16 @@ impl Level {
                     out.push(parse_duration(v)?);
                 }
                 if t.len() != figures.len() + 1 {
-                    return Err(format!(
-                        "`{text}`: a {name} has only {}",
-                        figures.join(", ")
-                    ));
+                    return Err(
+                        format!("`{text}`: a {name} has only {}", figures.join(", ")).into(),
+                    );
                 }
                 Ok(Level::Dist(name, out))
             }
             _ => Err(format!(
                 "`{text}` cannot be varied; allowed: a number, a duration or a distribution"
-            )),
+            )
+            .into()),
         }
     }
 

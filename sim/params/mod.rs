@@ -194,8 +194,8 @@ fn ser_type<S: serde::Serializer>(t: &Type, s: S) -> Result<S::Ok, S::Error> {
 
 impl Param {
     /// Whether it changes anything in at least one variant of `scenario`; `Err` says why
-    /// not.
-    pub fn active_in(&self, scenario: &Scenario) -> Result<(), String> {
+    /// not (a note for a report, not a failure).
+    pub fn active_in(&self, scenario: &Scenario) -> Result<(), &'static str> {
         if scenario
             .variants
             .iter()
@@ -203,7 +203,7 @@ impl Param {
         {
             Ok(())
         } else {
-            Err(self.scope.why_not().to_string())
+            Err(self.scope.why_not())
         }
     }
 }

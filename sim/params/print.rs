@@ -36,12 +36,11 @@ fn range_cell(p: &Param) -> String {
     }
 }
 
-/// The registry in `format`.
-pub fn render(params: &[Param], format: Format) -> Result<String, String> {
+/// The registry in `format`; failing only if the JSON or CSV writer does (never the
+/// user's).
+pub fn render(params: &[Param], format: Format) -> anyhow::Result<String> {
     match format {
-        Format::Json => serde_json::to_string_pretty(params)
-            .map(|s| s + "\n")
-            .map_err(|e| e.to_string()),
+        Format::Json => Ok(serde_json::to_string_pretty(params)? + "\n"),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let header = [
@@ -58,7 +57,7 @@ pub fn render(params: &[Param], format: Format) -> Result<String, String> {
                 "low",
                 "high",
             ];
-            w.write_record(header).map_err(|e| e.to_string())?;
+            w.write_record(header)?;
             for p in params {
                 w.write_record([
                     p.key,
@@ -73,10 +72,10 @@ pub fn render(params: &[Param], format: Format) -> Result<String, String> {
                     p.source.says,
                     p.low.unwrap_or_default(),
                     p.high.unwrap_or_default(),
-                ])
-                .map_err(|e| e.to_string())?;
+                ])?;
             }
-            String::from_utf8(w.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+            let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
+            Ok(String::from_utf8(bytes)?)
         }
         Format::Md => Ok(markdown(params)),
         Format::Table => Ok(table(params)),

@@ -64,8 +64,8 @@ impl CacheDir {
         } else if let Some(p) = non_empty("HOME") {
             (p.join(".cache"), "HOME")
         } else {
-            return Err(PkiError::KeyCache(
-                "no key cache location: set pki.key_cache, WHFB_SIM_KEY_CACHE, XDG_CACHE_HOME or HOME".into(),
+            return Err(PkiError::key_cache(
+                "no key cache location: set pki.key_cache, WHFB_SIM_KEY_CACHE, XDG_CACHE_HOME or HOME",
             ));
         };
         Ok(CacheDir {
@@ -89,7 +89,7 @@ impl CacheDir {
     }
 
     fn refuse(&self, why: impl std::fmt::Display) -> PkiError {
-        PkiError::KeyCache(format!("{}: {why}", self.what()))
+        PkiError::key_cache(format!("{}: {why}", self.what()))
     }
 
     /// Checks the named folder and the pool's subfolder; with `create`, makes whichever is
@@ -218,7 +218,7 @@ const REMOVE_IT: &str = "remove it (what it held is generated again)";
 /// can write. `Ok(false)`: it does not exist yet.
 pub(crate) fn check_inner_dir(dir: &Path) -> Result<bool, PkiError> {
     let refuse = |why: String| {
-        PkiError::KeyCache(format!(
+        PkiError::key_cache(format!(
             "key cache folder {}: {why}; {REMOVE_IT}",
             dir.display()
         ))
@@ -246,7 +246,7 @@ pub(crate) fn check_inner_dir(dir: &Path) -> Result<bool, PkiError> {
 pub(crate) fn read_cache_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, PkiError> {
     use crate::fsread::{open_regular, read_capped, Follow, ReadError};
     let refuse = |why: String| {
-        PkiError::KeyCache(format!(
+        PkiError::key_cache(format!(
             "key cache file {}: {why}; {REMOVE_IT}",
             path.display()
         ))

@@ -111,9 +111,10 @@ pub enum PkiError {
     },
     /// The key cache's folder cannot be used as it is (not a folder, others can write
     /// it, ...): the user must name another or fix it (exit 2). The message names the
-    /// setting or variable that chose the folder.
+    /// setting or variable that chose the folder. The refusal is its source, so that
+    /// [`crate::error::exit_code`] finds it however deep the pool met it.
     #[error("{0}")]
-    KeyCache(String),
+    KeyCache(#[source] crate::error::UsageError),
     /// The settings ask for something that cannot be represented (e.g. a calendar time
     /// before 1970).
     #[error("invalid PKI settings: {0}")]
@@ -139,6 +140,11 @@ impl PkiError {
             path: path.into(),
             source,
         }
+    }
+
+    /// The key cache's folder refused, with a message naming the setting and folder.
+    pub(crate) fn key_cache(message: impl Into<String>) -> Self {
+        PkiError::KeyCache(crate::error::UsageError::new(message))
     }
 }
 

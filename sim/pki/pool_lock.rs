@@ -36,7 +36,7 @@ fn open(pool: &Path, name: &str, chunk: usize) -> Result<Option<File>, PkiError>
     check_inner_dir(&dir)?;
     let path = lock_path(pool, name, chunk);
     let refuse = |what: &str| {
-        PkiError::KeyCache(format!(
+        PkiError::key_cache(format!(
             "key cache lock file {}: {what}, not a regular file; remove it (it is made again)",
             path.display()
         ))

@@ -3,6 +3,7 @@
 //! that name the flag and say what is allowed.
 
 use crate::engine::time::to_secs;
+use crate::error::UsageError;
 use crate::report::figure::figure;
 use crate::report::summary::Summary;
 use crate::scenario::duration::parse_duration;
@@ -83,33 +84,36 @@ impl Target {
 /// Parses `--target VARIANT.FIGURE.STAT<=VALUE` (or `>=`). A value with a unit (`10m`,
 /// `90s`) is a duration, read in seconds; [`check_against`] later checks that the figure is
 /// a time when it is.
-pub fn parse_target(text: &str) -> Result<Target, String> {
+pub fn parse_target(text: &str) -> Result<Target, UsageError> {
     let usage = "give it as VARIANT.FIGURE.STAT<=VALUE or >=VALUE, e.g. --target post-kb.time_to_usable.p95<=10m";
     let (figure, op, value) = if let Some((f, v)) = text.split_once("<=") {
         (f, Cmp::AtMost, v)
     } else if let Some((f, v)) = text.split_once(">=") {
         (f, Cmp::AtLeast, v)
     } else {
-        return Err(format!("--target `{text}`: no `<=` or `>=`; {usage}"));
+        return Err(format!("--target `{text}`: no `<=` or `>=`; {usage}").into());
     };
     let figure = figure.trim();
     let value_text = value.trim();
     if figure.is_empty() || figure.split('.').count() < 2 || figure.split('.').any(str::is_empty) {
         return Err(format!(
             "--target `{text}`: `{figure}` is not a figure path VARIANT.FIGURE[.STAT]; {usage}"
-        ));
+        )
+        .into());
     }
     if value_text.contains("<=") || value_text.contains(">=") {
         return Err(format!(
             "--target `{text}`: one comparison per target; give several --target flags"
-        ));
+        )
+        .into());
     }
     let value = match value_text.parse::<f64>() {
         Ok(v) if v.is_finite() => v,
         Ok(_) => {
             return Err(format!(
                 "--target `{text}`: the value must be a finite number or a duration"
-            ))
+            )
+            .into())
         }
         Err(_) => to_secs(parse_duration(value_text).map_err(|m| {
             format!("--target `{text}`: `{value_text}` is neither a number nor a duration: {m}")
@@ -128,7 +132,7 @@ pub fn parse_target(text: &str) -> Result<Target, String> {
 /// Checks that `target`'s figure exists in a summary of the scenario (any run of it has the
 /// same fields), and that a value written as a duration is compared with a time (a field
 /// in seconds, `..._s`).
-pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), String> {
+pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), UsageError> {
     figure(summary, &target.figure).map_err(|m| format!("--target `{}`: {m}", target.text))?;
     let duration = target.value_text.parse::<f64>().is_err();
     target.seconds = names_a_time(summary, &target.figure);
@@ -136,7 +140,7 @@ pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), Strin
         return Err(format!(
             "--target `{}`: `{}` is a duration but `{}` is not a time (times end in `_s` in summary.json); give a plain number",
             target.text, target.value_text, target.figure
-        ));
+        ).into());
     }
     Ok(())
 }
@@ -223,7 +227,7 @@ pub const MAX_VALUES: i64 = 100_000;
 
 /// Parses `--search KEY=LO..HI` (integers, LO <= HI) and applies `--cost KEY=W` weights
 /// (finite, positive: a free or negative-cost key has no cheapest size).
-pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchKey>, String> {
+pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchKey>, UsageError> {
     if searches.is_empty() {
         return Err(
             "--search: give at least one key to size, e.g. --search adfs.servers=1..8".into(),
@@ -233,16 +237,14 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
     for text in searches {
         let usage = "give it as KEY=LO..HI with integers LO <= HI, e.g. --search adfs.servers=1..8";
         let Some((key, range)) = text.split_once('=') else {
-            return Err(format!("--search `{text}`: no `=`; {usage}"));
+            return Err(format!("--search `{text}`: no `=`; {usage}").into());
         };
         let key = key.trim();
         if key.is_empty() {
-            return Err(format!("--search `{text}`: no key; {usage}"));
+            return Err(format!("--search `{text}`: no key; {usage}").into());
         }
         let Some((lo, hi)) = range.split_once("..") else {
-            return Err(format!(
-                "--search {key}: `{range}` is not a range LO..HI; {usage}"
-            ));
+            return Err(format!("--search {key}: `{range}` is not a range LO..HI; {usage}").into());
         };
         let int = |s: &str, which: &str| {
             s.trim().parse::<i64>().map_err(|_| {
@@ -256,15 +258,16 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
         if lo > hi {
             return Err(format!(
                 "--search {key}: LO {lo} is larger than HI {hi}; the range is empty"
-            ));
+            )
+            .into());
         }
         if hi - lo >= MAX_VALUES {
-            return Err(format!(
-                "--search {key}: {lo}..{hi} has more than {MAX_VALUES} values"
-            ));
+            return Err(
+                format!("--search {key}: {lo}..{hi} has more than {MAX_VALUES} values").into(),
+            );
         }
         if keys.iter().any(|k| k.key == key) {
-            return Err(format!("--search {key}: given twice"));
+            return Err(format!("--search {key}: given twice").into());
         }
         keys.push(SearchKey {
             key: key.to_string(),
@@ -277,7 +280,8 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
         let Some((key, w)) = text.split_once('=') else {
             return Err(format!(
                 "--cost `{text}`: no `=`; give it as KEY=WEIGHT, e.g. --cost adfs.servers=4"
-            ));
+            )
+            .into());
         };
         let key = key.trim();
         let Some(k) = keys.iter_mut().find(|k| k.key == key) else {
@@ -285,15 +289,13 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
             return Err(format!(
                 "--cost {key}: not a searched key; searched: {}",
                 names.join(", ")
-            ));
+            )
+            .into());
         };
         k.weight = match w.trim().parse::<f64>() {
             Ok(w) if w.is_finite() && w > 0.0 => w,
             _ => {
-                return Err(format!(
-                    "--cost {key}: `{}` is not a positive number",
-                    w.trim()
-                ))
+                return Err(format!("--cost {key}: `{}` is not a positive number", w.trim()).into())
             }
         };
     }
@@ -323,7 +325,7 @@ pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchK
             "--cost: the largest combination costs {} ({}); allowed: at most {MAX_COST:e} (Σ weight × value over the searched keys); give smaller weights, e.g. in thousands",
             show(largest),
             parts.join(" + ")
-        ));
+        ).into());
     }
     Ok(keys)
 }
@@ -376,7 +378,10 @@ mod tests {
             ("a.b<=inf", "finite"),
         ] {
             let e = parse_target(text).unwrap_err();
-            assert!(e.contains("--target") && e.contains(want), "{text}: {e}");
+            assert!(
+                e.to_string().contains("--target") && e.to_string().contains(want),
+                "{text}: {e}"
+            );
         }
     }
 
@@ -417,7 +422,7 @@ mod tests {
             let search: Vec<String> = search.into_iter().map(String::from).collect();
             let costs: Vec<String> = costs.into_iter().map(String::from).collect();
             let e = parse_search(&search, &costs).unwrap_err();
-            assert!(e.contains(want), "{search:?} {costs:?}: {e}");
+            assert!(e.to_string().contains(want), "{search:?} {costs:?}: {e}");
         }
     }
 }

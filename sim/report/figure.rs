@@ -5,13 +5,14 @@
 //! (`time_to_usable`) finds the one with `_s`. What targets and searches (`plan`) read.
 
 use super::summary::Summary;
+use crate::error::UsageError;
 use serde_json::Value;
 
 /// The figure at `path` in `summary`: `Ok(None)` when it, or what it is inside, is null
 /// (e.g. a percentile with no usable user, or the share of an absent bottleneck), an
 /// error naming what is allowed
 /// when the variant or a field does not exist or is not a number.
-pub fn figure(summary: &Summary, path: &str) -> Result<Option<f64>, String> {
+pub fn figure(summary: &Summary, path: &str) -> Result<Option<f64>, UsageError> {
     let mut parts = path.split('.');
     let name = parts.next().unwrap_or_default();
     let Some(v) = summary.variants.iter().find(|v| v.name == name) else {
@@ -19,7 +20,8 @@ pub fn figure(summary: &Summary, path: &str) -> Result<Option<f64>, String> {
         return Err(format!(
             "`{path}`: no variant `{name}`; the scenario has: {}",
             names.join(", ")
-        ));
+        )
+        .into());
     };
     let mut cur = serde_json::to_value(v).map_err(|e| e.to_string())?;
     let mut walked = name.to_string();
@@ -48,7 +50,7 @@ pub fn figure(summary: &Summary, path: &str) -> Result<Option<f64>, String> {
                 })?,
             // Inside something absent (no bottleneck, a percentile of nobody): absent too.
             Value::Null => return Ok(None),
-            _ => return Err(format!("`{path}`: `{walked}` is a figure, not a table")),
+            _ => return Err(format!("`{path}`: `{walked}` is a figure, not a table").into()),
         };
         walked = format!("{walked}.{part}");
         cur = next;
@@ -56,7 +58,7 @@ pub fn figure(summary: &Summary, path: &str) -> Result<Option<f64>, String> {
     match cur {
         Value::Null => Ok(None),
         Value::Number(n) => Ok(n.as_f64()),
-        _ => Err(format!("`{path}` is not a number; name a figure inside it")),
+        _ => Err(format!("`{path}` is not a number; name a figure inside it").into()),
     }
 }
 
@@ -122,9 +124,11 @@ mod tests {
         assert_eq!(figure(&s, "post-kb.bottleneck"), Ok(None));
         assert!(figure(&s, "post-kb.users.x")
             .unwrap_err()
+            .to_string()
             .contains("has no `users`"));
         assert!(figure(&s, "post-kb.sync_cycles.x")
             .unwrap_err()
+            .to_string()
             .contains("is a figure, not a table"));
         assert_eq!(
             figure(&s, "post-kb.faults.0.users_hit"),
@@ -132,12 +136,15 @@ mod tests {
         );
         assert!(figure(&s, "pre-kb.time_to_usable.p95")
             .unwrap_err()
+            .to_string()
             .contains("no variant `pre-kb`"));
         assert!(figure(&s, "post-kb.resources.nope.peak")
             .unwrap_err()
+            .to_string()
             .contains("has no `nope`"));
         assert!(figure(&s, "post-kb.resources.ca")
             .unwrap_err()
+            .to_string()
             .contains("not a number"));
     }
 }

@@ -10,6 +10,7 @@
 //! ([`super::shard::cost`]).
 
 use super::shard::cost::events_per_user;
+use crate::error::UsageError;
 use crate::model::done::{SyncCycle, TraceRecord};
 use crate::model::user::User;
 use crate::model::{TraceFilter, UserRecord};
@@ -579,11 +580,11 @@ pub fn admit_run(
     trace: &TraceFilter,
     threads: Option<usize>,
     allow_large: bool,
-) -> Result<Estimate, String> {
+) -> Result<Estimate, UsageError> {
     let threads = threads_or_cores(threads);
     let e = estimate_run(scenario, trace, threads);
     match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
-        Some(m) => Err(m),
+        Some(m) => Err(m.into()),
         None => Ok(e),
     }
 }
@@ -591,7 +592,7 @@ pub fn admit_run(
 /// Refuses a fill of the key pool for `users` users (`pki pool`): every user's key, signed
 /// request and receipt are held in memory while they are made, as a run of those users
 /// holds them, so the fill is held to the same memory limits and to this machine.
-pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, String> {
+pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, UsageError> {
     let mut e = Estimate::default();
     e.memory.add(
         "PKI material",
@@ -601,14 +602,15 @@ pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, String> {
     e.shape = format!("pki pool --users {users}");
     let threads = threads_or_cores(None);
     match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
-        Some(m) => Err(m
+        Some(m) => Err((m
             .replacen("the run is too large", "the key pool fill is too large", 1)
             .replacen("the run does not fit", "the key pool fill does not fit", 1)
             .replacen(
                 "Lower `users`, `replications` or those keys",
                 "Lower --users",
                 1,
-            )),
+            ))
+        .into()),
         None => Ok(e),
     }
 }
@@ -618,13 +620,14 @@ pub fn admit_sweep(
     points: &[&Scenario],
     threads: Option<usize>,
     allow_large: bool,
-) -> Result<Estimate, String> {
+) -> Result<Estimate, UsageError> {
     let threads = threads_or_cores(threads);
     let e = estimate_sweep(points, threads);
     match over_limits(&e, &limits(allow_large), allow_large).or_else(|| over_machine(&e, threads)) {
-        Some(m) => Err(m
+        Some(m) => Err((m
             .replacen("the run is too large", "the sweep is too large", 1)
-            .replacen("the run does not fit", "the sweep does not fit", 1)),
+            .replacen("the run does not fit", "the sweep does not fit", 1))
+        .into()),
         None => Ok(e),
     }
 }
@@ -640,6 +643,7 @@ mod tests {
 
     fn verdict(sets: &[&str], allow_large: bool) -> Result<Estimate, String> {
         admit_run(&scenario(sets), &TraceFilter::Off, Some(2), allow_large)
+            .map_err(|e| e.to_string())
     }
 
     #[test]

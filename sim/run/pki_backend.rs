@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 /// the rollout starts).
 const AGENT_ISSUED_BEFORE_S: i64 = 30 * 86_400;
 
-/// The PKI settings a scenario's `[pki]` table describes.
-pub fn settings_of(spec: &Spec) -> anyhow::Result<PkiSettings> {
+/// The PKI settings a scenario's `[pki]` table describes; refused (the user's) when
+/// `pki.epoch` is not a date.
+pub fn settings_of(spec: &Spec) -> Result<PkiSettings, crate::error::UsageError> {
     let p = &spec.pki;
-    let epoch_unix = parse_epoch(&p.epoch).map_err(anyhow::Error::msg)?;
+    let epoch_unix = parse_epoch(&p.epoch)?;
     Ok(PkiSettings {
         client_key: match p.client_key {
             ClientKey::Rsa2048 => KeyAlg::Rsa2048,

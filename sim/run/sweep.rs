@@ -5,6 +5,7 @@
 //! do not depend on the number of threads.
 
 use super::{with_threads, RunOptions, Stage};
+use crate::error::UsageError;
 use crate::model::TraceFilter;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::keypath::{KeyPath, Seg};
@@ -170,18 +171,20 @@ fn split_values(s: &str) -> Vec<String> {
 
 /// Parses `--param KEY=V1,V2,...`. Each value is read like a `--set` value (TOML, or a
 /// plain string such as `3h`); a bracketed TOML array gives the values too.
-pub fn parse_param(text: &str) -> Result<SweepParam, String> {
+pub fn parse_param(text: &str) -> Result<SweepParam, UsageError> {
     let Some((key, rest)) = text.split_once('=') else {
         return Err(format!(
             "--param `{text}` is not KEY=V1,V2,... (e.g. --param aad_connect.interval=30m,1h,2h)"
-        ));
+        )
+        .into());
     };
     let key = key.trim();
     let path = KeyPath::parse(key).map_err(|m| format!("--param {key}: {m}"))?;
     if path.0.first() == Some(&Seg::Key("variants".into())) {
         return Err(format!(
             "--param {key}: swept keys apply to every variant; do not start them with `variants.`"
-        ));
+        )
+        .into());
     }
     let rest = rest.trim();
     let values: Vec<Value> = match parse_value(rest) {
@@ -190,18 +193,16 @@ pub fn parse_param(text: &str) -> Result<SweepParam, String> {
             let parts = split_values(rest);
             if parts.iter().any(|p| p.is_empty()) {
                 return Err(if parts.len() == 1 {
-                    format!("--param {key}: no values; give them as {key}=V1,V2,...")
+                    format!("--param {key}: no values; give them as {key}=V1,V2,...").into()
                 } else {
-                    format!("--param {key}: an empty value in `{rest}`; separate values with single commas")
+                    format!("--param {key}: an empty value in `{rest}`; separate values with single commas").into()
                 });
             }
             parts.iter().map(|p| parse_value(p)).collect()
         }
     };
     if values.is_empty() {
-        return Err(format!(
-            "--param {key}: no values; give them as {key}=V1,V2,..."
-        ));
+        return Err(format!("--param {key}: no values; give them as {key}=V1,V2,...").into());
     }
     Ok(SweepParam {
         key: key.to_string(),
@@ -221,7 +222,7 @@ fn value_error(axis: &Axis, label: &str, e: &ScenarioError) -> String {
 
 /// The override that puts `value` at `key`.
 fn override_for(key: &str, value: &Value) -> Result<Override, String> {
-    let path = KeyPath::parse(key)?;
+    let path = KeyPath::parse(key).map_err(|e| e.to_string())?;
     Ok(Override {
         text: format!("{key}={}", value_label(value)),
         path,
@@ -271,7 +272,7 @@ fn check_distinct(axis: &Axis) -> Result<(), String> {
 
 /// Checks each of `axis`'s values on its own, so that an error names the key, the value
 /// and where it came from.
-pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), String> {
+pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), UsageError> {
     for (v, label) in axis.values.iter().zip(&axis.labels) {
         let o = override_for(&axis.key, v).map_err(|m| format!("{}: {m}", axis.key))?;
         scenario
@@ -283,7 +284,11 @@ pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), String> {
 
 /// The scenario at one combination of the axes' values (`index`: each axis's value), as
 /// a validated point; the error names the combination.
-pub fn point_at(scenario: &Scenario, axes: &[Axis], index: &[usize]) -> Result<SweepPoint, String> {
+pub fn point_at(
+    scenario: &Scenario,
+    axes: &[Axis],
+    index: &[usize],
+) -> Result<SweepPoint, UsageError> {
     let overrides = axes
         .iter()
         .zip(index)
@@ -312,7 +317,7 @@ pub fn point_at(scenario: &Scenario, axes: &[Axis], index: &[usize]) -> Result<S
 /// Builds the plan: the file's `[sweep]` keys with `--param` ones replacing or adding,
 /// each value checked on its own (so an error names the key and the value), then every
 /// combination validated.
-pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, String> {
+pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, UsageError> {
     let mut axes: Vec<Axis> = scenario
         .sweep
         .iter()
@@ -331,7 +336,8 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
             return Err(format!(
                 "--param {}: given twice; give all its values in one --param {}=V1,V2,...",
                 p.key, p.key
-            ));
+            )
+            .into());
         }
         flagged.push(p.key.clone());
         let axis = Axis {
@@ -349,7 +355,7 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
         return Err(format!(
             "{}: nothing to sweep; add a [sweep] table (e.g. \"aad_connect.interval\" = [\"30m\", \"1h\"]) or --param KEY=V1,V2,...",
             scenario.source()
-        ));
+        ).into());
     }
     for a in &axes {
         check_distinct(a)?;
@@ -368,7 +374,7 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, S
             count.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
             super::cost::MAX_SWEEP_POINTS,
             keys.join(" × ")
-        ));
+        ).into());
     }
     let mut index = vec![0usize; axes.len()];
     let mut points = Vec::new();
@@ -489,21 +495,27 @@ mod tests {
             ("variants.pre-kb.adfs.patched=1,2", "every variant"),
         ] {
             let e = parse_param(text).unwrap_err();
-            assert!(e.contains(want), "{text}: {e}");
+            assert!(e.to_string().contains(want), "{text}: {e}");
         }
         let s = scenario("");
         let e = plan_sweep(&s, &["adfs.nosuch=1,2".into()]).unwrap_err();
         assert!(
-            e.contains("adfs.nosuch") && e.contains("unknown key"),
+            e.to_string().contains("adfs.nosuch") && e.to_string().contains("unknown key"),
             "{e}"
         );
         let e = plan_sweep(&s, &["ca.workers=2,0".into()]).unwrap_err();
-        assert!(e.contains("--param ca.workers") && e.contains("`0`"), "{e}");
+        assert!(
+            e.to_string().contains("--param ca.workers") && e.to_string().contains("`0`"),
+            "{e}"
+        );
         let e = plan_sweep(&s, &[]).unwrap_err();
-        assert!(e.contains("nothing to sweep"), "{e}");
+        assert!(e.to_string().contains("nothing to sweep"), "{e}");
         // post-kb patches 2 servers: one server is not valid for it.
         let e = plan_sweep(&s, &["adfs.servers=2,1".into()]).unwrap_err();
-        assert!(e.contains("`1`") && e.contains("adfs.patched"), "{e}");
+        assert!(
+            e.to_string().contains("`1`") && e.to_string().contains("adfs.patched"),
+            "{e}"
+        );
         // Each value is fine alone, one combination is not.
         let plain =
             Scenario::load_str("users = 50\npki.mode = \"off\"\n", "t.toml", "t", &[]).unwrap();
@@ -513,7 +525,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.contains("sweep point adfs.servers=1, adfs.patched=2") && e.contains("adfs.patched"),
+            e.to_string()
+                .contains("sweep point adfs.servers=1, adfs.patched=2")
+                && e.to_string().contains("adfs.patched"),
             "{e}"
         );
     }
@@ -530,7 +544,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.contains("--param aad_connect.interval: given twice"),
+            e.to_string()
+                .contains("--param aad_connect.interval: given twice"),
             "{e}"
         );
         for values in ["1,1", "30m,1800s", "\"a\",\"a\""] {
@@ -543,14 +558,16 @@ mod tests {
             };
             let e = plan_sweep(&s, &[format!("{key}={values}")]).unwrap_err();
             assert!(
-                e.contains(&format!("--param {key}: value")) && e.contains("given twice"),
+                e.to_string().contains(&format!("--param {key}: value"))
+                    && e.to_string().contains("given twice"),
                 "{values}: {e}"
             );
         }
         let file = scenario("[sweep]\n\"ca.workers\" = [2, 3, 2]\n");
         let e = plan_sweep(&file, &[]).unwrap_err();
         assert!(
-            e.contains("t.toml: [sweep] key `ca.workers`: value `2` is given twice"),
+            e.to_string()
+                .contains("t.toml: [sweep] key `ca.workers`: value `2` is given twice"),
             "{e}"
         );
         // A --param still replaces the file's values for its key.

@@ -1,7 +1,8 @@
 //! Calendar time of the scenario's time origin, for certificate validity periods.
 
+use crate::error::UsageError;
 /// Parses an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
-pub fn parse_epoch(s: &str) -> Result<i64, String> {
+pub fn parse_epoch(s: &str) -> Result<i64, UsageError> {
     let bad = || {
         format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–9999)")
     };
@@ -14,7 +15,7 @@ pub fn parse_epoch(s: &str) -> Result<i64, String> {
         || b[16] != b':'
         || b[19] != b'Z'
     {
-        return Err(bad());
+        return Err(bad().into());
     }
     let num = |r: std::ops::Range<usize>| -> Result<i64, String> {
         let t = &s[r];
@@ -41,7 +42,7 @@ pub fn parse_epoch(s: &str) -> Result<i64, String> {
         small(se)?,
     )
     .map(|t| t.unix_duration().as_secs() as i64)
-    .map_err(|_| bad())
+    .map_err(|_| bad().into())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! on the first day (`"07:30"`, `"07:30:15"`).
 
 use crate::engine::time::{SimTime, DAY, HOUR, MINUTE, SECOND};
+use crate::error::UsageError;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
@@ -27,13 +28,13 @@ impl Duration {
 }
 
 /// Parses a duration string; the error says what is allowed.
-pub fn parse_duration(text: &str) -> Result<SimTime, String> {
+pub fn parse_duration(text: &str) -> Result<SimTime, UsageError> {
     let s = text.trim();
     if s.is_empty() {
-        return Err(format!("empty duration; expected {DURATION_HELP}"));
+        return Err(format!("empty duration; expected {DURATION_HELP}").into());
     }
     if s.contains(':') {
-        return parse_clock(s);
+        return Ok(parse_clock(s)?);
     }
     let bad = || format!("`{text}` is not a duration; expected {DURATION_HELP}");
     let mut total: f64 = 0.0;
@@ -45,7 +46,7 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
                 format!("`{text}` has a number without a unit; expected {DURATION_HELP}")
             })?;
         if num_len == 0 {
-            return Err(bad());
+            return Err(bad().into());
         }
         let value: f64 = rest[..num_len].parse().map_err(|_| bad())?;
         rest = &rest[num_len..];
@@ -59,13 +60,13 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
             "m" | "min" => MINUTE,
             "h" => HOUR,
             "d" => DAY,
-            _ => return Err(bad()),
+            _ => return Err(bad().into()),
         };
         total += value * unit as f64;
         rest = &rest[unit_len..];
     }
     if !total.is_finite() || total > 1e18 {
-        return Err(format!("`{text}` is too long a duration"));
+        return Err(format!("`{text}` is too long a duration").into());
     }
     Ok(total.round() as SimTime)
 }
@@ -210,7 +211,10 @@ mod tests {
             "--1s",
         ] {
             let e = parse_duration(bad).unwrap_err();
-            assert!(e.contains("expected") || e.contains("unit"), "{bad}: {e}");
+            assert!(
+                e.to_string().contains("expected") || e.to_string().contains("unit"),
+                "{bad}: {e}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! Dotted key paths (`adfs.servers`, `signin.waves[1].share`) and finding where a path
 //! sits in the scenario text, so errors can give a line and column.
 
+use crate::error::UsageError;
 use std::fmt;
 use toml_edit::{ArrayOfTables, ImDocument, Item, Table, Value};
 
@@ -19,7 +20,7 @@ pub struct KeyPath(pub Vec<Seg>);
 
 impl KeyPath {
     /// Parses `a.b.0.c` or `a.b[0].c` (numeric segments index arrays).
-    pub fn parse(s: &str) -> Result<KeyPath, String> {
+    pub fn parse(s: &str) -> Result<KeyPath, UsageError> {
         let mut segs = Vec::new();
         for part in s.split('.') {
             let (name, rest) = match part.find('[') {
@@ -27,7 +28,7 @@ impl KeyPath {
                 None => (part, ""),
             };
             if name.is_empty() && rest.is_empty() {
-                return Err(format!("`{s}` is not a dotted key path (empty segment)"));
+                return Err(format!("`{s}` is not a dotted key path (empty segment)").into());
             }
             if !name.is_empty() {
                 if let Ok(i) = name.parse::<usize>() {
@@ -40,7 +41,8 @@ impl KeyPath {
                 } else {
                     return Err(format!(
                         "`{s}`: `{name}` is not a key name (letters, digits, _ and -)"
-                    ));
+                    )
+                    .into());
                 }
             }
             let mut r = rest;
@@ -55,7 +57,7 @@ impl KeyPath {
                 r = &stripped[end + 1..];
             }
             if !r.is_empty() {
-                return Err(format!("`{s}` is not a dotted key path"));
+                return Err(format!("`{s}` is not a dotted key path").into());
             }
         }
         Ok(KeyPath(segs))

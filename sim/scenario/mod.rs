@@ -204,7 +204,7 @@ impl Scenario {
                 Override::parse(s).map_err(|m| ScenarioError {
                     origin: Origin::Flag(s.clone()),
                     key: None,
-                    message: m,
+                    message: m.to_string(),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -218,7 +218,7 @@ impl Scenario {
         let (base, variants) = layers.resolve()?;
         for p in &sweep {
             let path = KeyPath::parse(&p.key)
-                .map_err(|m| at(&KeyPath(vec![Seg::Key("sweep".into())]), m))?;
+                .map_err(|m| at(&KeyPath(vec![Seg::Key("sweep".into())]), m.to_string()))?;
             if path.0.first() == Some(&Seg::Key("variants".into())) {
                 return Err(at(
                     &KeyPath(vec![Seg::Key("sweep".into())]),
@@ -320,11 +320,13 @@ impl Layers {
                         }
                     }
                     let inner = KeyPath(rest.to_vec());
-                    overrides::set_path(table, &inner, o.value.clone()).map_err(flag_err)?;
+                    overrides::set_path(table, &inner, o.value.clone())
+                        .map_err(|e| flag_err(e.to_string()))?;
                     in_variants.push((name.as_str(), inner, o));
                 }
                 _ => {
-                    overrides::set_path(&mut base, &o.path, o.value.clone()).map_err(flag_err)?;
+                    overrides::set_path(&mut base, &o.path, o.value.clone())
+                        .map_err(|e| flag_err(e.to_string()))?;
                     forced.push(o);
                 }
             }
@@ -394,7 +396,7 @@ impl Layers {
                     ScenarioError {
                         origin: Origin::Flag(o.text.clone()),
                         key: Some(o.path.to_string()),
-                        message: m,
+                        message: m.to_string(),
                     }
                 })?;
             }
@@ -469,8 +471,13 @@ impl Layers {
                 .unwrap_or(Path::new(""))
                 .join(&file)
         };
-        let epoch = calendar::parse_epoch(&base.pki.epoch)
-            .map_err(|m| locate(&KeyPath::parse("pki.epoch").unwrap_or_default(), None, m))?;
+        let epoch = calendar::parse_epoch(&base.pki.epoch).map_err(|m| {
+            locate(
+                &KeyPath::parse("pki.epoch").unwrap_or_default(),
+                None,
+                m.to_string(),
+            )
+        })?;
         let trace = signin_trace::SignInTrace::load(&path, epoch)
             .map_err(|m| locate(&key, None, format!("{}: {m}", path.display())))?;
         let trace = std::sync::Arc::new(trace);

@@ -1,6 +1,7 @@
 //! Layering: `[variants.NAME]` tables over the base, and `--set KEY=VALUE` overrides.
 
 use super::keypath::{KeyPath, Seg};
+use crate::error::UsageError;
 use toml::{Table, Value};
 
 /// A `--set KEY=VALUE` (or one point of a sweep): a path and the value to put there.
@@ -18,7 +19,7 @@ impl Override {
     /// Parses `KEY=VALUE`. The value is read as TOML (`3`, `0.5`, `true`, `"30m"`,
     /// `{ dist = "fixed", value = "1s" }`, `[1, 2]`); anything that is not TOML is taken
     /// as a string, so `--set aad_connect.interval=3h` needs no quotes.
-    pub fn parse(text: &str) -> Result<Override, String> {
+    pub fn parse(text: &str) -> Result<Override, UsageError> {
         let (key, value) = text
             .split_once('=')
             .ok_or_else(|| format!("`{text}` is not KEY=VALUE (e.g. adfs.servers=4)"))?;
@@ -42,14 +43,14 @@ pub fn parse_value(s: &str) -> Value {
 }
 
 /// Puts `value` at `path` in `table`, creating tables on the way.
-pub fn set_path(table: &mut Table, path: &KeyPath, value: Value) -> Result<(), String> {
+pub fn set_path(table: &mut Table, path: &KeyPath, value: Value) -> Result<(), UsageError> {
     let Some((Seg::Key(first), rest)) = path.0.split_first() else {
-        return Err(format!("`{path}` must start with a key name"));
+        return Err(format!("`{path}` must start with a key name").into());
     };
     let slot = table
         .entry(first.clone())
         .or_insert_with(|| Value::Table(Table::new()));
-    set_in(slot, rest, value).map_err(|e| format!("`{path}`: {e}"))
+    set_in(slot, rest, value).map_err(|e| format!("`{path}`: {e}").into())
 }
 
 fn set_in(slot: &mut Value, rest: &[Seg], value: Value) -> Result<(), String> {
@@ -162,14 +163,14 @@ mod tests {
             Value::Float(0.5),
         )
         .unwrap_err();
-        assert!(e.contains("past the end"), "{e}");
+        assert!(e.to_string().contains("past the end"), "{e}");
         let e = set_path(
             &mut t,
             &KeyPath::parse("adfs.servers.x").unwrap(),
             Value::Integer(1),
         )
         .unwrap_err();
-        assert!(e.contains("not a table"), "{e}");
+        assert!(e.to_string().contains("not a table"), "{e}");
         assert!(has_path(&t, &KeyPath::parse("ca.workers").unwrap()));
         assert!(!has_path(&t, &KeyPath::parse("ca.issue").unwrap()));
     }

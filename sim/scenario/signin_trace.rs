@@ -5,6 +5,7 @@
 //! rows are their later sign-ins, which replace the drawn away times.
 
 use crate::engine::time::{from_secs, SimTime, SECOND};
+use crate::error::UsageError;
 use crate::exports::time::parse_utc;
 use crate::fsread::{read_regular, Follow};
 use std::collections::BTreeMap;
@@ -73,13 +74,14 @@ impl SignInTrace {
 
     /// Reads a trace file; `epoch_s` is the Unix time (seconds) of the time origin, for
     /// rows written as ISO-8601 times. Errors say the line and column and what is allowed.
-    pub fn load(path: &Path, epoch_s: i64) -> Result<SignInTrace, String> {
-        let bytes = read_regular(path, MAX_TRACE_BYTES, Follow::Yes).map_err(|e| e.to_string())?;
-        Self::parse(&bytes, epoch_s)
+    pub fn load(path: &Path, epoch_s: i64) -> Result<SignInTrace, UsageError> {
+        let bytes = read_regular(path, MAX_TRACE_BYTES, Follow::Yes)
+            .map_err(|e| UsageError::new(e.to_string()))?;
+        Self::parse(&bytes, epoch_s).map_err(UsageError::new)
     }
 
     /// Parses a trace's bytes (see [`SignInTrace::load`]).
-    pub fn parse(bytes: &[u8], epoch_s: i64) -> Result<SignInTrace, String> {
+    fn parse(bytes: &[u8], epoch_s: i64) -> Result<SignInTrace, String> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)

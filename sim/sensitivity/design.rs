@@ -6,6 +6,7 @@
 //! KEY=LO,HI`. Errors are the user's (exit 2) and name the flag and what is allowed.
 
 use super::{Method, Request, DEFAULT_LEVELS, DEFAULT_TRAJECTORIES, LEVELS, TRAJECTORIES};
+use crate::error::UsageError;
 use crate::params::level::Level;
 use crate::params::{self, Param, SourceKind, Type};
 use crate::run::sweep::{
@@ -193,7 +194,7 @@ const TRAJECTORY_STREAM: u64 = 0x6d6f_7272_6973_7472;
 
 /// Checks the flags that do not need the scenario: one way of choosing keys, Morris
 /// options only with Morris and within their bounds.
-pub fn check_request(req: &Request) -> Result<(), String> {
+pub fn check_request(req: &Request) -> Result<(), UsageError> {
     if req.figures.is_empty() {
         return Err(
             "--figure is required: name at least one figure, e.g. --figure post-kb.time_to_usable.p95"
@@ -211,7 +212,7 @@ pub fn check_request(req: &Request) -> Result<(), String> {
         return Err(format!(
             "{} cannot be combined; allowed: one of --keys K1,K2 (those keys), --estimates (every estimate that matters here, the default) or --all (every variable key with a range)",
             given.join(" and ")
-        ));
+        ).into());
     }
     match req.method() {
         Method::Oat => {
@@ -222,7 +223,7 @@ pub fn check_request(req: &Request) -> Result<(), String> {
                 if given {
                     return Err(format!(
                         "{flag} goes with --method morris; one-at-a-time runs each key at its low and high"
-                    ));
+                    ).into());
                 }
             }
         }
@@ -233,7 +234,8 @@ pub fn check_request(req: &Request) -> Result<(), String> {
                     "--trajectories {r} is not allowed; allowed: {} to {}",
                     TRAJECTORIES.start(),
                     TRAJECTORIES.end()
-                ));
+                )
+                .into());
             }
             let p = req.levels.unwrap_or(DEFAULT_LEVELS);
             if !LEVELS.contains(&p) || p % 2 != 0 {
@@ -241,7 +243,7 @@ pub fn check_request(req: &Request) -> Result<(), String> {
                     "--levels {p} is not allowed; allowed: an even number from {} to {} (the jump between levels is half of them)",
                     LEVELS.start(),
                     LEVELS.end()
-                ));
+                ).into());
             }
         }
     }
@@ -281,7 +283,7 @@ fn split_range(text: &str) -> Option<(&str, &str)> {
 
 /// A value as `--range` takes it: TOML (`0.9`, `"30m"`, an inline table), or a bare
 /// duration without quotes (`30m`).
-fn parse_level(text: &str) -> Result<Level, String> {
+fn parse_level(text: &str) -> Result<Level, UsageError> {
     match Level::parse(text) {
         Ok(l) => Ok(l),
         Err(e) if text.starts_with(['{', '"', '\'']) => Err(e),
@@ -405,7 +407,7 @@ fn axis(f: &Factor, values: Vec<String>, origin: AxisOrigin) -> Axis {
 
 /// Chooses the keys and their ranges for `scenario` (which holds only the figures'
 /// variants); each end of each range is validated with the scenario.
-fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skipped>), String> {
+fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skipped>), UsageError> {
     let ranges = parse_ranges(&req.ranges)?;
     for r in &ranges {
         variable("--range", lookup("--range", &r.key)?)?;
@@ -436,7 +438,7 @@ fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skippe
         for key in &req.keys {
             let key = key.trim();
             if seen.contains(&key) {
-                return Err(format!("--keys: {key} is given twice"));
+                return Err(format!("--keys: {key} is given twice").into());
             }
             seen.push(key);
             let p = lookup("--keys", key)?;
@@ -445,7 +447,7 @@ fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skippe
                 return Err(format!(
                     "--keys {key}: the registry has no plausible range for it (its value is {}); give one with --range {key}=LO..HI",
                     p.source.kind.as_str()
-                ));
+                ).into());
             };
             match inactive(p) {
                 Some(s) => skipped.push(s),
@@ -486,7 +488,8 @@ fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skippe
             return Err(format!(
                 "--range {}: that key is not among the keys varied; add it with --keys (or --all)",
                 r.key
-            ));
+            )
+            .into());
         }
     }
     let mut factors = Vec::with_capacity(chosen.len());
@@ -502,7 +505,8 @@ fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skippe
             RangeFrom::Registry => format!(
                 "{m}; give a range this scenario accepts with --range {}=LO..HI",
                 f.key()
-            ),
+            )
+            .into(),
         })?;
         factors.push(f);
     }
@@ -518,7 +522,8 @@ fn choose(scenario: &Scenario, req: &Request) -> Result<(Vec<Factor>, Vec<Skippe
             } else {
                 format!(" ({})", why.join("; "))
             }
-        ));
+        )
+        .into());
     }
     Ok((factors, skipped))
 }
@@ -552,7 +557,7 @@ pub const MAX_POINTS: usize = crate::run::cost::MAX_SWEEP_POINTS;
 pub fn prepare(
     scenario: &Scenario,
     req: &Request,
-) -> Result<(Scenario, Vec<Factor>, Vec<Skipped>, usize), String> {
+) -> Result<(Scenario, Vec<Factor>, Vec<Skipped>, usize), UsageError> {
     check_request(req)?;
     let names = req.variants();
     for n in &names {
@@ -561,7 +566,8 @@ pub fn prepare(
             return Err(format!(
                 "--figure: no variant `{n}`; the scenario has: {}",
                 all.join(", ")
-            ));
+            )
+            .into());
         }
     }
     let kept = keep_variants(scenario.clone(), &names);
@@ -581,13 +587,13 @@ pub fn prepare(
                     req.trajectories.unwrap_or(DEFAULT_TRAJECTORIES)
                 ),
             }
-        ));
+        ).into());
     }
     Ok((kept, factors, skipped, points))
 }
 
 /// Builds the design of `req` on `scenario` (loaded with the command line's overrides).
-pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
+pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, UsageError> {
     let (kept, factors, skipped, _) = prepare(scenario, req)?;
     let names = req.variants();
     let keep = |p: SweepPoint| SweepPoint {
@@ -642,7 +648,7 @@ pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
                 let built = loop {
                     draws += 1;
                     let traj = draw(&mut rng, factors.len(), p);
-                    let built: Result<Vec<SweepPoint>, String> = traj
+                    let built: Result<Vec<SweepPoint>, UsageError> = traj
                         .points(grid.jump())
                         .iter()
                         .map(|levels| point_at(scenario, &axes, levels).map(&keep))
@@ -654,6 +660,7 @@ pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
                             // together exceed 1, say): draw the trajectory again.
                             grid.redrawn += 1;
                             // What was refused, without the whole combination of levels.
+                            let m = m.to_string();
                             grid.redraw_reason = match m.split_once(" is not valid: ") {
                                 Some((_, why)) => why.to_string(),
                                 None => m,
@@ -663,7 +670,7 @@ pub fn build(scenario: &Scenario, req: &Request) -> Result<Design, String> {
                             return Err(format!(
                                 "--method morris: {MAX_DRAWS} draws of trajectory {} all left the scenario's allowed values; the last: {m}; narrow the keys' ranges with --range KEY=LO..HI",
                                 t + 1
-                            ))
+                            ).into())
                         }
                     }
                 };
@@ -838,7 +845,7 @@ mod tests {
         ];
         for (r, want) in cases {
             let e = build(&s, &r).unwrap_err();
-            assert!(e.contains(want), "{r:?}: {e}");
+            assert!(e.to_string().contains(want), "{r:?}: {e}");
         }
     }
 

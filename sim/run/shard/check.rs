@@ -8,6 +8,7 @@
 //! the events the unit processed, figures finite and in range, names and texts short.
 
 use crate::engine::SimTime;
+use crate::error::UsageError;
 use crate::model::{resource_layout, RunOutput, TraceFilter};
 use crate::run::cost::{self, LARGE_LIMITS};
 use crate::run::unit::UnitOutput;
@@ -109,7 +110,7 @@ fn count(what: &str, n: u64, events: u64) -> Result<(), String> {
 /// Checks `unit`, a simulation of a variant with `spec` traced as `trace`, against what
 /// that simulation can produce (see the module documentation). The error says which part
 /// is wrong; the caller names the shard and the file.
-pub fn check_unit(unit: &UnitOutput, spec: &Spec, trace: &TraceFilter) -> Result<(), String> {
+pub fn check_unit(unit: &UnitOutput, spec: &Spec, trace: &TraceFilter) -> Result<(), UsageError> {
     let run = &unit.run;
     check_run(run, spec, trace).map_err(|m| format!("unit {}: {m}", unit.id))?;
     let windows = spec.faults.len();
@@ -118,7 +119,8 @@ pub fn check_unit(unit: &UnitOutput, spec: &Spec, trace: &TraceFilter) -> Result
             "unit {}: {} shadow runs where the variant has {windows} fault windows",
             unit.id,
             unit.shadows.len()
-        ));
+        )
+        .into());
     }
     for (w, shadow) in unit.shadows.iter().enumerate() {
         if shadow.len() != spec.users as usize {
@@ -127,7 +129,8 @@ pub fn check_unit(unit: &UnitOutput, spec: &Spec, trace: &TraceFilter) -> Result
                 unit.id,
                 shadow.len(),
                 spec.users
-            ));
+            )
+            .into());
         }
         for t in shadow.iter().flatten() {
             time(
@@ -368,7 +371,7 @@ fn check_run(run: &RunOutput, spec: &Spec, trace: &TraceFilter) -> Result<(), St
 
 /// Checks that the units of one point together processed no more events than any run the
 /// limits admit, so the reports' sums cannot overflow.
-pub fn check_point_events(units: &[UnitOutput]) -> Result<(), String> {
+pub fn check_point_events(units: &[UnitOutput]) -> Result<(), UsageError> {
     let total = units
         .iter()
         .try_fold(0u64, |a, u| a.checked_add(u.run.events));
@@ -377,7 +380,8 @@ pub fn check_point_events(units: &[UnitOutput]) -> Result<(), String> {
         _ => Err(format!(
             "its units processed more events together than any run the limits admit ({:e})",
             LARGE_LIMITS.events
-        )),
+        )
+        .into()),
     }
 }
 
@@ -483,7 +487,7 @@ mod tests {
             let mut u = unit.clone();
             f(&mut u);
             let e = check_unit(&u, spec, &TraceFilter::Off).unwrap_err();
-            assert!(e.contains(want), "{e}");
+            assert!(e.to_string().contains(want), "{e}");
         };
         refused(&|u| u.run.users[3].id = u32::MAX, "has id 4294967295");
         refused(&|u| u.run.users.truncate(20), "20 user records");

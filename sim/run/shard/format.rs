@@ -4,6 +4,7 @@
 
 use super::job::{hex, Job};
 use super::select::ShardSpec;
+use crate::error::UsageError;
 use crate::run::unit::{UnitId, UnitOutput};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -158,14 +159,15 @@ pub(crate) fn short(e: impl std::fmt::Display) -> String {
 }
 
 /// Decodes a unit file's JSON.
-pub fn decode_unit(json: &[u8]) -> Result<UnitOutput, String> {
+pub fn decode_unit(json: &[u8]) -> Result<UnitOutput, UsageError> {
     let f: UnitFileIn =
         serde_json::from_slice(json).map_err(|e| format!("not a unit file: {}", short(e)))?;
     if f.format != UNIT_FORMAT {
         return Err(format!(
             "format `{}`, this whfb-sim reads `{UNIT_FORMAT}`",
             short(&f.format)
-        ));
+        )
+        .into());
     }
     Ok(f.unit)
 }
@@ -257,7 +259,7 @@ pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 
 /// Reads `dir/shard.json`; the error says what is wrong, for merge to name the folder.
 /// Only a regular file of at most [`MAX_MANIFEST_BYTES`] is read.
-pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
+pub fn read_manifest(dir: &Path) -> Result<Manifest, UsageError> {
     use crate::fsread::{read_regular, Follow, ReadError};
     if !dir.is_dir() {
         return Err("not a folder".into());
@@ -267,12 +269,12 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
         Ok(b) => b,
         Err(ReadError::NotFound) => {
             return Err(if dir.join(UNITS_DIR).is_dir() {
-                format!("no {MANIFEST}: the shard did not finish (run it again)")
+                format!("no {MANIFEST}: the shard did not finish (run it again)").into()
             } else {
-                format!("no {MANIFEST}: not a shard result (written by `whfb-sim run|sweep|sensitivity --shard K/N --out DIR`)")
+                format!("no {MANIFEST}: not a shard result (written by `whfb-sim run|sweep|sensitivity --shard K/N --out DIR`)").into()
             })
         }
-        Err(e) => return Err(format!("{MANIFEST} {e}")),
+        Err(e) => return Err(format!("{MANIFEST} {e}").into()),
     };
     // The format first, without building the rest: a reader of another format would
     // only misread it.
@@ -286,11 +288,11 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
         Some(FORMAT) => {}
         Some(other) => {
             let shown: String = other.chars().take(40).collect();
-            return Err(format!(
-                "{MANIFEST} has format `{shown}`; this whfb-sim reads `{FORMAT}`"
-            ));
+            return Err(
+                format!("{MANIFEST} has format `{shown}`; this whfb-sim reads `{FORMAT}`").into(),
+            );
         }
-        None => return Err(format!("{MANIFEST} has no `format`: not a shard manifest")),
+        None => return Err(format!("{MANIFEST} has no `format`: not a shard manifest").into()),
     }
     let m: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{MANIFEST} is damaged: {}", short(e)))?;
@@ -304,7 +306,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 /// ([`super::check::unit_json_cap`]): a manifest claiming more is refused before anything
 /// is read, the file is read only up to the size the manifest gives, and decompressed
 /// only up to the JSON size it gives.
-pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOutput, String> {
+pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOutput, UsageError> {
     use crate::fsread::{open_regular, read_capped, Follow, ReadError};
     let rel = Path::new(&entry.file);
     if rel.is_absolute()
@@ -312,16 +314,13 @@ pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOut
             .components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)))
     {
-        return Err(format!(
-            "unit file `{}` is not inside the shard",
-            entry.file
-        ));
+        return Err(format!("unit file `{}` is not inside the shard", entry.file).into());
     }
     if entry.json_bytes > json_cap || entry.bytes > super::check::gzip_cap(entry.json_bytes) {
         return Err(format!(
             "{}: {MANIFEST} gives {} bytes holding {} bytes of JSON; a unit of this job holds at most {json_cap} bytes of JSON (damaged or altered)",
             entry.file, entry.bytes, entry.json_bytes
-        ));
+        ).into());
     }
     let damaged = || {
         format!(
@@ -331,15 +330,15 @@ pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOut
     };
     let (file, meta) = match open_regular(&dir.join(rel), entry.bytes, Follow::Yes) {
         Ok(f) => f,
-        Err(ReadError::TooLarge { .. }) => return Err(damaged()),
-        Err(e) => return Err(format!("{}: {e}", entry.file)),
+        Err(ReadError::TooLarge { .. }) => return Err(damaged().into()),
+        Err(e) => return Err(format!("{}: {e}", entry.file).into()),
     };
     if meta.len() != entry.bytes {
-        return Err(damaged());
+        return Err(damaged().into());
     }
     let bytes = read_capped(file, entry.bytes).map_err(|e| format!("{}: {e}", entry.file))?;
     if bytes.len() as u64 != entry.bytes || sha256_hex(&bytes) != entry.sha256 {
-        return Err(damaged());
+        return Err(damaged().into());
     }
     let json = gunzip(&bytes, entry.json_bytes).map_err(|m| format!("{}: {m}", entry.file))?;
     drop(bytes);
@@ -348,7 +347,8 @@ pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOut
         return Err(format!(
             "{} holds unit {}, {MANIFEST} says {}",
             entry.file, unit.id, entry.id
-        ));
+        )
+        .into());
     }
     Ok(unit)
 }

@@ -3,6 +3,7 @@
 //! from, their fingerprint, and the work they describe (the points and their units).
 
 use super::cost::unit_cost;
+use crate::error::UsageError;
 use crate::model::TraceFilter;
 use crate::run::sweep::{plan_sweep, SweepPlan};
 use crate::run::unit::{units_of, UnitId};
@@ -98,14 +99,15 @@ impl Job {
 
     /// The scenario again, from the recorded text and overrides. The text is held to the
     /// scenario file's limits: it comes from a manifest anyone can edit.
-    pub fn scenario(&self) -> Result<Scenario, String> {
+    pub fn scenario(&self) -> Result<Scenario, UsageError> {
         if self.scenario_text.len() as u64 > crate::scenario::MAX_SCENARIO_BYTES
             || self.scenario_text.contains('\0')
         {
             return Err(format!(
                 "the recorded scenario text is not a scenario file: more than {} KiB, or NUL bytes",
                 crate::scenario::MAX_SCENARIO_BYTES / 1024
-            ));
+            )
+            .into());
         }
         let loaded = match &self.scenario_file {
             None if self.scenario_text == DEFAULT_SCENARIO => Scenario::load_default(&self.sets),
@@ -123,11 +125,11 @@ impl Job {
                 Scenario::load_str(&self.scenario_text, file, &stem, &self.sets)
             }
         };
-        loaded.map_err(|e| e.to_string())
+        loaded.map_err(UsageError::from)
     }
 
     /// The work the job describes, rebuilt from its record.
-    pub fn work(&self) -> Result<Work, String> {
+    pub fn work(&self) -> Result<Work, UsageError> {
         let scenario = self.scenario()?;
         match (self.command, &self.sensitivity) {
             (JobKind::Sensitivity, Some(req)) => Work::sensitivity(scenario, req),
@@ -210,7 +212,7 @@ pub struct Work {
 impl Work {
     /// The work of `scenario` for `kind`; a sweep is planned with `params`. (A
     /// sensitivity analysis needs its request: [`Work::sensitivity`].)
-    pub fn new(kind: JobKind, scenario: Scenario, params: &[String]) -> Result<Work, String> {
+    pub fn new(kind: JobKind, scenario: Scenario, params: &[String]) -> Result<Work, UsageError> {
         let plan = match kind {
             JobKind::Run => None,
             JobKind::Sweep => Some(plan_sweep(&scenario, params)?),
@@ -229,7 +231,7 @@ impl Work {
     pub fn sensitivity(
         scenario: Scenario,
         req: &crate::sensitivity::Request,
-    ) -> Result<Work, String> {
+    ) -> Result<Work, UsageError> {
         let design = crate::sensitivity::design::build(&scenario, req)?;
         Ok(Work {
             kind: JobKind::Sensitivity,

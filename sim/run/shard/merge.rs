@@ -6,6 +6,7 @@ use super::check;
 use super::exec::split_work;
 use super::format::{self, Binary, Manifest, UnitEntry, MANIFEST, UNITS_DIR};
 use super::job::{Job, Work};
+use crate::error::UsageError;
 use crate::run::unit::{assemble, units_of, UnitId};
 use crate::run::ScenarioResult;
 use rayon::prelude::*;
@@ -46,7 +47,7 @@ fn present(path: &std::path::Path) -> bool {
 
 /// The shard folders named by `args`: each argument is a shard folder, or a folder
 /// whose subfolders are (in name order; those without a manifest are skipped).
-pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
+pub fn expand(args: &[PathBuf]) -> Result<Expanded, UsageError> {
     if args.is_empty() {
         return Err("merge needs at least one shard folder".into());
     }
@@ -56,7 +57,8 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
             return Err(format!(
                 "{}: not a folder (give the shard folders, or the folder that holds them)",
                 a.display()
-            ));
+            )
+            .into());
         }
         if present(&a.join(MANIFEST)) || a.join(UNITS_DIR).is_dir() {
             out.dirs.push(a.clone());
@@ -84,7 +86,7 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
                 } else {
                     format!(" ({} unfinished)", unfinished.len())
                 }
-            ));
+            ).into());
         }
         out.dirs.extend(done);
         out.unfinished.extend(unfinished);
@@ -98,23 +100,23 @@ pub fn expand(args: &[PathBuf]) -> Result<Expanded, String> {
 /// anything is sized by it.
 pub fn open(
     args: &[PathBuf],
-    admit: &dyn Fn(&Job, &Work) -> Result<(), String>,
-) -> Result<ShardSet, String> {
+    admit: &dyn Fn(&Job, &Work) -> Result<(), UsageError>,
+) -> Result<ShardSet, UsageError> {
     let Expanded { dirs, unfinished } = expand(args)?;
     let this = Binary::this();
     let mut shards: Vec<(PathBuf, Manifest)> = Vec::new();
     for d in &dirs {
-        let at = |m: String| format!("{}: {m}", d.display());
-        let m = format::read_manifest(d).map_err(at)?;
+        let at = |m: &dyn std::fmt::Display| UsageError::new(format!("{}: {m}", d.display()));
+        let m = format::read_manifest(d).map_err(|e| at(&e))?;
         if m.binary != this {
-            return Err(at(format!(
+            return Err(at(&format!(
                 "written by {}; this is {}: merge with the binary that ran the shards, or run them again with this one",
                 format::short(&m.binary),
                 this
             )));
         }
         if m.job.fingerprint() != m.fingerprint {
-            return Err(at(format!(
+            return Err(at(&format!(
                 "{MANIFEST} was altered: its fingerprint does not match the job it records"
             )));
         }
@@ -134,7 +136,8 @@ pub fn open(
                     .map(format::short)
                     .collect::<Vec<_>>()
                     .join("; ")
-            ));
+            )
+            .into());
         }
         if m.shard.count != first.shard.count {
             return Err(format!(
@@ -145,7 +148,7 @@ pub fn open(
                 first.shard,
                 m.shard.count,
                 first.shard.count
-            ));
+            ).into());
         }
     }
     let count = first.shard.count;
@@ -157,7 +160,8 @@ pub fn open(
                 d.display(),
                 m.shard,
                 shards[j].0.display()
-            ));
+            )
+            .into());
         }
         by_index.insert(m.shard.index, i);
     }
@@ -194,7 +198,7 @@ pub fn open(
                 .collect::<Vec<_>>()
                 .join(", "),
             if missing.len() == 1 { "" } else { "s" },
-        ));
+        ).into());
     }
     let job = first.job.clone();
     let work = job.work().map_err(|m| {
@@ -224,7 +228,7 @@ pub fn open(
                 m.shard,
                 ids.len(),
                 units_total
-            ));
+            ).into());
         }
         for u in &m.units {
             // The file is named after its unit: nothing else is read.
@@ -235,7 +239,8 @@ pub fn open(
                     u.id,
                     format::short(&u.file),
                     format::unit_file(&u.id)
-                ));
+                )
+                .into());
             }
             where_is.insert(u.id, (ordered.len(), u.clone()));
         }
@@ -251,7 +256,7 @@ pub fn open(
 
 impl ShardSet {
     /// Point `i`'s units read back from their shards (in parallel) and assembled.
-    pub fn read_point(&self, i: usize) -> Result<ScenarioResult, String> {
+    pub fn read_point(&self, i: usize) -> Result<ScenarioResult, UsageError> {
         let scenario = self.work.point(i);
         let units = units_of(i as u32, scenario)
             .par_iter()
@@ -261,17 +266,18 @@ impl ShardSet {
                     .get(id)
                     .ok_or_else(|| format!("unit {id} is in no shard"))?;
                 let dir = &self.dirs[*s];
-                let at = |m: String| format!("{}: {m}", dir.display());
+                let at =
+                    |m: &dyn std::fmt::Display| UsageError::new(format!("{}: {m}", dir.display()));
                 // Held to the job before any value in it is used.
                 let spec = &scenario.variants[id.variant as usize].spec;
                 let cap = check::unit_json_cap(spec, &self.job.trace);
-                let unit = format::read_unit(dir, entry, cap).map_err(at)?;
+                let unit = format::read_unit(dir, entry, cap).map_err(|e| at(&e))?;
                 check::check_unit(&unit, spec, &self.job.trace)
-                    .map_err(|m| at(format!("{}: {m}", entry.file)))?;
+                    .map_err(|m| at(&format!("{}: {m}", entry.file)))?;
                 Ok(unit)
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, UsageError>>()?;
         check::check_point_events(&units).map_err(|m| format!("point {i}: {m}"))?;
-        assemble(scenario, units).map_err(|e| e.to_string())
+        assemble(scenario, units).map_err(|e| UsageError::new(e.to_string()))
     }
 }

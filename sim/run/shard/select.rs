@@ -2,6 +2,7 @@
 //! batch scheduler's environment (a Slurm job array, or a Kubernetes Indexed Job with
 //! `--shards N`).
 
+use crate::error::UsageError;
 use serde::{Deserialize, Serialize};
 
 /// Shard `index` (1-based) of `count`.
@@ -21,25 +22,26 @@ impl std::fmt::Display for ShardSpec {
 
 impl ShardSpec {
     /// Checks `1 ≤ index ≤ count`.
-    pub fn new(index: u32, count: u32) -> Result<ShardSpec, String> {
+    pub fn new(index: u32, count: u32) -> Result<ShardSpec, UsageError> {
         if count == 0 {
             return Err("the number of shards must be at least 1".into());
         }
         if index == 0 || index > count {
             return Err(format!(
                 "shard {index} of {count} does not exist; allowed: 1 to {count} (K is 1-based)"
-            ));
+            )
+            .into());
         }
         Ok(ShardSpec { index, count })
     }
 
     /// Parses `K/N`.
-    pub fn parse(text: &str) -> Result<ShardSpec, String> {
+    pub fn parse(text: &str) -> Result<ShardSpec, UsageError> {
         let bad = || format!("--shard `{text}` is not K/N (e.g. --shard 2/8) or auto");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let k: u32 = k.trim().parse().map_err(|_| bad())?;
         let n: u32 = n.trim().parse().map_err(|_| bad())?;
-        ShardSpec::new(k, n).map_err(|m| format!("--shard {text}: {m}"))
+        ShardSpec::new(k, n).map_err(|m| format!("--shard {text}: {m}").into())
     }
 }
 
@@ -71,12 +73,12 @@ fn number(env: Env<'_>, name: &str) -> Result<Option<i64>, String> {
 ///   `--array=1-8` and `--array=10-17` all give shards 1..8; a list or a range with gaps
 ///   is refused (the index would not say which share is missing);
 /// - a Kubernetes Indexed Job: shard `JOB_COMPLETION_INDEX + 1` of `--shards N`.
-pub fn resolve(shard: &str, shards: Option<u32>, env: Env<'_>) -> Result<ShardSpec, String> {
+pub fn resolve(shard: &str, shards: Option<u32>, env: Env<'_>) -> Result<ShardSpec, UsageError> {
     if shard.trim() != "auto" {
         if shards.is_some() {
             return Err(format!(
                 "--shards is for --shard auto with JOB_COMPLETION_INDEX; --shard {shard} already names the count"
-            ));
+            ).into());
         }
         return ShardSpec::parse(shard);
     }
@@ -93,19 +95,19 @@ pub fn resolve(shard: &str, shards: Option<u32>, env: Env<'_>) -> Result<ShardSp
         if count < 1 || step < 1 || count > u32::MAX as i64 {
             return Err(format!(
                 "--shard auto: SLURM_ARRAY_TASK_COUNT={count}, SLURM_ARRAY_TASK_STEP={step} are not a job array's"
-            ));
+            ).into());
         }
         let last = min + (count - 1) * step;
         if max.is_some_and(|m| m != last) {
             return Err(format!(
                 "--shard auto: the job array is not an evenly spaced range (tasks {min}..{} in {count} steps of {step}); submit it as --array=1-N",
                 max.unwrap_or(last)
-            ));
+            ).into());
         }
         if id < min || id > last || (id - min) % step != 0 {
             return Err(format!(
                 "--shard auto: SLURM_ARRAY_TASK_ID={id} is not one of the array's tasks ({min} to {last}, step {step})"
-            ));
+            ).into());
         }
         let spec = ShardSpec::new(((id - min) / step + 1) as u32, count as u32)?;
         if let Some(n) = shards {
@@ -113,7 +115,7 @@ pub fn resolve(shard: &str, shards: Option<u32>, env: Env<'_>) -> Result<ShardSp
                 return Err(format!(
                     "--shards {n} contradicts the Slurm job array's {} tasks; leave --shards out under Slurm",
                     spec.count
-                ));
+                ).into());
             }
         }
         return Ok(spec);
@@ -129,7 +131,7 @@ pub fn resolve(shard: &str, shards: Option<u32>, env: Env<'_>) -> Result<ShardSp
             return Err(format!(
                 "--shard auto: JOB_COMPLETION_INDEX={index} is outside 0..{} (--shards {n}); make `completions` equal to --shards",
                 n.saturating_sub(1)
-            ));
+            ).into());
         }
         return ShardSpec::new(index as u32 + 1, n);
     }
@@ -159,7 +161,7 @@ mod tests {
     fn auto(vars: &[(&str, String)], shards: Option<u32>) -> Result<ShardSpec, String> {
         let v: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let lookup = env(&v);
-        resolve("auto", shards, &lookup)
+        resolve("auto", shards, &lookup).map_err(|e| e.to_string())
     }
 
     #[test]

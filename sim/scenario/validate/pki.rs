@@ -32,7 +32,7 @@ pub(super) fn is_realm(realm: &str) -> bool {
 /// resolution their formats have, a non-empty key cache and an uppercase realm.
 pub(super) fn pki(c: &mut Checker, spec: &Spec) {
     match parse_epoch(&spec.pki.epoch) {
-        Err(msg) => c.fail("pki.epoch", msg),
+        Err(msg) => c.fail("pki.epoch", msg.to_string()),
         Ok(epoch) => c
             .problems
             .extend(crate::scenario::pki_dates::problems(epoch, spec)),
