@@ -3,6 +3,10 @@
 //! the user's to fix travels in it as a [`UsageError`], and [`crate::error::exit_code`]
 //! turns that into the exit code.
 
+// clap shows these doc comments as --help text, where `<name>` is the usual placeholder
+// (`reports/<scenario-name>`) and `[pki]` a scenario section, not an HTML tag or a link.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
+
 pub mod cluster;
 pub mod compare_pilot;
 pub mod fit;

@@ -14,7 +14,10 @@
 //! [`interrupt`] is the gate every file writer passes, so Ctrl-C can stop them all, and
 //! [`fsread`] the check every file reader passes (regular files of a bounded size);
 //! [`error`] says whose fault a failure is (the user's: exit 2; any other: exit 1).
+//! [`compare`] sets a scenario against what a pilot observed (`compare-pilot`).
 //! The `whfb-sim` binary only parses the command line and calls into these.
+
+#![warn(missing_docs)]
 
 pub mod analysis;
 pub mod commands;

@@ -31,7 +31,7 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
 }
 
 /// What each command writes at the top of its output folder (files, and folders such as
-/// `charts`): a folder holding only names listed here (or [`is_output_name`]'s patterns)
+/// `charts`): a folder holding only names listed here (or the patterns of `is_output_name`)
 /// is an earlier output set, replaced as a whole; any other name makes `--out` refuse it,
 /// so that a mistyped `--out` never deletes anything. **A command that writes a new
 /// top-level name adds it here**, or its second run into its own folder is refused; the

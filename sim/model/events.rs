@@ -3,7 +3,7 @@
 
 /// Which kind of deferred enrollment timer fired (for the trace).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryKind {
+pub(crate) enum RetryKind {
     /// One of the retries counted from key registration (24, 85, ... min).
     Schedule,
     /// The attempt ~30 min after a later sign-in.
@@ -14,7 +14,7 @@ pub enum RetryKind {
 
 /// One scheduled happening.
 #[derive(Debug, Clone, Copy)]
-pub enum Event {
+pub(crate) enum Event {
     /// A user signs in.
     SignIn(u32),
     /// A user signs in at row `row` of their `signin.trace` sign-ins.

@@ -11,7 +11,7 @@
 //! read-only): a symbolic link in its place is followed only when we (or root) made it,
 //! and what it leads to must be a folder we (or root) own that no one else can write.
 //!
-//! The inside is held to the same rule ([`check_inner_dir`], [`read_cache_file`]): every
+//! The inside is held to the same rule (`check_inner_dir`, `read_cache_file`): every
 //! folder and file the pool reads must be ours (or root's), not writable by others, and
 //! what it claims to be: a folder, or a regular file of a bounded size (a FIFO would block
 //! the read for ever, `/dev/zero` would never end, a link can only have been planted).

@@ -93,7 +93,7 @@ pub struct Part {
 /// An estimate of one figure, by parts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figure {
-    /// The parts, largest first once [`Figure::sorted`].
+    /// The parts, in the order they were counted ([`Figure::largest`] finds the largest).
     pub parts: Vec<Part>,
 }
 

@@ -114,7 +114,7 @@ impl Analysis {
     }
 
     /// The factors that decide figure `f`: those that measurably move it, largest first,
-    /// until they make [`DECIDING_SHARE`] of what all of those together move it by.
+    /// until they make `DECIDING_SHARE` of what all of those together move it by.
     pub fn deciding(&self, f: usize) -> Vec<usize> {
         let measurable: Vec<usize> = self
             .ranked(f)
