@@ -31,6 +31,15 @@ fn signed_interval(x: Option<[f64; 2]>) -> String {
     })
 }
 
+/// A p-value as a reader takes it: three decimals, or "< 0.001".
+fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("= {p:.3}")
+    }
+}
+
 fn within(f: &Figure) -> &'static str {
     match (f.within, f.inconclusive) {
         (Some(true), false) => "yes",
@@ -92,8 +101,8 @@ pub fn report_md(c: &CompareJson, charts: &[(String, String)]) -> String {
     if let Some(t) = &c.test {
         let _ = writeln!(
             out,
-            "\n{} test of the two samples: χ² = {:.2}, p = {:.3} (a small p says the distributions differ somewhere, even where the percentiles agree).",
-            t.name, t.statistic, t.p_value
+            "\n{} test of the two samples: χ² = {:.2}, p {} (a small p says the distributions differ somewhere, even where the percentiles agree).",
+            t.name, t.statistic, p_value(t.p_value)
         );
     }
     out.push_str("\n## Every stage\n\n");
