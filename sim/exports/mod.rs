@@ -1,7 +1,7 @@
 //! Readers of what a pilot rollout can export: the devices' Windows event logs (XML as
 //! `wevtutil` or `Get-WinEvent` writes it), Azure AD Connect's run history and Entra
-//! sign-in logs (CSV or JSON) and the CA's request log (certutil's CSV); `.evtx` files
-//! are still to come. Each reader streams its file in
+//! sign-in logs (CSV or JSON), the CA's request log (certutil's CSV), and the devices'
+//! binary `.evtx` logs themselves. Each reader streams its file in
 //! bounded memory, never expands an entity or fetches anything, and turns a record it
 //! cannot use into a counted skip rather than a failure of the whole export.
 //!
@@ -10,6 +10,7 @@
 
 pub mod certutil;
 pub mod csv_rows;
+pub mod evtx_logs;
 pub mod load;
 pub mod run_history;
 pub mod signins;
