@@ -79,8 +79,14 @@ pub struct Exports {
 }
 
 fn skips(m: BTreeMap<String, (u64, u64)>) -> Vec<Skip> {
-    m.into_iter()
-        .map(|(reason, (count, _))| Skip { reason, count })
+    // Reasons cut alike are counted together.
+    let mut clipped: BTreeMap<String, u64> = BTreeMap::new();
+    for (reason, (count, _)) in m {
+        *clipped.entry(super::clip(&reason)).or_default() += count;
+    }
+    clipped
+        .into_iter()
+        .map(|(reason, count)| Skip { reason, count })
         .collect()
 }
 
@@ -190,7 +196,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, String> {
             .iter()
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| *b == b'[' || *b == b'{');
-        let err = |e: String| format!("{name}: {e}");
+        let err = |e: String| format!("{name}: {}", super::clip(&e));
         // The readers see the file from its start (the same open file: a regular file,
         // so it seeks; an `.evtx` log is read by chunk, wherever its oldest records are).
         let mut reader = BufReader::new(file);

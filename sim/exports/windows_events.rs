@@ -15,6 +15,7 @@
 //! external entity is never expanded or fetched. `<Data>` is looked up by its `Name`,
 //! never by position, and the provider's GUID in any case.
 
+use super::clip;
 use super::time::{parse_utc, UnixMicros};
 use quick_xml::events::{BytesStart, Event as Xml};
 use quick_xml::Reader;
@@ -106,12 +107,12 @@ impl Partial {
 
 fn attr(e: &BytesStart, name: &[u8]) -> Result<Option<String>, String> {
     for a in e.attributes() {
-        let a = a.map_err(|x| format!("bad attribute: {x}"))?;
+        let a = a.map_err(|x| clip(&format!("bad attribute: {x}")))?;
         if a.key.local_name().as_ref() == name {
             return a
                 .unescape_value()
                 .map(|v| Some(v.into_owned()))
-                .map_err(|x| format!("bad attribute value: {x}"));
+                .map_err(|x| clip(&format!("bad attribute value: {x}")));
         }
     }
     Ok(None)
@@ -208,7 +209,7 @@ impl Read {
     /// Counts the current record (number `self.seen`) as refused for `why`.
     pub fn skip(&mut self, why: String) {
         let at = self.seen;
-        self.skipped.entry(why).or_insert((0, at)).0 += 1;
+        self.skipped.entry(clip(&why)).or_insert((0, at)).0 += 1;
     }
 
     /// Counts one more record, met but not read as XML (an `.evtx` record the parser
@@ -306,7 +307,7 @@ fn stream<R: BufRead>(input: R, out: &mut Read) -> Result<(), String> {
                     MAX_EVENT_BYTES / 1024
                 )
             } else {
-                format!("not well-formed XML near byte {pos}: {e}")
+                clip(&format!("not well-formed XML near byte {pos}: {e}"))
             }
         })?;
         match ev {
@@ -395,9 +396,9 @@ fn stream<R: BufRead>(input: R, out: &mut Read) -> Result<(), String> {
                             "apos" => '\'',
                             "quot" => '"',
                             other => {
-                                return Err(format!(
+                                return Err(clip(&format!(
                                     "event {n}: the entity `&{other};` is not XML's own and is never expanded"
-                                ))
+                                )))
                             }
                         });
                     }
