@@ -11,6 +11,7 @@
 pub mod certutil;
 pub mod csv_rows;
 pub mod evtx_logs;
+pub mod json_elements;
 pub mod load;
 pub mod run_history;
 pub mod signins;
