@@ -17,6 +17,9 @@ use std::io::{Read as _, Seek};
 /// The first bytes of every `.evtx` file.
 pub const MAGIC: &[u8] = b"ElfFile\0";
 
+/// The size of the file header block.
+const HEADER_BYTES: u64 = 4096;
+
 /// The size of a chunk, the unit a log grows by.
 const CHUNK_BYTES: u64 = 64 * 1024;
 
@@ -48,12 +51,20 @@ pub fn read<R: std::io::Read + Seek>(mut input: R, size: u64) -> Result<Read, St
     input.rewind().map_err(|e| format!("cannot read it: {e}"))?;
     let parser = EvtxParser::from_read_seek(input)
         .map_err(|e| format!("not a readable .evtx file: {}", chain(&e)))?;
-    let block = u64::from(parser.header().header_block_size);
+    let h = parser.header();
+    // Every log Windows writes has these; a file with the magic and anything else (zeros
+    // after it, say) is not one, and is not walked chunk by chunk to find that out.
+    if (h.header_size, h.header_block_size, h.major_version) != (128, HEADER_BYTES as u16, 3) {
+        return Err(format!(
+            "not an .evtx file header: header size {}, block size {}, version {}.{} (a Windows log has 128, 4096, 3.x)",
+            h.header_size, h.header_block_size, h.major_version, h.minor_version
+        ));
+    }
     // Windows grows a log by whole chunks, so any other length is a copy cut short; the
     // parser would drop the partial chunk without a word.
-    if size < block || (size - block) % CHUNK_BYTES != 0 {
+    if size < HEADER_BYTES || (size - HEADER_BYTES) % CHUNK_BYTES != 0 {
         return Err(format!(
-            "{size} bytes is not the {block}-byte header plus whole 64 KiB chunks: the file is truncated (copy the log again, or export it with `wevtutil epl`)"
+            "{size} bytes is not the {HEADER_BYTES}-byte header plus whole 64 KiB chunks: the file is truncated (copy the log again, or export it with `wevtutil epl`)"
         ));
     }
     let mut parser =
@@ -132,6 +143,11 @@ mod tests {
         assert!(e.contains("truncated") && e.contains("34096 bytes"), "{e}");
         let e = read_bytes(log[..100].to_vec()).unwrap_err();
         assert!(e.contains("not a readable .evtx file"), "{e}");
+        // The magic and zeros: refused from the header, not walked chunk by chunk.
+        let mut zeros = vec![0u8; 4096 + 65536];
+        zeros[..8].copy_from_slice(MAGIC);
+        let e = read_bytes(zeros).unwrap_err();
+        assert!(e.contains("not an .evtx file header"), "{e}");
         let e = read_bytes(log[..5].to_vec()).unwrap_err();
         assert!(e.contains("truncated"), "{e}");
         let e = read_bytes(b"<Event/>".to_vec()).unwrap_err();
