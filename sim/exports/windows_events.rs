@@ -207,7 +207,7 @@ pub struct Read {
 
 impl Read {
     /// Counts the current record (number `self.seen`) as refused for `why`.
-    pub fn skip(&mut self, why: String) {
+    fn skip(&mut self, why: String) {
         let at = self.seen;
         self.skipped.entry(clip(&why)).or_insert((0, at)).0 += 1;
     }
