@@ -4,7 +4,8 @@
 //! its closing `CertUtil:` line, the sign-in CSV and JSON (an array and Graph's
 //! `{"value": …}`) — mutated (bytes flipped, cut short, spans doubled or dropped, hostile
 //! tokens — huge numbers, odd times, entities, quotes — and deep nesting put in) and read
-//! by `exports::load`, and some through the whole `whfb-sim fit`. Each is accepted or
+//! by `exports::load` (the `.evtx` log also with bytes flipped where its records are), and
+//! some through the whole `whfb-sim fit`. Each is accepted or
 //! refused with a message naming the file (exit 2 from the binary, which then leaves no
 //! output folder and nothing beside it), never a panic or another failure. The case
 //! counts keep it to about five seconds of a debug build on two cores; the counts of
@@ -343,6 +344,58 @@ fn mutated_exports_are_read_or_refused_never_a_panic() {
         )
         .expect("no mutated export panics");
     report_tally("exports, load", &TALLY);
+}
+
+#[test]
+fn evtx_records_damaged_byte_by_byte_are_read_or_counted() {
+    static TALLY: Tally = Tally {
+        accepted: AtomicUsize::new(0),
+        refused: AtomicUsize::new(0),
+    };
+    static DAMAGED: AtomicUsize = AtomicUsize::new(0);
+    let all = samples();
+    let log = &all
+        .iter()
+        .find(|s| s.0 == "log.evtx")
+        .expect("the .evtx sample")
+        .1;
+    // The chunk's header, string and template tables and records lie in its first few
+    // KiB (the rest is free space): the flips go there, with the checksums not checked,
+    // so the damage reaches the parser of the records themselves.
+    let used = 4096usize..4096 + 6 * 1024;
+    let mut runner = TestRunner::new(Config {
+        cases: cases(400),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&prop::collection::vec((used, 1..=255u8), 1..8), |flips| {
+            let mut bytes = log.clone();
+            for (at, x) in flips {
+                bytes[at] ^= x;
+            }
+            let size = bytes.len() as u64;
+            match whfb_sim::exports::evtx_logs::read(std::io::Cursor::new(bytes), size) {
+                Ok(r) => {
+                    prop_assert!(!r.events.is_empty() || !r.skipped.is_empty());
+                    if r.skipped.values().map(|c| c.0).sum::<u64>() > 1 {
+                        DAMAGED.fetch_add(1, Ordering::Relaxed);
+                    }
+                    TALLY.accepted.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(m) => {
+                    prop_assert!(!m.is_empty() && m.len() < 4096, "{}", m);
+                    TALLY.refused.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok(())
+        })
+        .expect("no damaged record panics");
+    report_tally("evtx records", &TALLY);
+    eprintln!(
+        "fuzz evtx records: {} read with more records skipped than the intact log's one",
+        DAMAGED.load(Ordering::Relaxed)
+    );
 }
 
 #[test]

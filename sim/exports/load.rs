@@ -1,8 +1,8 @@
 //! Every export a user names — files, or folders walked in name order — told apart by
 //! content, not by name: a binary event log starts with `ElfFile`, Windows event XML
-//! with `<`, run history and the sign-in
-//! JSON with `[` or `{` (and name their own fields), the sign-in CSV has a `Date (UTC)`
-//! header, certutil's view has six quoted columns. Each file is typed on the open file
+//! with `<`, run history and the sign-in JSON with `[` or `{` (and name their own
+//! fields), the sign-in CSV has a `Date (UTC)` header, certutil's view has six quoted
+//! columns. Each file is typed on the open file
 //! (`fsread`: a FIFO, device or socket is refused unread) and read once; what each held
 //! is counted for `fit.json`.
 
