@@ -540,9 +540,10 @@ mod tests {
     /// declaration, self-closed empty elements, the GUID in braces.
     const EVTX_8225: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-HelloForBusiness" Guid="{906b8a99-63ce-58d7-86ab-10989bbd5567}"/><EventID>8225</EventID><Version>0</Version><Level>4</Level><Task>12</Task><Opcode>11</Opcode><Keywords>0x8000000000000001</Keywords><TimeCreated SystemTime="2025-12-01T08:01:13.2222352Z"/><EventRecordID>4</EventRecordID><Correlation/><Execution ProcessID="3448" ThreadID="4332"/><Channel>Microsoft-Windows-HelloForBusiness/Operational</Channel><Computer>PC0001</Computer><Security UserID="S-1-5-21-1-500"/></System><EventData><Data Name="ProcessingTime">3</Data></EventData></Event>"#;
 
-    /// Event 1006 as the crate renders a UserData record with `indent(true)` (and as its
-    /// older versions did: a declaration, and empty elements opened and closed around
-    /// whitespace), the GUID without braces in capitals as some providers register it.
+    /// Event 1006, UserData, in the indented shape of the crate's own test snapshots (its
+    /// default `indent(true)`; older versions): a declaration, indentation, and empty
+    /// elements opened and closed around whitespace; the GUID without braces in capitals,
+    /// as some providers register it.
     const EVTX_1006: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n  <System>\n    <Provider Name=\"Microsoft-Windows-CertificateServicesClient-Lifecycle-User\" Guid=\"BEA18B89-126F-4155-9EE4-D36038B02680\">\n    </Provider>\n    <EventID>1006</EventID>\n    <TimeCreated SystemTime=\"2025-12-01T08:01:20.000000Z\">\n    </TimeCreated>\n    <EventRecordID>17</EventRecordID>\n    <Correlation>\n    </Correlation>\n    <Channel>Microsoft-Windows-CertificateServicesClient-Lifecycle-User/Operational</Channel>\n    <Computer>PC0001</Computer>\n    <Security UserID=\"S-1-5-21-1-500\">\n    </Security>\n  </System>\n  <UserData>\n    <CertNotificationData>\n      <Context>User</Context>\n      <CertificateDetails Thumbprint=\"AB12\">\n        <Template Name=\"WHFB\">\n        </Template>\n      </CertificateDetails>\n    </CertNotificationData>\n  </UserData>\n</Event>";
 
     #[test]
