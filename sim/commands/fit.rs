@@ -22,8 +22,9 @@ pub const MAX_BOOTSTRAP: usize = 100_000;
 /// `fit`'s flags (parsed by clap in the binary).
 #[derive(Debug, Clone, clap::Args)]
 pub struct FitArgs {
-    /// Export files or folders: Windows event XML, Azure AD Connect run history JSON,
-    /// certutil -view CSV, Entra sign-in CSV or JSON (told apart by content).
+    /// Export files or folders: Windows event logs (.evtx) or their XML, Azure AD Connect
+    /// run history JSON, certutil -view CSV, Entra sign-in CSV or JSON (told apart by
+    /// content).
     #[arg(required = true, value_name = "EXPORT")]
     pub exports: Vec<PathBuf>,
     /// Output folder.

@@ -1,11 +1,13 @@
 //! Every export a user names — files, or folders walked in name order — told apart by
-//! content, not by name: Windows event XML starts with `<`, run history and the sign-in
-//! JSON with `[` or `{` (and name their own fields), the sign-in CSV has a `Date (UTC)`
-//! header, certutil's view has six quoted columns. Each file is typed on the open file
+//! content, not by name: a binary event log starts with `ElfFile`, Windows event XML
+//! with `<`, run history and the sign-in JSON with `[` or `{` (and name their own
+//! fields), the sign-in CSV has a `Date (UTC)` header, certutil's view has six quoted
+//! columns. Each file is typed on the open file
 //! (`fsread`: a FIFO, device or socket is refused unread) and read once; what each held
 //! is counted for `fit.json`.
 
 use super::certutil::{self, CaRequest};
+use super::evtx_logs;
 use super::run_history::{self, SyncRun};
 use super::signins::{self, SignIn};
 use super::windows_events::{self, WinEvent};
@@ -13,7 +15,7 @@ use crate::error::UsageError;
 use crate::fsread::Follow;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 /// Bytes looked at to tell a file's kind.
@@ -28,6 +30,8 @@ pub const MAX_FILES: usize = 100_000;
 pub enum Kind {
     /// Windows event XML (`wevtutil qe /f:xml`, `Get-WinEvent … ToXml()`).
     WindowsEvents,
+    /// A binary Windows event log (`.evtx`).
+    WindowsEventLog,
     /// Azure AD Connect run history (`Get-ADSyncRunProfileResult | ConvertTo-Json`).
     RunHistory,
     /// The CA's request log (`certutil -view … csv`).
@@ -76,8 +80,14 @@ pub struct Exports {
 }
 
 fn skips(m: BTreeMap<String, (u64, u64)>) -> Vec<Skip> {
-    m.into_iter()
-        .map(|(reason, (count, _))| Skip { reason, count })
+    // Reasons cut alike are counted together.
+    let mut clipped: BTreeMap<String, u64> = BTreeMap::new();
+    for (reason, (count, _)) in m {
+        *clipped.entry(super::clip(&reason)).or_default() += count;
+    }
+    clipped
+        .into_iter()
+        .map(|(reason, count)| Skip { reason, count })
         .collect()
 }
 
@@ -127,13 +137,15 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 fn kind_of(path: &Path, head: &[u8]) -> Result<Kind, String> {
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with(evtx_logs::MAGIC) {
+        return Ok(Kind::WindowsEventLog);
+    }
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
-        || head.starts_with(b"ElfFile")
     {
         return Err(format!(
-            "{}: a binary .evtx log, which this version does not read; export it as XML with `wevtutil qe <log file> /lf:true /f:xml > events.xml`",
+            "{}: named .evtx but not an event log (it does not start with `ElfFile`)",
             path.display()
         ));
     }
@@ -160,7 +172,7 @@ fn kind_of(path: &Path, head: &[u8]) -> Result<Kind, String> {
         return Ok(Kind::CaRequests);
     }
     Err(format!(
-        "{}: not an export this reads; allowed: Windows event XML, Azure AD Connect run history JSON, certutil -view CSV, Entra sign-in CSV or JSON",
+        "{}: not an export this reads; allowed: Windows event logs (.evtx) or their XML, Azure AD Connect run history JSON, certutil -view CSV, Entra sign-in CSV or JSON",
         path.display()
     ))
 }
@@ -173,7 +185,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, UsageError> {
         let name = path.display().to_string();
         // Typed on the open file (a FIFO, device or socket is refused unread); no size
         // limit, since every reader streams.
-        let (mut file, _) = crate::fsread::open_regular(&path, u64::MAX, Follow::Yes)
+        let (mut file, meta) = crate::fsread::open_regular(&path, u64::MAX, Follow::Yes)
             .map_err(|e| format!("{name}: {e}"))?;
         let mut head = Vec::with_capacity(SNIFF_BYTES);
         (&mut file)
@@ -185,13 +197,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Exports, UsageError> {
             .iter()
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| *b == b'[' || *b == b'{');
-        // The readers see the file from its start: the bytes already read, then the rest.
-        let reader = BufReader::new(std::io::Cursor::new(head).chain(file));
-        let err = |e: UsageError| UsageError::new(format!("{name}: {e}"));
+        let err =
+            |e: UsageError| UsageError::new(format!("{name}: {}", super::clip(&e.to_string())));
+        // The readers see the file from its start (the same open file: a regular file,
+        // so it seeks; an `.evtx` log is read by chunk, wherever its oldest records are).
+        let mut reader = BufReader::new(file);
+        reader
+            .rewind()
+            .map_err(|e| err(format!("cannot read it: {e}").into()))?;
         // (records kept, records skipped by reason) of whichever reader the kind calls.
         let (used, skipped) = match kind {
+            Kind::WindowsEventLog => {
+                let r = evtx_logs::read(reader, meta.len()).map_err(err)?;
+                let n = r.events.len();
+                out.events.extend(r.events);
+                (n, r.skipped)
+            }
             Kind::WindowsEvents => {
-                let r = windows_events::read(reader, |_| {}).map_err(err)?;
+                let r = windows_events::read(reader).map_err(err)?;
                 let n = r.events.len();
                 out.events.extend(r.events);
                 (n, r.skipped)
@@ -280,7 +303,11 @@ mod tests {
             .contains("no export files"));
         let evtx = d.path().join("x.evtx");
         std::fs::write(&evtx, b"ElfFile\0").unwrap();
-        assert!(load(&[evtx]).unwrap_err().to_string().contains("wevtutil"));
+        let e = load(std::slice::from_ref(&evtx)).unwrap_err().to_string();
+        assert!(e.contains("x.evtx") && e.contains("evtx file"), "{e}");
+        std::fs::write(&evtx, b"<Event/>").unwrap();
+        let e = load(&[evtx]).unwrap_err().to_string();
+        assert!(e.contains("not an event log"), "{e}");
     }
 
     #[cfg(unix)]

@@ -6,9 +6,10 @@
 //! `/Date(milliseconds)/`; both are read.
 //!
 //! Runs are streamed one at a time (a run is small; a run larger than [`MAX_RUN_BYTES`]
-//! is refused), nesting is capped by serde_json's recursion limit, and the runs are
+//! is refused while it is read, failing the file), nesting is capped by serde_json's recursion limit, and the runs are
 //! grouped into sync cycles: the runs the scheduler starts one after another.
 
+use super::json_elements::{capped, Element};
 use super::time::{parse_utc, UnixMicros};
 use crate::error::UsageError;
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
@@ -175,7 +176,7 @@ pub struct Read {
 /// an array of runs nor one run, is an error naming what was expected; a run without
 /// the fields a run has is counted as skipped.
 pub fn read<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
-    struct Runs;
+    struct Runs(Element);
     impl<'de> Visitor<'de> for Runs {
         type Value = Read;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -184,7 +185,11 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
             let mut out = Read::default();
             let mut n = 0u64;
-            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            loop {
+                self.0.begin();
+                let Some(v) = seq.next_element::<serde_json::Value>()? else {
+                    break;
+                };
                 n += 1;
                 take(v, n, &mut out);
             }
@@ -198,22 +203,19 @@ pub fn read<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
         }
     }
     fn take(v: serde_json::Value, n: u64, out: &mut Read) {
-        let size = v.to_string().len();
-        let r = if size > MAX_RUN_BYTES {
-            Err(format!("a run larger than {} KiB", MAX_RUN_BYTES / 1024))
-        } else {
-            serde_json::from_value::<RawRun>(v)
-                .map_err(|e| format!("not a run: {e}"))
-                .and_then(RawRun::finish)
-        };
+        let r = serde_json::from_value::<RawRun>(v)
+            .map_err(|e| format!("not a run: {e}"))
+            .and_then(RawRun::finish);
         match r {
             Ok(run) => out.runs.push(run),
             Err(why) => out.skipped.entry(why).or_insert((0, n)).0 += 1,
         }
     }
+    // Each run is capped while it is read (a hostile one is never held whole).
+    let (input, element) = capped(input, MAX_RUN_BYTES as u64, "a run");
     let mut de = serde_json::Deserializer::from_reader(input);
     let out = de
-        .deserialize_any(Runs)
+        .deserialize_any(Runs(element))
         .map_err(|e| format!("not a run-history export: {e}"))?;
     de.end()
         .map_err(|e| format!("not a run-history export: trailing data: {e}"))?;
@@ -367,7 +369,17 @@ mod tests {
             .to_string()
             .contains("trailing"));
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert!(read(deep.as_bytes()).is_err());
+        assert!(read(deep.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("recursion limit exceeded"));
+        // A run that never ends is refused once it passes the cap, not read for ever.
+        let endless = std::io::Read::chain(
+            &br#"[{"RunProfileName":"Export","StartDate":""#[..],
+            std::io::repeat(b'x'),
+        );
+        let e = read(endless).unwrap_err().to_string();
+        assert!(e.contains("a run larger than the limit of 1024 KiB"), "{e}");
         let r = read(&br#"[{"Name":"x"},{"RunProfileName":"Export","StartDate":"2022-04-08T20:13:31.163","EndDate":"2022-04-08T20:13:30"}]"#[..]).unwrap();
         assert!(r.runs.is_empty());
         assert_eq!(r.skipped.values().map(|c| c.0).sum::<u64>(), 2);

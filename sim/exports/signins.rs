@@ -6,6 +6,7 @@
 //! [`MAX_ROW_BYTES`] is refused.
 
 use super::csv_rows;
+use super::json_elements::{capped, Element};
 use super::time::{parse_utc, UnixMicros};
 use crate::error::UsageError;
 use serde::de::{self, Deserializer as _, SeqAccess, Visitor};
@@ -90,31 +91,66 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     Ok(out)
 }
 
-/// Reads the portal's JSON download (an array of sign-ins, or Graph's `{ "value": [...] }`).
+/// Reads the portal's JSON download (an array of sign-ins, or Graph's `{ "value": [...] }`),
+/// one sign-in at a time: each is capped at [`MAX_ROW_BYTES`] while it is read.
 pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
-    struct Rows;
-    impl<'de> Visitor<'de> for Rows {
+    /// Streams an array of sign-ins into `out`, the top level's or Graph's `value`.
+    struct Rows<'a> {
+        out: &'a mut Read,
+        element: &'a Element,
+        n: &'a mut u64,
+    }
+    impl<'de> de::DeserializeSeed<'de> for Rows<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Rows<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of sign-ins as the Entra portal's JSON download writes it")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            loop {
+                self.element.begin();
+                let Some(v) = seq.next_element::<serde_json::Value>()? else {
+                    return Ok(());
+                };
+                *self.n += 1;
+                take(&v, *self.n, self.out);
+            }
+        }
+    }
+    struct Download(Element);
+    impl<'de> Visitor<'de> for Download {
         type Value = Read;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("an array of sign-ins as the Entra portal's JSON download writes it")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
-            let mut out = Read::default();
-            let mut n = 0u64;
-            while let Some(v) = seq.next_element::<serde_json::Value>()? {
-                n += 1;
-                take(&v, n, &mut out);
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Read, A::Error> {
+            let (mut out, mut n) = (Read::default(), 0u64);
+            Rows {
+                out: &mut out,
+                element: &self.0,
+                n: &mut n,
             }
+            .visit_seq(seq)?;
             Ok(out)
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Read, A::Error> {
-            let mut out = Read::default();
-            while let Some(key) = map.next_key::<String>()? {
+            let (mut out, mut n) = (Read::default(), 0u64);
+            loop {
+                self.0.begin();
+                let Some(key) = map.next_key::<String>()? else {
+                    break;
+                };
                 if key == "value" {
-                    let rows: Vec<serde_json::Value> = map.next_value()?;
-                    for (i, v) in rows.iter().enumerate() {
-                        take(v, i as u64 + 1, &mut out);
-                    }
+                    map.next_value_seed(Rows {
+                        out: &mut out,
+                        element: &self.0,
+                        n: &mut n,
+                    })?;
                 } else {
                     map.next_value::<de::IgnoredAny>()?;
                 }
@@ -148,9 +184,10 @@ pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
             Err(why) => skip(out, why.to_string(), n),
         }
     }
+    let (input, element) = capped(input, MAX_ROW_BYTES as u64, "a sign-in");
     let mut de = serde_json::Deserializer::from_reader(input);
     let out = de
-        .deserialize_any(Rows)
+        .deserialize_any(Download(element))
         .map_err(|e| format!("not a sign-in JSON download: {e}"))?;
     de.end()
         .map_err(|e| format!("not a sign-in JSON download: trailing data: {e}"))?;
@@ -201,7 +238,27 @@ not a date,1f0d,8d2e-12,Bob,bob@contoso.com,Windows Sign In,38aa3b87,Failure,,Wi
             read_json(format!(r#"{{"@odata.context":"x","value":[{row}]}}"#).as_bytes()).unwrap();
         assert_eq!(r.signins.len(), 1);
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        assert!(read_json(deep.as_bytes()).is_err());
+        assert!(read_json(deep.as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("recursion limit exceeded"));
+        // A sign-in that never ends is refused once it passes the cap, in either shape.
+        for head in [
+            &br#"[{"createdDateTime":""#[..],
+            br#"{"value":[{"userId":""#,
+        ] {
+            let e = read_json(std::io::Read::chain(head, std::io::repeat(b'x')))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("a sign-in larger than the limit"), "{e}");
+        }
+        let e = read_json(std::io::Read::chain(
+            &br#"{"@odata.nextLink":""#[..],
+            std::io::repeat(b'x'),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("larger than the limit"), "{e}");
         assert!(read_json(&b"{\"createdDateTime\": 5"[..]).is_err());
     }
 }

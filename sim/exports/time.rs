@@ -41,7 +41,10 @@ pub fn parse_utc(text: &str) -> Result<UnixMicros, UsageError> {
     let s = text.trim();
     let s = s.strip_suffix('Z').unwrap_or(s);
     let b = s.as_bytes();
+    // Fields are taken by byte position, so the date and time part must be ASCII (a
+    // multi-byte character there would put a position inside it).
     if b.len() < 19
+        || !b[..19].is_ascii()
         || b[4] != b'-'
         || b[7] != b'-'
         || !(b[10] == b'T' || b[10] == b' ')
@@ -152,6 +155,10 @@ mod tests {
             "2017-13-02T03:07:16Z",
             "yesterday",
             "",
+            // A multi-byte character where a digit is (this panicked once).
+            "2025-12-01T08:00:0\u{e9}0",
+            "20\u{e9}-12-01T08:00:00Z",
+            "2025-12-01T08:00:00\u{e9}",
         ] {
             assert!(parse_utc(bad).is_err(), "{bad}");
         }

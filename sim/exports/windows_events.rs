@@ -2,13 +2,20 @@
 //! `<Event>` elements one after another (inside `<Events>` with `/e:Events`), and
 //! `Get-WinEvent … | % { $_.ToXml() }` writes the same elements one per line. The reader
 //! streams: one event is held at a time, and an event larger than [`MAX_EVENT_BYTES`] is
-//! refused, so a multi-gigabyte export is read in bounded memory.
+//! refused, so a multi-gigabyte export is read in bounded memory. A binary `.evtx` log's
+//! records, rendered to XML one at a time, go through the same handling
+//! ([`read_record`]), so both forms give the same events and the same skips.
+//!
+//! Only the three logs WHfB provisioning writes to are kept ([`WHFB_LOGS`]); an event of
+//! any other log (an administrator exported `System` too) is counted as skipped, since
+//! `fit` tells events apart by id alone and other logs reuse the same ids.
 //!
 //! A document type declaration is refused and no entity but XML's five and character
 //! references is expanded (an unknown `&name;` is an error), so a "billion laughs" or an
 //! external entity is never expanded or fetched. `<Data>` is looked up by its `Name`,
 //! never by position, and the provider's GUID in any case.
 
+use super::clip;
 use super::time::{parse_utc, UnixMicros};
 use crate::error::UsageError;
 use quick_xml::events::{BytesStart, Event as Xml};
@@ -101,12 +108,12 @@ impl Partial {
 
 fn attr(e: &BytesStart, name: &[u8]) -> Result<Option<String>, String> {
     for a in e.attributes() {
-        let a = a.map_err(|x| format!("bad attribute: {x}"))?;
+        let a = a.map_err(|x| clip(&format!("bad attribute: {x}")))?;
         if a.key.local_name().as_ref() == name {
             return a
                 .unescape_value()
                 .map(|v| Some(v.into_owned()))
-                .map_err(|x| format!("bad attribute value: {x}"));
+                .map_err(|x| clip(&format!("bad attribute value: {x}")));
         }
     }
     Ok(None)
@@ -152,21 +159,128 @@ impl<R: BufRead> BufRead for Bounded<R> {
     }
 }
 
-/// What one call of [`read`] found: the events, and how many `<Event>` elements were
-/// refused and why (counted, so one damaged record does not sink a whole export).
+/// The logs whose events `fit` reads: (channel, provider name, provider GUID). An event
+/// is one of theirs when its channel, its provider's name or its provider's GUID is one
+/// of these (a renamed channel or a forwarded event still names its provider).
+pub const WHFB_LOGS: [(&str, &str, &str); 3] = [
+    (
+        "Microsoft-Windows-User Device Registration/Admin",
+        "Microsoft-Windows-User Device Registration",
+        "23b8d46b-67dd-40a3-b636-d43e50552c6d",
+    ),
+    (
+        "Microsoft-Windows-HelloForBusiness/Operational",
+        "Microsoft-Windows-HelloForBusiness",
+        "906b8a99-63ce-58d7-86ab-10989bbd5567",
+    ),
+    (
+        "Microsoft-Windows-CertificateServicesClient-Lifecycle-User/Operational",
+        "Microsoft-Windows-CertificateServicesClient-Lifecycle-User",
+        "bea18b89-126f-4155-9ee4-d36038b02680",
+    ),
+];
+
+/// Whether `e` comes from one of [`WHFB_LOGS`]. An event that names neither a channel nor
+/// a provider (a hand-written one) is given the benefit of the doubt.
+fn from_whfb_log(e: &WinEvent) -> bool {
+    if e.channel.is_empty() && e.provider.is_empty() && e.provider_guid.is_empty() {
+        return true;
+    }
+    WHFB_LOGS.iter().any(|(channel, name, guid)| {
+        e.channel.eq_ignore_ascii_case(channel)
+            || e.provider.trim().eq_ignore_ascii_case(name)
+            || e.provider_guid == *guid
+    })
+}
+
+/// What one call of [`read`] (or a run of [`read_record`]) found: the events, and how
+/// many `<Event>` elements were refused and why (counted, so one damaged record does not
+/// sink a whole export).
 #[derive(Debug, Default)]
 pub struct Read {
     /// The events, in file order.
     pub events: Vec<WinEvent>,
     /// Refused events by reason, with the first one's record number in the file.
     pub skipped: BTreeMap<String, (u64, u64)>,
+    /// `<Event>` elements (or records) met so far: the next one's number less one.
+    seen: u64,
 }
 
-/// Streams every `<Event>` of `input`, calling `keep` on each; an error of the document
-/// itself (not well-formed XML, a DTD, an oversize event) ends the read with a message
-/// naming the event's position. Events that are well-formed but unusable (no id, a bad
-/// time) are counted in the result instead.
-pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read, UsageError> {
+impl Read {
+    /// Counts the current record (number `self.seen`) as refused for `why`.
+    fn skip(&mut self, why: String) {
+        let at = self.seen;
+        self.skipped.entry(clip(&why)).or_insert((0, at)).0 += 1;
+    }
+
+    /// Counts one more record, met but not read as XML (an `.evtx` record the parser
+    /// could not decode), as refused for `why`.
+    pub fn skip_unread(&mut self, why: String) {
+        self.seen += 1;
+        self.skip(why);
+    }
+
+    /// The one place an event's fields become a kept event or a counted skip, whichever
+    /// form the event came in.
+    fn take(&mut self, p: Partial) {
+        match p.finish() {
+            Ok(ev) if from_whfb_log(&ev) => self.events.push(ev),
+            Ok(ev) => {
+                let log = if !ev.channel.is_empty() {
+                    format!("channel `{}`", ev.channel)
+                } else if !ev.provider.is_empty() {
+                    format!("provider `{}`", ev.provider)
+                } else {
+                    format!("provider {{{}}}", ev.provider_guid)
+                };
+                self.skip(format!(
+                    "{log}: not one of the logs fit reads (User Device Registration/Admin, HelloForBusiness/Operational, CertificateServicesClient-Lifecycle-User/Operational)"
+                ));
+            }
+            Err(why) => self.skip(why),
+        }
+    }
+}
+
+/// Streams every `<Event>` of `input`; an error of the document itself (not well-formed
+/// XML, a DTD, an oversize event) ends the read with a message naming the event's
+/// position. Events that are well-formed but unusable (no id, a bad time, another log)
+/// are counted in the result instead.
+pub fn read<R: BufRead>(input: R) -> Result<Read, UsageError> {
+    let mut out = Read::default();
+    stream(input, &mut out)?;
+    Ok(out)
+}
+
+/// Reads one record's XML — one `<Event>` element, as the `evtx` crate renders an
+/// `.evtx` record — into `out` through the same handling as [`read`]. A record that is
+/// not exactly one well-formed event is counted as skipped, never an error: the rest of
+/// the log is still read.
+pub fn read_record(xml: &[u8], out: &mut Read) {
+    let mut one = Read {
+        seen: out.seen,
+        ..Read::default()
+    };
+    let result = stream(xml, &mut one).and_then(|()| match one.seen - out.seen {
+        1 => Ok(()),
+        0 => Err("no <Event> element".to_string()),
+        k => Err(format!("{k} <Event> elements where one was expected")),
+    });
+    match result {
+        Ok(()) => {
+            out.seen = one.seen;
+            out.events.append(&mut one.events);
+            for (why, (count, first)) in one.skipped {
+                out.skipped.entry(why).or_insert((0, first)).0 += count;
+            }
+        }
+        Err(why) => out.skip_unread(format!("the record's XML is not an event: {why}")),
+    }
+}
+
+/// The one streaming pass over `<Event>` elements that [`read`] and [`read_record`]
+/// share: fields are gathered per event and handed to [`Read::take`].
+fn stream<R: BufRead>(input: R, out: &mut Read) -> Result<(), String> {
     let limit = Rc::new(Cell::new(MAX_EVENT_BYTES as u64));
     let mut reader = Reader::from_reader(Bounded {
         inner: input,
@@ -175,15 +289,14 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
     });
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut out = Read::default();
     let mut current: Option<Partial> = None;
     let mut at = In::Nothing;
     let mut data_name = String::new();
     let mut text = String::new();
     let mut in_userdata = 0usize;
     let mut event_start = 0u64;
-    let mut n = 0u64;
     loop {
+        let n = out.seen;
         let pos = reader.buffer_position();
         // Any one event, or any stretch between two, may take at most the limit.
         let from = if current.is_some() { event_start } else { pos };
@@ -195,7 +308,7 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
                     MAX_EVENT_BYTES / 1024
                 )
             } else {
-                format!("not well-formed XML near byte {pos}: {e}")
+                clip(&format!("not well-formed XML near byte {pos}: {e}"))
             }
         })?;
         match ev {
@@ -206,7 +319,7 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
             }
             Xml::Start(e) | Xml::Empty(e) if e.local_name().as_ref() == b"Event" => {
                 // `Empty` events carry nothing; a new `<Event>` restarts.
-                n += 1;
+                out.seen += 1;
                 event_start = pos;
                 current = Some(Partial::default());
                 at = In::Nothing;
@@ -284,9 +397,9 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
                             "apos" => '\'',
                             "quot" => '"',
                             other => {
-                                return Err(format!(
+                                return Err(clip(&format!(
                                     "event {n}: the entity `&{other};` is not XML's own and is never expanded"
-                                ).into())
+                                )))
                             }
                         });
                     }
@@ -296,16 +409,7 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
                 let name = e.local_name();
                 if name.as_ref() == b"Event" {
                     if let Some(p) = current.take() {
-                        match p.finish() {
-                            Ok(ev) => {
-                                keep(ev.clone());
-                                out.events.push(ev);
-                            }
-                            Err(why) => {
-                                let entry = out.skipped.entry(why).or_insert((0, n));
-                                entry.0 += 1;
-                            }
-                        }
+                        out.take(p);
                     }
                     at = In::Nothing;
                     continue;
@@ -338,11 +442,12 @@ pub fn read<R: BufRead>(input: R, mut keep: impl FnMut(WinEvent)) -> Result<Read
         buf.clear();
     }
     if current.is_some() {
-        return Err(
-            format!("the file ends inside event {n} (at byte {event_start}): truncated").into(),
-        );
+        return Err(format!(
+            "the file ends inside event {} (at byte {event_start}): truncated",
+            out.seen
+        ));
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -371,7 +476,7 @@ mod tests {
  </EventData></Event>"#;
 
     fn all(text: &str) -> Result<Read, String> {
-        read(text.as_bytes(), |_| {}).map_err(|e| e.to_string())
+        read(text.as_bytes()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -432,12 +537,80 @@ mod tests {
         );
     }
 
+    /// Event 8225 as the `evtx` crate (0.15) renders a record with `indent(false)`: no
+    /// declaration, self-closed empty elements, the GUID in braces.
+    const EVTX_8225: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-HelloForBusiness" Guid="{906b8a99-63ce-58d7-86ab-10989bbd5567}"/><EventID>8225</EventID><Version>0</Version><Level>4</Level><Task>12</Task><Opcode>11</Opcode><Keywords>0x8000000000000001</Keywords><TimeCreated SystemTime="2025-12-01T08:01:13.2222352Z"/><EventRecordID>4</EventRecordID><Correlation/><Execution ProcessID="3448" ThreadID="4332"/><Channel>Microsoft-Windows-HelloForBusiness/Operational</Channel><Computer>PC0001</Computer><Security UserID="S-1-5-21-1-500"/></System><EventData><Data Name="ProcessingTime">3</Data></EventData></Event>"#;
+
+    /// Event 1006, UserData, in the indented shape of the crate's own test snapshots (its
+    /// default `indent(true)`; older versions): a declaration, indentation, and empty
+    /// elements opened and closed around whitespace; the GUID without braces in capitals,
+    /// as some providers register it.
+    const EVTX_1006: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n  <System>\n    <Provider Name=\"Microsoft-Windows-CertificateServicesClient-Lifecycle-User\" Guid=\"BEA18B89-126F-4155-9EE4-D36038B02680\">\n    </Provider>\n    <EventID>1006</EventID>\n    <TimeCreated SystemTime=\"2025-12-01T08:01:20.000000Z\">\n    </TimeCreated>\n    <EventRecordID>17</EventRecordID>\n    <Correlation>\n    </Correlation>\n    <Channel>Microsoft-Windows-CertificateServicesClient-Lifecycle-User/Operational</Channel>\n    <Computer>PC0001</Computer>\n    <Security UserID=\"S-1-5-21-1-500\">\n    </Security>\n  </System>\n  <UserData>\n    <CertNotificationData>\n      <Context>User</Context>\n      <CertificateDetails Thumbprint=\"AB12\">\n        <Template Name=\"WHFB\">\n        </Template>\n      </CertificateDetails>\n    </CertNotificationData>\n  </UserData>\n</Event>";
+
+    #[test]
+    fn the_evtx_crates_rendering_of_whfb_records_is_routed_like_wevtutil_s() {
+        let mut out = Read::default();
+        read_record(EVTX_8225.as_bytes(), &mut out);
+        read_record(EVTX_1006.as_bytes(), &mut out);
+        let security = EVTX_8225
+            .replace("Microsoft-Windows-HelloForBusiness/Operational", "Security")
+            .replace(
+                "Microsoft-Windows-HelloForBusiness",
+                "Microsoft-Windows-Security-Auditing",
+            )
+            .replace(
+                "906b8a99-63ce-58d7-86ab-10989bbd5567",
+                "54849625-5478-4994-a5ba-3e3b0328c30d",
+            );
+        read_record(security.as_bytes(), &mut out);
+        read_record(b"<Event><System>", &mut out);
+        read_record(b"", &mut out);
+        assert_eq!(out.events.len(), 2, "{:?}", out.skipped);
+        let (key, cert) = (&out.events[0], &out.events[1]);
+        assert_eq!(key.id, 8225);
+        assert_eq!(key.data["ProcessingTime"], "3");
+        assert_eq!(key.user_sid, "S-1-5-21-1-500");
+        assert_eq!(key.time, parse_utc("2025-12-01T08:01:13.222235Z").unwrap());
+        assert_eq!(cert.id, 1006);
+        assert_eq!(cert.provider_guid, "bea18b89-126f-4155-9ee4-d36038b02680");
+        assert_eq!(cert.record_id, Some(17));
+        assert_eq!(cert.data["Context"], "User");
+        assert_eq!(cert.data["CertificateDetails.Thumbprint"], "AB12");
+        assert_eq!(cert.data["Template.Name"], "WHFB");
+        // Whitespace-only UserData elements are not values.
+        assert!(!cert.data.contains_key("Template"), "{:?}", cert.data);
+        // The Security event, the truncated record and the empty one: three skips, each
+        // with its record number and reason.
+        let firsts: Vec<(u64, u64)> = out.skipped.values().copied().collect();
+        assert_eq!(
+            firsts.iter().map(|c| c.0).sum::<u64>(),
+            3,
+            "{:?}",
+            out.skipped
+        );
+        assert!(out.skipped.keys().any(|k| k.contains("channel `Security`")));
+        assert!(out.skipped.keys().any(|k| k.contains("truncated")));
+        assert!(out.skipped.keys().any(|k| k.contains("no <Event> element")));
+        let mut at: Vec<u64> = firsts.iter().map(|c| c.1).collect();
+        at.sort_unstable();
+        assert_eq!(at, [3, 4, 5]);
+        // The same events through the stream reader: the one handling gives the same.
+        let streamed = read(format!("{EVTX_8225}\n{}", &EVTX_1006[39..]).as_bytes()).unwrap();
+        assert_eq!(streamed.events, out.events);
+    }
+
     #[test]
     fn hostile_or_damaged_xml_is_refused_or_counted() {
         let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><Event><System><EventID>&lol2;</EventID></System></Event>"#;
-        assert!(all(laughs).unwrap_err().contains("document type"));
+        assert!(all(laughs)
+            .unwrap_err()
+            .to_string()
+            .contains("document type"));
         let external = r#"<Event><System><EventID>1</EventID><Computer>&xxe;</Computer><TimeCreated SystemTime="2025-12-04T08:19:41Z"/></System></Event>"#;
-        assert!(all(external).unwrap_err().contains("never expanded"));
+        assert!(all(external)
+            .unwrap_err()
+            .to_string()
+            .contains("never expanded"));
         let truncated = &REAL_360[..REAL_360.len() / 2];
         assert!(all(truncated).is_err());
         let no_id = REAL_360.replace("<EventID>360</EventID>", "<EventID>x</EventID>");
@@ -448,6 +621,6 @@ mod tests {
             "<Event><System><EventID>1</EventID></System><EventData><Data Name=\"M\">{}</Data></EventData></Event>",
             "x".repeat(MAX_EVENT_BYTES + 10)
         );
-        assert!(all(&huge).unwrap_err().contains("larger than"));
+        assert!(all(&huge).unwrap_err().to_string().contains("larger than"));
     }
 }

@@ -186,8 +186,7 @@ mod tests {
             xml.contains(r#"SystemTime="2026-01-05T08:00:00.1234560Z""#),
             "{xml}"
         );
-        let mut got = Vec::new();
-        read(xml.as_bytes(), |e| got.push(e)).unwrap();
-        assert_eq!(got, [e]);
+        let got = read(xml.as_bytes()).unwrap();
+        assert_eq!(got.events, [e]);
     }
 }
