@@ -377,3 +377,116 @@ fn github_anchor(heading: &str) -> String {
         })
         .collect()
 }
+
+/// The long flags `whfb-sim ARGS --help` lists, `--help` itself left out.
+fn help_flags(args: &[&str]) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .expect("whfb-sim runs");
+    assert!(output.status.success(), "{args:?} --help failed");
+    let help = String::from_utf8(output.stdout).expect("UTF-8 help");
+    let options = help.split("Options:").nth(1).unwrap_or_default();
+    let mut flags: Vec<String> = options
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches("-h, ");
+            let flag = line.strip_prefix("--")?;
+            let end = flag
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(flag.len());
+            Some(format!("--{}", &flag[..end]))
+        })
+        .filter(|flag| flag != "--help")
+        .collect();
+    flags.sort();
+    flags.dedup();
+    flags
+}
+
+/// The rows of docs/cli.md's command table, each with the commands its first code span
+/// names (`whfb-sim run\|sweep ...` names two) and the long flags it shows.
+fn cli_rows(page: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    page.lines()
+        .filter_map(|line| {
+            let span = line.strip_prefix("| `whfb-sim ")?;
+            let span = &span[..span.find('`')?];
+            let mut words = span.split_whitespace();
+            let first = words.next()?;
+            let commands = if first == "pki" {
+                vec![format!("pki {}", words.next()?)]
+            } else {
+                first.split("\\|").map(str::to_owned).collect()
+            };
+            let flags = line
+                .match_indices("--")
+                .map(|(i, _)| {
+                    let rest = &line[i..];
+                    let end = rest[2..]
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                        .map_or(rest.len(), |e| e + 2);
+                    rest[..end].to_owned()
+                })
+                .filter(|flag| flag.len() > 2)
+                .collect();
+            Some((commands, flags))
+        })
+        .collect()
+}
+
+/// docs/cli.md shows every flag each command's `--help` lists, and no flag a command
+/// refuses (`sweep --trace` was documented and refused).
+#[test]
+fn cli_page_matches_help() {
+    let page = fs::read_to_string(root().join("docs/cli.md")).expect("docs/cli.md");
+    let rows = cli_rows(&page);
+    let commands = [
+        "run",
+        "sweep",
+        "plan",
+        "sensitivity",
+        "merge",
+        "fit",
+        "params",
+        "check",
+        "scenario",
+        "validate",
+        "calibrate",
+        "pki export",
+        "pki pool",
+    ];
+    let mut problems = Vec::new();
+    for command in commands {
+        let args: Vec<&str> = command.split(' ').collect();
+        let help = help_flags(&args);
+        let documented: Vec<&String> = rows
+            .iter()
+            .filter(|(names, _)| names.iter().any(|name| name == command))
+            .flat_map(|(_, flags)| flags)
+            .collect();
+        if !rows
+            .iter()
+            .any(|(names, _)| names.iter().any(|name| name == command))
+        {
+            problems.push(format!("`whfb-sim {command}` has no row"));
+        }
+        for flag in &help {
+            if !documented.contains(&flag) {
+                problems.push(format!("`whfb-sim {command}`: {flag} is not shown"));
+            }
+        }
+        for flag in documented {
+            if !help.contains(flag) {
+                problems.push(format!(
+                    "`whfb-sim {command}`: {flag} is shown but --help has no such flag"
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/cli.md vs --help:\n{}",
+        problems.join("\n")
+    );
+}
