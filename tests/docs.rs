@@ -6,8 +6,10 @@
 //! The simulated figures are deterministic for a seed, so a changed default that an
 //! example shows fails here. Blocks marked ```` ```console,long ```` are too slow for a
 //! debug build's test run; `cargo test --test docs -- --ignored` runs them. Blocks marked
-//! ```` ```sh,tested ```` are shell scripts (loops, `wait`) run with bash, once as written
+//! ```` ```bash tested ```` are shell scripts (loops, `wait`) run with bash, once as written
 //! and once with a shard that fails, which must fail the script.
+//! Every other fence names its language (```` ```text ````, ```` ```toml ````, ```` ```sh ````):
+//! trycmd takes a bare ```` ``` ```` block for a case.
 //!
 //! The cases run on copies of the docs in a temporary folder, each with a working folder
 //! that links the repository's `scenarios/` and `contrib/`, so the relative paths of the
@@ -135,14 +137,14 @@ fn long_console_examples() {
     run_console_blocks(Blocks::Long);
 }
 
-/// Every ```` ```sh,tested ```` block of the docs, with the doc it is in.
+/// Every ```` ```bash tested ```` block of the docs, with the doc it is in.
 fn tested_shell_blocks() -> Vec<(PathBuf, String)> {
     let mut blocks = Vec::new();
     for doc in doc_files() {
         let text = fs::read_to_string(&doc).expect("doc readable");
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
-            if line == "```sh,tested" {
+            if line == "```bash tested" {
                 let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
                 blocks.push((doc.clone(), body.join("\n") + "\n"));
             }
@@ -199,7 +201,7 @@ fn shell_examples() {
     let blocks = tested_shell_blocks();
     assert!(
         !blocks.is_empty(),
-        "no ```sh,tested block in the docs: the cluster loop should be one"
+        "no ```bash tested block in the docs: the cluster loop should be one"
     );
     for (doc, script) in &blocks {
         let (output, work) = run_shell(script, None);
