@@ -48,7 +48,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub quiet: bool,
     /// Accepts a run, sweep or plan above the default cost limits (events, memory, output;
-    /// see README "Limits"), up to the larger ones.
+    /// see docs/limits.md), up to the larger ones.
     #[arg(long)]
     pub allow_large: bool,
 }
@@ -418,7 +418,7 @@ pub fn check_text(args: &CheckArgs) -> Result<String, UsageError> {
     }
     let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
     Ok(format!(
-        "{}: valid — scenario `{}`, {} users, {} replication(s), variants: {}\nrun: estimate: {:.2e} model events, {:.0} MiB of memory, {:.1} MiB written (limits: README \"Limits\"){sweep}",
+        "{}: valid — scenario `{}`, {} users, {} replication(s), variants: {}\nrun: estimate: {:.2e} model events, {:.0} MiB of memory, {:.1} MiB written (limits: docs/limits.md){sweep}",
         file.display(),
         s.name(),
         s.base.users,

@@ -85,7 +85,7 @@ fn check_targets(scenario: &Scenario, axes: &[Axis], targets: &mut [Target]) -> 
     Ok(())
 }
 
-/// Refuses a plan whose runs could not finish or fit (README "Limits"), as `sweep` does:
+/// Refuses a plan whose runs could not finish or fit (docs/limits.md), as `sweep` does:
 /// as many runs of the largest combination as the search can make at most — a binary
 /// search of the last key for every combination of the others, the verification run and
 /// one step down in each key — or the whole grid when that is smaller.

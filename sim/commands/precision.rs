@@ -239,7 +239,7 @@ pub fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
     s
 }
 
-/// Fits `plan` to the cost limits (README "Limits"): `admits(n)` says whether a run of
+/// Fits `plan` to the cost limits (docs/limits.md): `admits(n)` says whether a run of
 /// `n` replications is admitted. The first batch must be (its refusal is the error); the
 /// cap is lowered to the most that are, since every replication's results are kept and
 /// written. Returns a note for the user when it lowered the cap.
@@ -262,7 +262,7 @@ pub fn fit_to_limits(
         }
     }
     let note = format!(
-        "note: --precision: at most {ok} replications instead of {} fit the cost limits (README \"Limits\"; --allow-large raises them)",
+        "note: --precision: at most {ok} replications instead of {} fit the cost limits (docs/limits.md; --allow-large raises them)",
         plan.max_replications
     );
     plan.max_replications = ok;

@@ -179,7 +179,7 @@ impl Reporter {
 }
 
 /// Approximate cost of one user's entry in the key pool (key, request, receipt): disk
-/// bytes and CPU seconds to generate, from the pool's own figures (README, PERFORMANCE).
+/// bytes and CPU seconds to generate, from the pool's own figures (docs/pki.md, PERFORMANCE.md).
 fn per_user_cost(alg: crate::pki::KeyAlg) -> (f64, f64) {
     match alg {
         crate::pki::KeyAlg::Rsa2048 => (2_600.0, 0.070),
@@ -219,7 +219,7 @@ pub fn announce_key_fill(
         let mb = missing as f64 * bytes / 1e6;
         let wall = Duration::from_secs_f64(missing as f64 * cpu_s / cores as f64);
         eprintln!(
-            "key pool: generating {missing} {} user keys into {} — about {mb:.1} MB on disk and {} of CPU ({} on {cores} cores); later runs reuse them (see README, \"The key pool\")",
+            "key pool: generating {missing} {} user keys into {} — about {mb:.1} MB on disk and {} of CPU ({} on {cores} cores); later runs reuse them (see docs/pki.md, \"The key pool\")",
             settings.client_key,
             pool.dir().display(),
             human(Duration::from_secs_f64(missing as f64 * cpu_s)),

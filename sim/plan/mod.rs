@@ -1,5 +1,5 @@
 //! `whfb-sim plan`: the cheapest sizing of the searched keys (AD FS servers, CA workers,
-//! ...) that meets targets on reported figures with 95 % confidence (README, "Sizing a farm").
+//! ...) that meets targets on reported figures with 95 % confidence (docs/plan.md).
 //! [`target`] parses what is asked, [`search`] walks the staircase of combinations that
 //! meet (assuming more capacity never hurts), [`evaluate`] runs combinations as sweep
 //! points on common random numbers, [`answer`] verifies the recommendation and finds the

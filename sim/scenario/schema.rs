@@ -715,8 +715,8 @@ pub enum ClientKey {
     EcdsaP256,
 }
 
-/// Cryptography: real keys, requests and certificates (README, "Real PKI on the hot
-/// path"; docs/model.md §9).
+/// Cryptography: real keys, requests and certificates (docs/pki.md;
+/// docs/model.md §9).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pki {
