@@ -55,6 +55,11 @@ pub fn dist_text(f: &Fitted) -> String {
     match f.family {
         Family::Lognormal => {
             let (m, p95) = f.median_p95();
+            // Data without spread (every device took the same whole seconds) fits σ = 0,
+            // whose p95 is its median: a scenario lognormal needs p95 above it.
+            if dur(p95) == dur(m) {
+                return format!("{{ dist = \"fixed\", value = {} }}", dur(m));
+            }
             format!(
                 "{{ dist = \"lognormal\", median = {}, p95 = {} }}",
                 dur(m),
@@ -278,6 +283,19 @@ pub fn scenario_text(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_fit_without_spread_is_written_as_a_fixed_value_that_loads() {
+        let f = Fitted {
+            family: Family::Lognormal,
+            params: vec![5f64.ln(), 1e-9],
+        };
+        let text = dist_text(&f);
+        assert_eq!(text, "{ dist = \"fixed\", value = \"5s\" }");
+        let toml = format!("[key]\nfirmware = {text}\n");
+        crate::scenario::Scenario::load_str(&toml, "t.toml", "t", &[]).unwrap();
+    }
+
     use super::*;
 
     #[test]

@@ -19,6 +19,12 @@ fn secs(x: Option<f64>) -> String {
     })
 }
 
+/// Text from an export made safe for a table cell: a `|` would end the cell and a line
+/// break the row (a skip reason quotes what the file held).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 /// The report.
 pub fn fit_md(
     a: &Analysis,
@@ -41,12 +47,12 @@ pub fn fit_md(
         let skipped: Vec<String> = s
             .skipped
             .iter()
-            .map(|k| format!("{} × {}", k.count, k.reason))
+            .map(|k| format!("{} × {}", k.count, cell(&k.reason)))
             .collect();
         let _ = writeln!(
             md,
             "| `{}` | {:?} | {} | {} | {} |",
-            s.file,
+            s.file.replace('`', "'").replace('|', "\\|"),
             s.kind,
             s.records,
             s.used,
