@@ -64,7 +64,7 @@ pub fn read<R: std::io::Read + Seek>(mut input: R, size: u64) -> Result<Read, Us
     }
     // Windows grows a log by whole chunks, so any other length is a copy cut short; the
     // parser would drop the partial chunk without a word.
-    if size < HEADER_BYTES || (size - HEADER_BYTES) % CHUNK_BYTES != 0 {
+    if size < HEADER_BYTES || !(size - HEADER_BYTES).is_multiple_of(CHUNK_BYTES) {
         return Err(format!(
             "{size} bytes is not the {HEADER_BYTES}-byte header plus whole 64 KiB chunks: the file is truncated (copy the log again, or export it with `wevtutil epl`)"
         )

@@ -171,7 +171,7 @@ pub fn compact(us: SimTime) -> String {
         (SECOND, "s"),
         (1_000, "ms"),
     ] {
-        if us % unit == 0 && us > 0 {
+        if us.is_multiple_of(unit) && us > 0 {
             return format!("{}{}", us / unit, name);
         }
     }

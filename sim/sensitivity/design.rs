@@ -238,7 +238,7 @@ pub fn check_request(req: &Request) -> Result<(), UsageError> {
                 .into());
             }
             let p = req.levels.unwrap_or(DEFAULT_LEVELS);
-            if !LEVELS.contains(&p) || p % 2 != 0 {
+            if !LEVELS.contains(&p) || !p.is_multiple_of(2) {
                 return Err(format!(
                     "--levels {p} is not allowed; allowed: an even number from {} to {} (the jump between levels is half of them)",
                     LEVELS.start(),

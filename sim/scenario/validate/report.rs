@@ -16,7 +16,7 @@ pub(super) fn report(c: &mut Checker, spec: &Spec) {
             "the time series' resolution",
         );
     } else if r.peak_window.0 < r.series_bucket.0
-        || r.peak_window.0 % r.series_bucket.0 != 0
+        || !r.peak_window.0.is_multiple_of(r.series_bucket.0)
         || r.peak_window.0 > spec.horizon.0
     {
         c.fail(
