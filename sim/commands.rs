@@ -164,7 +164,7 @@ pub struct SweepArgs {
 }
 
 /// Loads the scenario named on the command line (or the default) with the flag overrides.
-pub fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, UsageError> {
+pub(crate) fn load_scenario(file: Option<&Path>, sets: &[String]) -> Result<Scenario, UsageError> {
     Ok(match file {
         Some(p) => Scenario::load_file(p, sets)?,
         None => Scenario::load_default(sets)?,
@@ -399,7 +399,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<()> {
 }
 
 /// What `check` prints; every refusal is the user's.
-pub fn check_text(args: &CheckArgs) -> Result<String, UsageError> {
+pub(crate) fn check_text(args: &CheckArgs) -> Result<String, UsageError> {
     let (file, allow_large) = (&args.scenario, args.allow_large);
     let s = load_scenario(Some(file), &args.sets)?;
     let e = cost::admit_run(&s, &TraceFilter::Off, None, allow_large)?;
@@ -438,7 +438,7 @@ pub fn default_scenario_text() -> &'static str {
 /// Most samples `calibrate --samples` takes: each generates a key (about 70 ms for
 /// RSA-2048) and keeps it with its request and certificate, so 10,000 are some 12 minutes
 /// and a few tens of MB; the medians settle long before.
-pub const MAX_CALIBRATE_SAMPLES: usize = 10_000;
+pub(crate) const MAX_CALIBRATE_SAMPLES: usize = 10_000;
 
 /// Options of `whfb-sim calibrate`.
 #[derive(Debug, Clone, clap::Args)]

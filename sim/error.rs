@@ -41,7 +41,7 @@ impl UsageError {
     /// The same refusal with the first `from` in its text replaced by `to`: for a
     /// command whose own flag stands for what the message names (e.g. `--users 5` for
     /// `--set users=5`).
-    pub fn reword(self, from: &str, to: &str) -> UsageError {
+    pub(crate) fn reword(self, from: &str, to: &str) -> UsageError {
         let text = self.to_string();
         if text.contains(from) {
             UsageError::Refused(text.replacen(from, to, 1))
@@ -72,7 +72,7 @@ pub fn is_usage(err: &anyhow::Error) -> bool {
 }
 
 /// The first [`UsageError`] in `err`'s chain of causes, if any.
-pub fn usage_of(err: &anyhow::Error) -> Option<&UsageError> {
+pub(crate) fn usage_of(err: &anyhow::Error) -> Option<&UsageError> {
     err.chain().find_map(|c| c.downcast_ref::<UsageError>())
 }
 

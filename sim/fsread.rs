@@ -15,7 +15,7 @@ use std::path::Path;
 /// Why a file was not read. [`std::fmt::Display`] says it without the path, for the caller
 /// to put its own name for the file in front.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// Nothing at that path.
     NotFound,
     /// A symbolic link where [`Follow::No`] asked for the file itself.
@@ -58,7 +58,7 @@ impl std::fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 /// A limit for messages: `64 MiB`, `1024 KiB`, or bytes.
-pub fn show_limit(bytes: u64) -> String {
+pub(crate) fn show_limit(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
@@ -71,7 +71,7 @@ pub fn show_limit(bytes: u64) -> String {
 
 /// Whether a symbolic link at the path itself is followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Follow {
+pub(crate) enum Follow {
     /// Follow it (what it leads to is typed and sized like any file).
     Yes,
     /// Refuse it ([`ReadError::Link`]): for folders the program fills itself, where a
@@ -110,7 +110,7 @@ fn kind(m: &Metadata) -> &'static str {
 /// Opens `path` for reading without blocking and without following a final link unless
 /// `follow`, and checks on the open file that it is a regular file of at most `limit`
 /// bytes. Returns the file and its metadata (owner, mode, size).
-pub fn open_regular(
+pub(crate) fn open_regular(
     path: &Path,
     limit: u64,
     follow: Follow,
@@ -155,7 +155,7 @@ pub fn open_regular(
 
 /// Reads at most `limit` bytes from `file` (a file that grew since it was sized is cut
 /// off there and refused).
-pub fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
     let size_hint = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
     let mut bytes = Vec::with_capacity(size_hint as usize);
     file.take(limit.saturating_add(1))
@@ -171,7 +171,7 @@ pub fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
 }
 
 /// The whole of `path`, a regular file of at most `limit` bytes (see [`open_regular`]).
-pub fn read_regular(path: &Path, limit: u64, follow: Follow) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_regular(path: &Path, limit: u64, follow: Follow) -> Result<Vec<u8>, ReadError> {
     let (file, _) = open_regular(path, limit, follow)?;
     read_capped(file, limit)
 }

@@ -7,7 +7,7 @@
 /// probability at least `family`: `family^(1/tests)`. Exact for independent tests and
 /// conservative for jointly normal estimates under any correlation (Šidák 1967), which
 /// is how means over many replications behave.
-pub fn sidak(family: f64, tests: usize) -> f64 {
+pub(crate) fn sidak(family: f64, tests: usize) -> f64 {
     if tests == 0 {
         return family;
     }
@@ -15,7 +15,7 @@ pub fn sidak(family: f64, tests: usize) -> f64 {
 }
 
 /// Bonferroni's per-test confidence: `1 − (1 − family)/tests`. Valid under any
-/// dependence, and a little more demanding than [`sidak`].
+/// dependence, and a little more demanding than `sidak`.
 pub fn bonferroni(family: f64, tests: usize) -> f64 {
     if tests == 0 {
         return family;

@@ -20,7 +20,7 @@ use crate::engine::stats::quantile_sorted;
 /// the pooled replications and per replication pair; each slice holds one sorted sample per replication, in the same
 /// order for both. A replication where either sample is empty has no difference and is
 /// left out of the interval. `None` when either pooled sample is empty.
-pub fn replication_difference(
+pub(crate) fn replication_difference(
     first: &[Vec<f64>],
     second: &[Vec<f64>],
     confidence: f64,
@@ -60,7 +60,7 @@ fn difference_of_pooled(
 
 /// How the interval of a difference of quantiles was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DifferenceMethod {
+pub(crate) enum DifferenceMethod {
     /// Sectioning over the per-replication differences (neither side on a plateau).
     Paired,
     /// From each side's own quantile interval, each at half the error rate: one side or
@@ -72,7 +72,7 @@ pub enum DifferenceMethod {
 /// [`replication_difference`]), with a `confidence` interval that holds where either
 /// distribution jumps; a jump narrower than `min_gap` is not a plateau (see
 /// [`plateau_at`]). `None` when either pooled sample is empty.
-pub fn quantile_difference(
+pub(crate) fn quantile_difference(
     first: &[Vec<f64>],
     second: &[Vec<f64>],
     p: f64,
@@ -111,7 +111,7 @@ pub fn quantile_difference(
 
 /// The mean per-person difference, paired user by user.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UserPairing {
+pub(crate) struct UserPairing {
     /// The mean of `second − first` over the people with a value in both; with its
     /// interval from the per-replication means (people in one replication share
     /// resources, so they are not independent of each other; replications are).
@@ -126,7 +126,7 @@ pub struct UserPairing {
 
 /// Pairs `first[r][i]` with `second[r][i]` (replication `r`, person `i`); a person missing
 /// in either is counted, not paired.
-pub fn user_mean_difference(
+pub(crate) fn user_mean_difference(
     first: &[Vec<Option<f64>>],
     second: &[Vec<Option<f64>>],
     confidence: f64,

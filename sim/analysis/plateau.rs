@@ -4,7 +4,7 @@
 //! with a flag, not read as a stable figure.
 //!
 //! Definition: the `p` quantile is *on a plateau* when the quantiles at `p − w` and
-//! `p + w` differ by more than a factor of [`FACTOR`] and by more than the caller's
+//! `p + w` differ by more than a factor of `FACTOR` and by more than the caller's
 //! `min_gap` (a jump nobody would notice is not flagged), where the window `w` is a fifth
 //! of the smaller tail, `0.2 · min(p, 1 − p)`: p95 is looked at between 94 % and 96 %,
 //! p99 between 98.8 % and 99.2 %, the median between 40 % and 60 %. A window relative to
@@ -22,11 +22,11 @@ pub fn window(p: f64) -> f64 {
 
 /// How much larger the value a window above must be than the one a window
 /// below for the percentile to count as on a plateau.
-pub const FACTOR: f64 = 2.0;
+pub(crate) const FACTOR: f64 = 2.0;
 
 /// The two sides of a plateau: the quantiles at `p − window(p)` and `p + window(p)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plateau {
+pub(crate) struct Plateau {
     /// The quantile a window below.
     pub below: f64,
     /// The quantile a window above.
@@ -36,7 +36,7 @@ pub struct Plateau {
 /// The plateau the `p` quantile of `sorted` sits on, if it sits on one (see the module
 /// doc); `None` for an empty sample or a `p` of 0 or 1 (the extremes are not percentiles
 /// a plateau could move).
-pub fn plateau_at(sorted: &[f64], p: f64, min_gap: f64) -> Option<Plateau> {
+pub(crate) fn plateau_at(sorted: &[f64], p: f64, min_gap: f64) -> Option<Plateau> {
     if sorted.is_empty() || p <= 0.0 || p >= 1.0 {
         return None;
     }

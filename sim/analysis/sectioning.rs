@@ -46,7 +46,7 @@ pub fn pooled(sections: &[Vec<f64>]) -> Vec<f64> {
 /// replication), with its `confidence` interval by sectioning; a replication without
 /// observations has no estimate and is left out of the interval. `None` when there is no
 /// observation at all.
-pub fn pooled_estimate(
+pub(crate) fn pooled_estimate(
     sections: &[Vec<f64>],
     confidence: f64,
     estimator: impl Fn(&[f64]) -> f64,

@@ -9,12 +9,12 @@ use serde::Serialize;
 
 /// Replications a sequential run starts with (unless more are asked for): a stopping
 /// rule that trusts the spread of fewer replications stops early by luck.
-pub const FIRST_BATCH: u32 = 10;
+pub(crate) const FIRST_BATCH: u32 = 10;
 
 /// How far an interval reaches from its estimate, as a share of the estimate: the larger
 /// of its two sides (intervals need not be symmetric, and one cut at zero would look
 /// narrower than it is) over |estimate|. `None` when the estimate is zero or not finite.
-pub fn relative_half_width(estimate: f64, ci: [f64; 2]) -> Option<f64> {
+pub(crate) fn relative_half_width(estimate: f64, ci: [f64; 2]) -> Option<f64> {
     let [lo, hi] = ci;
     let side = (hi - estimate).max(estimate - lo);
     let r = side / estimate.abs();
@@ -24,7 +24,7 @@ pub fn relative_half_width(estimate: f64, ci: [f64; 2]) -> Option<f64> {
 /// What to do after `done` replications whose worst relative half-width is `achieved`
 /// (`None`: some estimate has no interval yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// The target is met, or the cap is reached.
     Stop,
     /// Run replications up to (excluding) this count.
@@ -35,7 +35,7 @@ pub enum Step {
 /// count at which the half-width, shrinking as 1/√n, would meet the target — at least one
 /// more replication, at most twice as many as now (the projection rests on a noisy
 /// spread), never past `max`.
-pub fn next_step(done: u32, achieved: Option<f64>, target: f64, max: u32) -> Step {
+pub(crate) fn next_step(done: u32, achieved: Option<f64>, target: f64, max: u32) -> Step {
     if achieved.is_some_and(|a| a <= target) || done >= max {
         return Step::Stop;
     }

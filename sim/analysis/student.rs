@@ -4,7 +4,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// The mean of `xs` and its two-sided Student-t interval at `confidence` (e.g. 0.95);
 /// `None` for the interval with fewer than two values, and a NaN mean with none.
-pub fn mean_interval(xs: &[f64], confidence: f64) -> (f64, Option<[f64; 2]>) {
+pub(crate) fn mean_interval(xs: &[f64], confidence: f64) -> (f64, Option<[f64; 2]>) {
     let n = xs.len();
     if n == 0 {
         return (f64::NAN, None);
@@ -19,7 +19,7 @@ pub fn mean_interval(xs: &[f64], confidence: f64) -> (f64, Option<[f64; 2]>) {
 }
 
 /// The `p` quantile of Student's t with `df` degrees of freedom.
-pub fn t_quantile(df: usize, p: f64) -> f64 {
+pub(crate) fn t_quantile(df: usize, p: f64) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64)
         .map(|d| d.inverse_cdf(p))
         .unwrap_or(f64::NAN)

@@ -56,7 +56,11 @@ pub fn run_shard(args: &RunArgs, scenario: Scenario, trace: TraceFilter) -> anyh
 }
 
 /// `whfb-sim sweep --shard`: `plan` is the sweep's plan of `scenario`.
-pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> anyhow::Result<()> {
+pub(crate) fn sweep_shard(
+    args: &SweepArgs,
+    scenario: Scenario,
+    plan: SweepPlan,
+) -> anyhow::Result<()> {
     let common = &args.common;
     let job = Job::new(
         JobKind::Sweep,
@@ -75,7 +79,7 @@ pub fn sweep_shard(args: &SweepArgs, scenario: Scenario, plan: SweepPlan) -> any
 }
 
 /// `whfb-sim sensitivity --shard`: `design` is the analysis's design of `scenario`.
-pub fn sensitivity_shard(
+pub(crate) fn sensitivity_shard(
     args: &super::sensitivity::SensitivityArgs,
     scenario: Scenario,
     design: &crate::sensitivity::design::Design,

@@ -22,9 +22,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Most replications `compare-pilot` runs.
-pub const MAX_REPLICATIONS: u32 = 1_000;
+pub(crate) const MAX_REPLICATIONS: u32 = 1_000;
 /// Most bootstrap draws per stage.
-pub const MAX_BOOTSTRAP: usize = 100_000;
+pub(crate) const MAX_BOOTSTRAP: usize = 100_000;
 
 /// `compare-pilot`'s flags.
 #[derive(Debug, Clone, clap::Args)]

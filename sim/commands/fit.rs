@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// The most bootstrap samples `fit` draws per family and quantity.
-pub const MAX_BOOTSTRAP: usize = 100_000;
+pub(crate) const MAX_BOOTSTRAP: usize = 100_000;
 
 /// `fit`'s flags (parsed by clap in the binary).
 #[derive(Debug, Clone, clap::Args)]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// The exit code after SIGINT or SIGTERM (128 + SIGINT, what shells report for Ctrl-C).
-pub const INTERRUPTED_EXIT: i32 = 130;
+pub(crate) const INTERRUPTED_EXIT: i32 = 130;
 
 /// Staging folders of this process not yet swapped in; the signal handler removes them.
 /// Holding the lock also keeps the handler out while a swap is under way.
@@ -36,7 +36,7 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
 /// so that a mistyped `--out` never deletes anything. **A command that writes a new
 /// top-level name adds it here**, or its second run into its own folder is refused; the
 /// test that runs every command twice (`tests/hostile.rs`) catches a name left out.
-pub const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
+pub(crate) const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
     (
         "run",
         &[
@@ -104,7 +104,7 @@ fn is_output_name(name: &str) -> bool {
 /// An output folder being written: files go into [`OutputSet::dir`]; [`OutputSet::commit`]
 /// swaps it in; dropping it uncommitted (an error half-way) removes the staging folder.
 #[derive(Debug)]
-pub struct OutputSet {
+pub(crate) struct OutputSet {
     out: PathBuf,
     staging: PathBuf,
     committed: bool,
@@ -115,7 +115,7 @@ impl OutputSet {
     /// checks that `out` can be replaced, creates the staging folder and installs the
     /// signal handler. A file at `out`, or a folder holding files no whfb-sim command
     /// writes, is refused (exit 2) so that a mistyped `--out` never deletes anything.
-    pub fn begin(out: &Path, flag: &str) -> Result<OutputSet, UsageError> {
+    pub(crate) fn begin(out: &Path, flag: &str) -> Result<OutputSet, UsageError> {
         let out = resolve(out, flag)?;
         check_replaceable(&out, flag)?;
         let parent = out.parent().unwrap_or(Path::new("."));
@@ -161,7 +161,7 @@ impl OutputSet {
     }
 
     /// Replaces the previous set (if any) with the staged one in one step.
-    pub fn commit(mut self) -> anyhow::Result<()> {
+    pub(crate) fn commit(mut self) -> anyhow::Result<()> {
         let mut list = staging_list();
         swap_in(&self.staging, &self.out)?;
         list.retain(|p| p != &self.staging);
@@ -295,10 +295,10 @@ fn remove_all(dir: &Path) {
 
 /// Once per process: a thread that, on SIGINT or SIGTERM, removes every staging folder
 /// (waiting for a swap under way to finish) and the key cache's temporary files, and exits
-/// with [`INTERRUPTED_EXIT`]. The binary installs it before any command opens a file: an
+/// with `INTERRUPTED_EXIT`. The binary installs it before any command opens a file: an
 /// open or a read can block (a FIFO, a slow or hung file system) before any staging folder
 /// exists, and the default action would then leave half-written temporary files (exit
-/// 143). [`OutputSet::begin`] installs it too, for library callers.
+/// 143). `OutputSet::begin` installs it too, for library callers.
 pub fn install_signal_handler() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {

@@ -1,7 +1,7 @@
 //! `run --precision 5%` (and `sweep`, per point): replications are added until the 95 % interval of every named
 //! figure is within 5 % of the figure, up to `--max-replications`. Replication r always
 //! has the same random streams, and the batches are decided from the results alone
-//! ([`sequential::next_step`]), so the same seed gives the same replications and the
+//! (`sequential::next_step`), so the same seed gives the same replications and the
 //! same files at any thread count. Half-widths are read from the summary's own
 //! `ci95_by_stat` intervals, so they are the intervals the reports print.
 
@@ -31,7 +31,7 @@ pub struct PrecisionArgs {
 }
 
 /// Default cap on the replications of a run to a precision.
-pub const DEFAULT_MAX_REPLICATIONS: u32 = 100;
+pub(crate) const DEFAULT_MAX_REPLICATIONS: u32 = 100;
 
 /// Figures held to the target when `--precision-on` is not given.
 const DEFAULT_FIGURES: [&str; 2] = ["time_to_usable.p50", "time_to_usable.p95"];
@@ -112,7 +112,7 @@ impl PrecisionArgs {
 
 /// The refusal of `--precision` with `--shard`: a shard cannot know when the other
 /// shards' replications meet the target.
-pub fn with_shard() -> UsageError {
+pub(crate) fn with_shard() -> UsageError {
     UsageError::new(
         "--precision cannot be combined with --shard: the number of replications is decided \
          from all of them; run --precision on one machine, or shard a fixed --replications",
@@ -230,7 +230,7 @@ pub fn achieved(summary: &Summary, figures: &[String]) -> Reached {
 }
 
 /// `scenario` with `n` replications.
-pub fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
+pub(crate) fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
     let mut s = scenario.clone();
     s.base.replications = n;
     for v in &mut s.variants {
@@ -243,7 +243,7 @@ pub fn with_replications(scenario: &Scenario, n: u32) -> Scenario {
 /// `n` replications is admitted. The first batch must be (its refusal is the error); the
 /// cap is lowered to the most that are, since every replication's results are kept and
 /// written. Returns a note for the user when it lowered the cap.
-pub fn fit_to_limits(
+pub(crate) fn fit_to_limits(
     plan: &mut PrecisionPlan,
     admits: impl Fn(u32) -> Result<(), UsageError>,
 ) -> Result<Option<String>, UsageError> {
@@ -271,7 +271,7 @@ pub fn fit_to_limits(
 
 /// Runs `scenario` as sweep point `opts.point` (0 for `run`) in batches until `plan` is met
 /// or its cap reached; returns the result of every replication run and what was reached.
-pub fn run_to_precision(
+pub(crate) fn run_to_precision(
     scenario: &Scenario,
     plan: &PrecisionPlan,
     opts: &RunOptions<'_>,

@@ -32,7 +32,7 @@ struct Current {
 }
 
 /// Progress reports of one command, from any thread.
-pub struct Reporter {
+pub(crate) struct Reporter {
     mode: Mode,
     current: Mutex<Option<Current>>,
 }
@@ -92,13 +92,8 @@ impl Reporter {
         }
     }
 
-    /// Whether anything is shown (not `--quiet`).
-    pub fn shown(&self) -> bool {
-        self.mode != Mode::Off
-    }
-
     /// A report from the run layer.
-    pub fn tick(&self, stage: Stage, done: usize, total: usize) {
+    pub(crate) fn tick(&self, stage: Stage, done: usize, total: usize) {
         self.report(label_of(stage), done, total);
     }
 
@@ -190,7 +185,7 @@ fn per_user_cost(alg: crate::pki::KeyAlg) -> (f64, f64) {
 /// Before the first fill of a key pool: says where the keys go and about how much disk
 /// and time they take (once per distinct pool and algorithm the scenario's variants use).
 /// Also the first check of the key cache folder, so a bad one is refused before any work.
-pub fn announce_key_fill(
+pub(crate) fn announce_key_fill(
     scenario: &Scenario,
     users: Option<u32>,
     threads: Option<usize>,

@@ -112,12 +112,12 @@ fn check_figures(scenario: &Scenario, figures: &[String]) -> anyhow::Result<()> 
 }
 
 /// Where `sensitivity` writes by default: `reports/<scenario-name>-sensitivity/`.
-pub fn out_dir(scenario: &Scenario) -> PathBuf {
+pub(crate) fn out_dir(scenario: &Scenario) -> PathBuf {
     PathBuf::from("reports").join(format!("{}-sensitivity", scenario.name()))
 }
 
 /// Reduces one point's run to what the analysis of `design` needs.
-pub fn reduce_point(
+pub(crate) fn reduce_point(
     req: &Request,
     design: &Design,
     point: &SweepPoint,

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// One stage's observed and simulated durations.
-pub struct StageChart<'a> {
+pub(crate) struct StageChart<'a> {
     /// The stage.
     pub stage: &'a str,
     /// The pilot's durations.
@@ -136,7 +136,7 @@ impl Chart for StageChart<'_> {
 }
 
 /// Draws one chart per stage into `dir`; returns the files and (path, caption) pairs.
-pub fn write(
+pub(crate) fn write(
     stages: &[StageChart<'_>],
     dir: &Path,
 ) -> anyhow::Result<(Vec<PathBuf>, crate::fit::chart::Listed)> {

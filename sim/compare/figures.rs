@@ -33,10 +33,10 @@ pub struct Accept {
 }
 
 /// The default accuracy: within ±20 % at the median and ±30 % at p90.
-pub const DEFAULT_ACCEPT: &str = "p50=20%,p90=30%";
+pub(crate) const DEFAULT_ACCEPT: &str = "p50=20%,p90=30%";
 
 /// Parses `--accept`: `pNN=T%` (or `=±T%`, or a fraction `=0.2`) separated by commas.
-pub fn parse_accept(text: &str) -> Result<Vec<Accept>, String> {
+pub(crate) fn parse_accept(text: &str) -> Result<Vec<Accept>, String> {
     let allowed = "allowed: comma-separated pNN=T% with NN from 1 to 99 and T from 0 to 1000, e.g. p50=20%,p90=30%";
     let mut out: Vec<Accept> = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -99,7 +99,7 @@ pub struct Figure {
 
 /// The Kaplan–Meier percentile `p` of `units`: the least time whose estimated share
 /// reaches `p`; `None` when censoring keeps the curve below it.
-pub fn km_quantile(km: &[(f64, f64)], p: f64) -> Option<f64> {
+pub(crate) fn km_quantile(km: &[(f64, f64)], p: f64) -> Option<f64> {
     km.iter().find(|(_, f)| *f >= p - 1e-12).map(|(t, _)| *t)
 }
 
@@ -185,7 +185,7 @@ pub fn compare(
 }
 
 /// The Kaplan–Meier curve with Greenwood's pointwise 95 % band: (t, share, low, high).
-pub fn km_band(units: &[Unit]) -> Vec<(f64, f64, f64, f64)> {
+pub(crate) fn km_band(units: &[Unit]) -> Vec<(f64, f64, f64, f64)> {
     let mut times: Vec<(f64, bool)> = units
         .iter()
         .map(|u| u.value.map_or((u.limit, false), |x| (x, true)))

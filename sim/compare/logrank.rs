@@ -18,7 +18,7 @@ pub struct Test {
 
 /// The log-rank test of `a` against `b`; `None` when either is empty or no unit of either
 /// was observed to end.
-pub fn log_rank(a: &[Unit], b: &[Unit]) -> Option<Test> {
+pub(crate) fn log_rank(a: &[Unit], b: &[Unit]) -> Option<Test> {
     // (time, sample, observed); at a tie, events before censorings.
     let mut all: Vec<(f64, usize, bool)> = Vec::with_capacity(a.len() + b.len());
     for (k, s) in [a, b].iter().enumerate() {

@@ -70,7 +70,7 @@ fn figure_rows(out: &mut String, figures: &[Figure]) {
 
 /// The report: verdict, time to usable, every stage, the tests, the charts and how to
 /// read them.
-pub fn report_md(c: &CompareJson, charts: &[(String, String)]) -> String {
+pub(crate) fn report_md(c: &CompareJson, charts: &[(String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Pilot against simulation: {}\n", c.verdict);
     let _ = writeln!(

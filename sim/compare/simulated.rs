@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// Each stage's durations in one replication whose time origin is `origin` and whose
 /// observation ends at `end` (both UTC).
-pub fn stage_units(
+pub(crate) fn stage_units(
     run: &RunOutput,
     origin: UnixMicros,
     end: UnixMicros,

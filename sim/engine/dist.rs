@@ -5,7 +5,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
 /// z such that P(Z <= z) = 0.95 for a standard normal: links a lognormal's p95 to its sigma.
-pub const Z95: f64 = 1.644_853_626_951_472_2;
+pub(crate) const Z95: f64 = 1.644_853_626_951_472_2;
 
 /// A distribution of durations. Parameters are in microseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +64,7 @@ pub enum Dist {
 impl Dist {
     /// The lognormal whose median and 95th percentile are the given values (µs); requires
     /// `0 < median < p95`.
-    pub fn lognormal_from_median_p95(median: SimTime, p95: SimTime) -> Dist {
+    pub(crate) fn lognormal_from_median_p95(median: SimTime, p95: SimTime) -> Dist {
         let mu = (median as f64).ln();
         let sigma = ((p95 as f64).ln() - mu) / Z95;
         Dist::LogNormal { mu, sigma }

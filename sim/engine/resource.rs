@@ -70,7 +70,7 @@ impl<T> Resource<T> {
 
     /// Also records busy servers, queue length and the waits that ended into buckets of
     /// `width` µs, for charts and the busiest window.
-    pub fn with_series(mut self, width: SimTime) -> Self {
+    pub(crate) fn with_series(mut self, width: SimTime) -> Self {
         self.series = Some((Series::new(width), Series::new(width), Tally::new(width)));
         self
     }
@@ -99,7 +99,7 @@ impl<T> Resource<T> {
 
     /// Changes the number of servers (a fault window: 0 while down). Servers already busy
     /// finish their work; returns the waiting tokens that start service now.
-    pub fn set_capacity(&mut self, now: SimTime, capacity: u32) -> Vec<T> {
+    pub(crate) fn set_capacity(&mut self, now: SimTime, capacity: u32) -> Vec<T> {
         self.capacity = capacity;
         self.start_waiting(now)
     }
@@ -107,7 +107,11 @@ impl<T> Resource<T> {
     /// Withdraws the first waiting request whose token matches `is_it` (its caller gave
     /// up), returning it; `None` when no waiting request matches (it is in service or
     /// gone). Its time in the queue counts as a wait.
-    pub fn withdraw(&mut self, now: SimTime, mut is_it: impl FnMut(&T) -> bool) -> Option<T> {
+    pub(crate) fn withdraw(
+        &mut self,
+        now: SimTime,
+        mut is_it: impl FnMut(&T) -> bool,
+    ) -> Option<T> {
         let pos = self.queue.iter().position(|(t, _)| is_it(t))?;
         let (token, since) = self.queue.remove(pos)?;
         self.withdrawn += 1;
@@ -117,12 +121,12 @@ impl<T> Resource<T> {
     }
 
     /// The waiting requests' tokens, first in line first.
-    pub fn queued(&self) -> impl Iterator<Item = &T> + '_ {
+    pub(crate) fn queued(&self) -> impl Iterator<Item = &T> + '_ {
         self.queue.iter().map(|(t, _)| t)
     }
 
     /// Restores the configured number of servers.
-    pub fn restore(&mut self, now: SimTime) -> Vec<T> {
+    pub(crate) fn restore(&mut self, now: SimTime) -> Vec<T> {
         self.set_capacity(now, self.nominal)
     }
 
@@ -175,7 +179,7 @@ impl<T> Resource<T> {
     }
 
     /// Requests currently waiting.
-    pub fn queue_len(&self) -> usize {
+    pub(crate) fn queue_len(&self) -> usize {
         self.queue.len()
     }
 
@@ -185,7 +189,7 @@ impl<T> Resource<T> {
     }
 
     /// Configured number of servers.
-    pub fn nominal_capacity(&self) -> u32 {
+    pub(crate) fn nominal_capacity(&self) -> u32 {
         self.nominal
     }
 
@@ -198,7 +202,7 @@ impl<T> Resource<T> {
     /// state (busy servers, waiting requests): how a steady-state estimate discards its
     /// warm-up. Requests already waiting count their whole wait when they start. The
     /// bucketed series is kept, since charts show the whole run.
-    pub fn reset_stats(&mut self, now: SimTime) {
+    pub(crate) fn reset_stats(&mut self, now: SimTime) {
         self.busy_tw = TimeWeighted::new(now);
         self.busy_tw.set(now, self.busy as f64);
         self.queue_tw = TimeWeighted::new(now);
@@ -236,7 +240,7 @@ impl<T> Resource<T> {
 
     /// The bucketed time series (start s, mean busy, max busy, mean queue, max queue),
     /// closed at `end`; empty unless built [`Resource::with_series`].
-    pub fn series_rows(&mut self, end: SimTime) -> Vec<[f64; 5]> {
+    pub(crate) fn series_rows(&mut self, end: SimTime) -> Vec<[f64; 5]> {
         match &mut self.series {
             Some((b, q, _)) => busy_queue_rows(b, q, end),
             None => Vec::new(),
@@ -245,7 +249,7 @@ impl<T> Resource<T> {
 
     /// (sum s, count) of the waits that ended in each of the first `buckets` buckets;
     /// empty unless built [`Resource::with_series`].
-    pub fn wait_rows(&self, buckets: usize) -> Vec<(f64, u64)> {
+    pub(crate) fn wait_rows(&self, buckets: usize) -> Vec<(f64, u64)> {
         match &self.series {
             Some((_, _, w)) => w.rows(buckets),
             None => Vec::new(),

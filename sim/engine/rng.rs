@@ -44,7 +44,7 @@ impl StreamFactory {
     }
 
     /// A derived seed (for replications of replications, e.g. validation runs).
-    pub fn derive_seed(seed: u64, index: u64) -> u64 {
+    pub(crate) fn derive_seed(seed: u64, index: u64) -> u64 {
         mix(mix(seed) ^ mix(index ^ 0x0DE1_17ED))
     }
 }

@@ -44,7 +44,7 @@ impl TimeWeighted {
     }
 
     /// The time average from the start up to `t`.
-    pub fn mean_until(&self, t: SimTime) -> f64 {
+    pub(crate) fn mean_until(&self, t: SimTime) -> f64 {
         let span = t.saturating_sub(self.start) as f64;
         if span <= 0.0 {
             return 0.0;
@@ -113,7 +113,7 @@ impl Samples {
 }
 
 /// The p-quantile of an ascending slice (type 7); the slice must not be empty.
-pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_sorted(v: &[f64], p: f64) -> f64 {
     let h = (v.len() - 1) as f64 * p.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
@@ -123,7 +123,7 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> f64 {
 /// A level sampled into fixed-width buckets: per bucket the time-average and the maximum.
 /// Memory grows with the span / bucket width, never with the number of changes.
 #[derive(Debug, Clone)]
-pub struct Series {
+pub(crate) struct Series {
     width: SimTime,
     last_t: SimTime,
     level: f64,
@@ -209,11 +209,6 @@ impl Series {
             })
             .collect()
     }
-
-    /// The bucket width in µs.
-    pub fn width(&self) -> SimTime {
-        self.width
-    }
 }
 
 /// Observations (e.g. waits) summed per fixed-width bucket of the instant they were made:
@@ -244,7 +239,7 @@ impl Tally {
 
     /// Adds observation `x` made at `t`.
     #[inline]
-    pub fn add(&mut self, t: SimTime, x: f64) {
+    pub(crate) fn add(&mut self, t: SimTime, x: f64) {
         if !(t >= self.cur_start && t < self.cur_end) {
             self.enter(t);
         }
@@ -376,7 +371,11 @@ pub fn peak_window(
 
 /// Closes a busy series and a queue series at `end` and joins them row by row:
 /// (bucket start s, mean busy, max busy, mean queue, max queue).
-pub fn busy_queue_rows(busy: &mut Series, queue: &mut Series, end: SimTime) -> Vec<[f64; 5]> {
+pub(crate) fn busy_queue_rows(
+    busy: &mut Series,
+    queue: &mut Series,
+    end: SimTime,
+) -> Vec<[f64; 5]> {
     let queue = queue.rows(end);
     busy.rows(end)
         .iter()

@@ -7,14 +7,14 @@ pub type SimTime = u64;
 /// Microseconds in one second.
 pub const SECOND: SimTime = 1_000_000;
 /// Microseconds in one minute.
-pub const MINUTE: SimTime = 60 * SECOND;
+pub(crate) const MINUTE: SimTime = 60 * SECOND;
 /// Microseconds in one hour.
-pub const HOUR: SimTime = 60 * MINUTE;
+pub(crate) const HOUR: SimTime = 60 * MINUTE;
 /// Microseconds in one day.
-pub const DAY: SimTime = 24 * HOUR;
+pub(crate) const DAY: SimTime = 24 * HOUR;
 
 /// Converts simulated time to seconds for reports.
-pub fn to_secs(t: SimTime) -> f64 {
+pub(crate) fn to_secs(t: SimTime) -> f64 {
     t as f64 / SECOND as f64
 }
 

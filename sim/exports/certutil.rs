@@ -16,7 +16,7 @@ use crate::error::UsageError;
 use std::collections::BTreeMap;
 
 /// The longest row read, bytes.
-pub const MAX_ROW_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_ROW_BYTES: usize = 64 * 1024;
 
 /// One request the CA resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub struct Read {
 }
 
 /// A certutil date in one of the locale forms above, UTC.
-pub fn parse_certutil_time(text: &str) -> Result<UnixMicros, UsageError> {
+pub(crate) fn parse_certutil_time(text: &str) -> Result<UnixMicros, UsageError> {
     let t = text.trim().trim_end_matches("GMT").trim();
     if let Ok(x) = parse_utc(t) {
         return Ok(x);

@@ -8,10 +8,10 @@ use crate::error::UsageError;
 use std::io::{self, Read};
 
 /// The error message a too-long line gives, for callers to recognise.
-pub const TOO_LONG: &str = "a line is longer than the limit";
+pub(crate) const TOO_LONG: &str = "a line is longer than the limit";
 
 /// `inner`, failing with [`TOO_LONG`] once `cap` bytes pass without a newline.
-pub struct LineCap<R> {
+pub(crate) struct LineCap<R> {
     inner: R,
     cap: usize,
     since_newline: usize,
@@ -47,7 +47,7 @@ impl<R: Read> Read for LineCap<R> {
 
 /// A CSV reader over `input` (flexible rows, a header first), every line capped at `cap`
 /// bytes.
-pub fn reader<R: Read>(input: R, cap: usize) -> csv::Reader<LineCap<R>> {
+pub(crate) fn reader<R: Read>(input: R, cap: usize) -> csv::Reader<LineCap<R>> {
     csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)

@@ -2,7 +2,7 @@
 //! `C:\Windows\System32\winevt\Logs` or `wevtutil epl` saves them, read with the `evtx`
 //! crate (a pure-Rust parser of the format). Records are rendered to XML one at a time,
 //! in record order (one parsing thread), and go through the XML reader's own handling
-//! ([`windows_events::read_record`]): a log and its `wevtutil qe /f:xml` export give the
+//! (`windows_events::read_record`): a log and its `wevtutil qe /f:xml` export give the
 //! same events. Memory stays bounded: the parser holds one 64 KiB chunk at a time.
 //!
 //! A file that is not an event log as a whole (a bad header, or a length that stops
@@ -16,7 +16,7 @@ use evtx::{EvtxParser, ParserSettings};
 use std::io::{Read as _, Seek};
 
 /// The first bytes of every `.evtx` file.
-pub const MAGIC: &[u8] = b"ElfFile\0";
+pub(crate) const MAGIC: &[u8] = b"ElfFile\0";
 
 /// The size of the file header block.
 const HEADER_BYTES: u64 = 4096;

@@ -1,8 +1,8 @@
 //! The byte cap the JSON readers put on each element of an export. serde_json reads one
 //! element (a run, a sign-in) at a time, but holds the whole of it — its strings, its
 //! nested objects — before handing it over, so without a cap one hostile gigabyte-long
-//! string would be held in memory. [`Capped`] counts the bytes read since the current
-//! element began ([`Element::begin`]) and fails the read past the limit, while the
+//! string would be held in memory. `Capped` counts the bytes read since the current
+//! element began (`Element::begin`) and fails the read past the limit, while the
 //! element is still being read. (Nesting is capped by serde_json's own recursion limit,
 //! 128 levels, which fails the read with `recursion limit exceeded`.)
 
@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 /// A reader that fails once more than its limit has been read since the current element
 /// began.
-pub struct Capped<R> {
+pub(crate) struct Capped<R> {
     inner: R,
     read: Rc<Cell<u64>>,
     limit: u64,
@@ -21,18 +21,18 @@ pub struct Capped<R> {
 
 /// The handle a visitor uses to say where each element begins.
 #[derive(Clone)]
-pub struct Element(Rc<Cell<u64>>);
+pub(crate) struct Element(Rc<Cell<u64>>);
 
 impl Element {
     /// The next bytes belong to a new element.
-    pub fn begin(&self) {
+    pub(crate) fn begin(&self) {
         self.0.set(0);
     }
 }
 
 /// `inner` capped at `limit` bytes per element; `what` names an element in the error
 /// (`a run`, `a sign-in`).
-pub fn capped<R: Read>(inner: R, limit: u64, what: &'static str) -> (Capped<R>, Element) {
+pub(crate) fn capped<R: Read>(inner: R, limit: u64, what: &'static str) -> (Capped<R>, Element) {
     let read = Rc::new(Cell::new(0));
     (
         Capped {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 const SNIFF_BYTES: usize = 64 * 1024;
 
 /// The most files a folder may hold (walked recursively).
-pub const MAX_FILES: usize = 100_000;
+pub(crate) const MAX_FILES: usize = 100_000;
 
 /// What kind of export a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

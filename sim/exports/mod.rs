@@ -20,10 +20,10 @@ pub mod windows_events;
 
 /// The longest message about an export, in characters: a parser's error can quote what
 /// it found, and what it found can be a megabyte of one hostile name.
-pub const MAX_MESSAGE_CHARS: usize = 400;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 400;
 
 /// `text` cut to [`MAX_MESSAGE_CHARS`], with `…` where it was cut.
-pub fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         None => text.to_string(),
         Some((at, _)) => format!("{}…", &text[..at]),

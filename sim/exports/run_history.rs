@@ -5,7 +5,7 @@
 //! written by PowerShell 7 as ISO 8601 without a zone and by Windows PowerShell 5.1 as
 //! `/Date(milliseconds)/`; both are read.
 //!
-//! Runs are streamed one at a time (a run is small; a run larger than [`MAX_RUN_BYTES`]
+//! Runs are streamed one at a time (a run is small; a run larger than `MAX_RUN_BYTES`
 //! is refused while it is read, failing the file), nesting is capped by serde_json's recursion limit, and the runs are
 //! grouped into sync cycles: the runs the scheduler starts one after another.
 
@@ -17,11 +17,11 @@ use serde::Deserialize;
 use std::fmt;
 
 /// The largest run read, bytes of JSON: a run with its steps is a few KiB.
-pub const MAX_RUN_BYTES: usize = 1 << 20;
+pub(crate) const MAX_RUN_BYTES: usize = 1 << 20;
 
 /// The longest pause between one run's end and the next run's start within one sync
 /// cycle: the scheduler starts the next step at once, so a longer pause is a new cycle.
-pub const CYCLE_GAP_US: i64 = 60_000_000;
+pub(crate) const CYCLE_GAP_US: i64 = 60_000_000;
 
 /// One run of one connector's run profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +45,12 @@ pub struct SyncRun {
 
 impl SyncRun {
     /// Whether it is an import run (its staged counts are the cycle's changes).
-    pub fn is_import(&self) -> bool {
+    pub(crate) fn is_import(&self) -> bool {
         self.profile.to_ascii_lowercase().contains("import")
     }
 
     /// Whether it is an export run.
-    pub fn is_export(&self) -> bool {
+    pub(crate) fn is_export(&self) -> bool {
         self.profile.to_ascii_lowercase().contains("export")
     }
 }
@@ -240,7 +240,7 @@ pub struct Cycle {
 }
 
 /// Groups runs into cycles: sorted by start, a run that starts more than
-/// [`CYCLE_GAP_US`] after the previous run ended begins a new cycle.
+/// `CYCLE_GAP_US` after the previous run ended begins a new cycle.
 pub fn cycles(runs: &[SyncRun]) -> Vec<Cycle> {
     let mut sorted: Vec<&SyncRun> = runs.iter().collect();
     sorted.sort_by_key(|r| (r.start, r.end));

@@ -3,7 +3,7 @@
 //! sometimes ending with a space) or JSON (`createdDateTime`, `userPrincipalName`,
 //! `userId`, `appDisplayName`, `deviceDetail`, `status`). Columns are found by their
 //! header, trimmed and case-folded; the rows are streamed, and a row longer than
-//! [`MAX_ROW_BYTES`] is refused.
+//! `MAX_ROW_BYTES` is refused.
 
 use super::csv_rows;
 use super::json_elements::{capped, Element};
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The longest CSV row or JSON sign-in read, bytes: a real one is a few KiB.
-pub const MAX_ROW_BYTES: usize = 1 << 20;
+pub(crate) const MAX_ROW_BYTES: usize = 1 << 20;
 
 /// One sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ fn skip(out: &mut Read, why: String, row: u64) {
 }
 
 /// Reads the portal's CSV download.
-pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
+pub(crate) fn read_csv<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     let mut rdr = csv_rows::reader(input, MAX_ROW_BYTES);
     let headers: Vec<String> = rdr
         .headers()
@@ -93,7 +93,7 @@ pub fn read_csv<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
 
 /// Reads the portal's JSON download (an array of sign-ins, or Graph's `{ "value": [...] }`),
 /// one sign-in at a time: each is capped at [`MAX_ROW_BYTES`] while it is read.
-pub fn read_json<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
+pub(crate) fn read_json<R: std::io::Read>(input: R) -> Result<Read, UsageError> {
     /// Streams an array of sign-ins into `out`, the top level's or Graph's `value`.
     struct Rows<'a> {
         out: &'a mut Read,

@@ -6,7 +6,7 @@
 
 use crate::error::UsageError;
 /// Microseconds since 1970-01-01T00:00:00Z.
-pub type UnixMicros = i64;
+pub(crate) type UnixMicros = i64;
 
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -32,7 +32,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f…][Z]` (a space may stand for the `T`; no zone means
 /// UTC, as the run history records it). An offset other than `Z` is refused: the
 /// exports this reads write UTC, and a local time would shift every duration.
-pub fn parse_utc(text: &str) -> Result<UnixMicros, UsageError> {
+pub(crate) fn parse_utc(text: &str) -> Result<UnixMicros, UsageError> {
     let bad = || {
         format!(
             "`{text}` is not a UTC time; allowed: YYYY-MM-DDTHH:MM:SS with up to 9 fractional digits and an optional Z"
@@ -86,7 +86,7 @@ pub fn parse_utc(text: &str) -> Result<UnixMicros, UsageError> {
 
 /// `t` as `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, rounded down): the inverse of
 /// [`parse_utc`], for what `fit` writes.
-pub fn format_utc(t: UnixMicros) -> String {
+pub(crate) fn format_utc(t: UnixMicros) -> String {
     let secs = t.div_euclid(1_000_000);
     let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil-from-days, the inverse of `days_from_civil`.

@@ -1,12 +1,12 @@
 //! Windows event logs exported as XML: `wevtutil qe <channel> /f:xml` writes bare
 //! `<Event>` elements one after another (inside `<Events>` with `/e:Events`), and
 //! `Get-WinEvent … | % { $_.ToXml() }` writes the same elements one per line. The reader
-//! streams: one event is held at a time, and an event larger than [`MAX_EVENT_BYTES`] is
+//! streams: one event is held at a time, and an event larger than `MAX_EVENT_BYTES` is
 //! refused, so a multi-gigabyte export is read in bounded memory. A binary `.evtx` log's
 //! records, rendered to XML one at a time, go through the same handling
-//! ([`read_record`]), so both forms give the same events and the same skips.
+//! (`read_record`), so both forms give the same events and the same skips.
 //!
-//! Only the three logs WHfB provisioning writes to are kept ([`WHFB_LOGS`]); an event of
+//! Only the three logs WHfB provisioning writes to are kept (`WHFB_LOGS`); an event of
 //! any other log (an administrator exported `System` too) is counted as skipped, since
 //! `fit` tells events apart by id alone and other logs reuse the same ids.
 //!
@@ -26,7 +26,7 @@ use std::io::BufRead;
 use std::rc::Rc;
 
 /// The largest event (its XML) read; real WHfB events are under 4 KiB.
-pub const MAX_EVENT_BYTES: usize = 1 << 20;
+pub(crate) const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// One Windows event, with what the provisioning analysis needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,7 @@ impl<R: BufRead> BufRead for Bounded<R> {
 /// The logs whose events `fit` reads: (channel, provider name, provider GUID). An event
 /// is one of theirs when its channel, its provider's name or its provider's GUID is one
 /// of these (a renamed channel or a forwarded event still names its provider).
-pub const WHFB_LOGS: [(&str, &str, &str); 3] = [
+pub(crate) const WHFB_LOGS: [(&str, &str, &str); 3] = [
     (
         "Microsoft-Windows-User Device Registration/Admin",
         "Microsoft-Windows-User Device Registration",
@@ -193,7 +193,7 @@ fn from_whfb_log(e: &WinEvent) -> bool {
     })
 }
 
-/// What one call of [`read`] (or a run of [`read_record`]) found: the events, and how
+/// What one call of [`read`] (or a run of `read_record`) found: the events, and how
 /// many `<Event>` elements were refused and why (counted, so one damaged record does not
 /// sink a whole export).
 #[derive(Debug, Default)]
@@ -215,7 +215,7 @@ impl Read {
 
     /// Counts one more record, met but not read as XML (an `.evtx` record the parser
     /// could not decode), as refused for `why`.
-    pub fn skip_unread(&mut self, why: String) {
+    pub(crate) fn skip_unread(&mut self, why: String) {
         self.seen += 1;
         self.skip(why);
     }
@@ -256,7 +256,7 @@ pub fn read<R: BufRead>(input: R) -> Result<Read, UsageError> {
 /// `.evtx` record — into `out` through the same handling as [`read`]. A record that is
 /// not exactly one well-formed event is counted as skipped, never an error: the rest of
 /// the log is still read.
-pub fn read_record(xml: &[u8], out: &mut Read) {
+pub(crate) fn read_record(xml: &[u8], out: &mut Read) {
     let mut one = Read {
         seen: out.seen,
         ..Read::default()

@@ -50,7 +50,7 @@ fn empirical_text(q: &Quantity) -> Option<String> {
 }
 
 /// A fitted family as a scenario distribution.
-pub fn dist_text(f: &Fitted) -> String {
+pub(crate) fn dist_text(f: &Fitted) -> String {
     let p = &f.params;
     match f.family {
         Family::Lognormal => {

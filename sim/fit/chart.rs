@@ -103,10 +103,10 @@ impl Chart for FitChart<'_> {
 }
 
 /// Per chart: its path relative to the output folder, and its caption.
-pub type Listed = Vec<(String, String)>;
+pub(crate) type Listed = Vec<(String, String)>;
 
 /// Draws the chart of every quantity with a chosen family into `dir`; returns the files
-/// and the charts as [`Listed`].
+/// and the charts as `Listed`.
 pub fn write(quantities: &[Quantity], dir: &Path) -> anyhow::Result<(Vec<PathBuf>, Listed)> {
     let mut files = Vec::new();
     let mut listed = Vec::new();

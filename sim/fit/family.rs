@@ -23,7 +23,7 @@ pub enum Family {
 
 impl Family {
     /// Every family, in the order reports list them.
-    pub const ALL: [Family; 4] = [
+    pub(crate) const ALL: [Family; 4] = [
         Family::Lognormal,
         Family::Gamma,
         Family::Weibull,
@@ -41,7 +41,7 @@ impl Family {
     }
 
     /// The parameters' names, in order.
-    pub fn param_names(self) -> &'static [&'static str] {
+    pub(crate) fn param_names(self) -> &'static [&'static str] {
         match self {
             Family::Lognormal => &["mu", "sigma"],
             Family::Gamma => &["shape", "scale"],
@@ -61,7 +61,7 @@ impl Family {
 pub struct Fitted {
     /// The family.
     pub family: Family,
-    /// Its parameters, in [`Family::param_names`] order.
+    /// Its parameters, in `Family::param_names` order.
     pub params: Vec<f64>,
 }
 
@@ -88,13 +88,13 @@ impl Fitted {
     }
 
     /// Whether the parameters describe a distribution.
-    pub fn is_valid(&self) -> bool {
+    pub(crate) fn is_valid(&self) -> bool {
         self.stat().is_some()
     }
 
     /// Σ ln f(x) over the observed `xs` plus Σ ln S(c) over the censored `cs`, building
     /// the distribution once (−∞ for invalid parameters).
-    pub fn log_likelihood(
+    pub(crate) fn log_likelihood(
         &self,
         xs: impl Iterator<Item = Option<f64>>,
         limits: impl Iterator<Item = f64>,
@@ -185,7 +185,7 @@ impl Fitted {
     }
 
     /// The median and the 95th percentile, as scenario files give a lognormal.
-    pub fn median_p95(&self) -> (f64, f64) {
+    pub(crate) fn median_p95(&self) -> (f64, f64) {
         (self.quantile(0.5), self.quantile(0.95))
     }
 }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// The Kaplan–Meier estimate of P(X ≤ t) at each distinct observed duration, ascending.
-pub fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
+pub(crate) fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
     let mut times: Vec<(f64, bool)> = units
         .iter()
         .map(|u| match u.value {
@@ -81,7 +81,7 @@ pub fn statistic(f: &Fitted, units: &[Unit]) -> f64 {
 }
 
 /// The statistic's name as `fit.json` writes it.
-pub fn statistic_name(units: &[Unit]) -> &'static str {
+pub(crate) fn statistic_name(units: &[Unit]) -> &'static str {
     if units.iter().all(|u| u.value.is_some()) {
         "anderson_darling"
     } else {
@@ -118,7 +118,7 @@ pub struct Candidate {
 impl Candidate {
     /// Its parameters as fit.md and the scenario's comments write them:
     /// `mu 4.2585 [4.1906, 4.3250], sigma …`.
-    pub fn params_text(&self) -> String {
+    pub(crate) fn params_text(&self) -> String {
         self.family
             .param_names()
             .iter()
@@ -159,7 +159,12 @@ fn simulate<R: Rng>(f: &Fitted, units: &[Unit], rng: &mut R) -> Vec<Unit> {
 /// Fits `family` to `units` and runs `bootstrap` parametric resamples (each refitted),
 /// from `seed`; the same seed gives the same result at any thread count. `None` when the
 /// family cannot be fitted.
-pub fn candidate(family: Family, units: &[Unit], bootstrap: usize, seed: u64) -> Option<Candidate> {
+pub(crate) fn candidate(
+    family: Family,
+    units: &[Unit],
+    bootstrap: usize,
+    seed: u64,
+) -> Option<Candidate> {
     let Mle { fitted, log_lik } = fit(family, units)?;
     let value = statistic(&fitted, units);
     let k = family.k() as f64;

@@ -26,7 +26,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The report.
-pub fn fit_md(
+pub(crate) fn fit_md(
     a: &Analysis,
     sources: &[SourceFile],
     settings: &[Setting],

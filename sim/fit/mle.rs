@@ -25,7 +25,7 @@ pub struct Unit {
 
 impl Unit {
     /// A duration that was seen to end.
-    pub fn observed(value: f64, limit: f64) -> Unit {
+    pub(crate) fn observed(value: f64, limit: f64) -> Unit {
         Unit {
             value: Some(value),
             limit,
@@ -39,7 +39,7 @@ impl Unit {
 }
 
 /// The log-likelihood of `units` under `f`.
-pub fn log_likelihood(f: &Fitted, units: &[Unit]) -> f64 {
+pub(crate) fn log_likelihood(f: &Fitted, units: &[Unit]) -> f64 {
     f.log_likelihood(units.iter().map(|u| u.value), units.iter().map(|u| u.limit))
 }
 
@@ -103,7 +103,7 @@ pub fn fit(family: Family, units: &[Unit]) -> Option<Mle> {
 
 /// The same, starting the search from `start`'s parameters when given: a bootstrap
 /// sample's fit is near the original's, so starting there saves most of the search.
-pub fn fit_from(family: Family, units: &[Unit], start: Option<&Fitted>) -> Option<Mle> {
+pub(crate) fn fit_from(family: Family, units: &[Unit], start: Option<&Fitted>) -> Option<Mle> {
     let observed: Vec<f64> = units.iter().filter_map(|u| u.value).collect();
     if observed.iter().any(|x| !(*x > 0.0 && x.is_finite())) || observed.len() < family.k() {
         return None;

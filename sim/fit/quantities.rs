@@ -13,7 +13,7 @@ use crate::exports::time::UnixMicros;
 use serde::Serialize;
 
 /// A goodness-of-fit p-value under this rejects the family.
-pub const REJECT_BELOW: f64 = 0.05;
+pub(crate) const REJECT_BELOW: f64 = 0.05;
 
 /// One fitted duration.
 #[derive(Debug, Clone, Serialize)]
@@ -27,7 +27,7 @@ pub struct Quantity {
     /// Units still running at the export's end.
     pub censored: usize,
     /// The family chosen: the best by AIC whose bootstrap p-value is not under
-    /// [`REJECT_BELOW`]; `empirical` when none passes; null when nothing was fitted.
+    /// `REJECT_BELOW`; `empirical` when none passes; null when nothing was fitted.
     pub family: Option<&'static str>,
     /// The chosen fit (null when empirical or not fitted).
     pub chosen: Option<Candidate>,

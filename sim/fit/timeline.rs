@@ -23,7 +23,7 @@ use crate::exports::windows_events::WinEvent;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The stages a device's events show, in provisioning order.
-pub const STAGES: [&str; 5] = [
+pub(crate) const STAGES: [&str; 5] = [
     "user_steps",
     "key_creation",
     "key_registration",

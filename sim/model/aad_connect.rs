@@ -21,7 +21,7 @@ use rand::Rng;
 
 /// A changed object waiting for a sync cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncObject {
+pub(crate) enum SyncObject {
     /// A user's newly registered key (`msDS-KeyCredentialLink`).
     Key(u32),
     /// A device object to write back to AD.
@@ -39,7 +39,7 @@ struct Running {
 }
 
 /// The scheduler's state.
-pub struct SyncState {
+pub(crate) struct SyncState {
     rng: SimRng,
     pending: Vec<(SyncObject, SimTime)>,
     /// Keys registered and not yet in AD (pending or carried by the running cycle): the
@@ -86,7 +86,7 @@ impl SyncState {
     }
 
     /// Users whose registered key waits for a cycle (or rides the running one).
-    pub fn waiting_keys(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn waiting_keys(&self) -> impl Iterator<Item = u32> + '_ {
         let carried = self.running.iter().flat_map(|r| r.carried.iter());
         self.pending
             .iter()
@@ -98,7 +98,7 @@ impl SyncState {
     }
 
     /// `true` when no changed object waits for a cycle (nor rides in a running one).
-    pub fn drained(&self) -> bool {
+    pub(crate) fn drained(&self) -> bool {
         self.pending.is_empty() && self.running.as_ref().is_none_or(|r| r.carried.is_empty())
     }
 

@@ -35,7 +35,7 @@ pub enum AttackKind {
 }
 
 /// What the attacker holds during a run.
-pub struct Attacker {
+pub(crate) struct Attacker {
     /// The key of a revoked agent certificate (from the first `agent_revoked` fault on).
     pub holds_revoked_agent: bool,
     /// Copies of the envelopes at the CA, by user: kept only when replays are on.

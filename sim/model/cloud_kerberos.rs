@@ -8,7 +8,7 @@ use super::Model;
 
 /// The prerequisite line cloud Kerberos trust adds to events 358 and 360. Entra Kerberos
 /// is assumed configured (the `AzureADKerberos` object exists), so the check passes.
-pub const CLOUD_TGT_LINE: &str = "User account has Cloud TGT: Yes";
+pub(crate) const CLOUD_TGT_LINE: &str = "User account has Cloud TGT: Yes";
 
 impl Model<'_> {
     /// DRS registered the key: provisioning ends and the PIN is ready for on-prem use.

@@ -13,7 +13,7 @@ use crate::scenario::schema::FaultKind;
 use crate::scenario::Spec;
 
 /// Domain controller reachability.
-pub struct DcReach {
+pub(crate) struct DcReach {
     /// Open `dc_unreachable` windows.
     pub down: u32,
     /// Users whose first use waits for a DC, in arrival order (empty without a window).

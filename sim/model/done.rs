@@ -28,7 +28,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in report order.
-    pub const ALL: [Outcome; 5] = [
+    pub(crate) const ALL: [Outcome; 5] = [
         Outcome::Usable,
         Outcome::NoTpm,
         Outcome::GaveUp,
@@ -52,7 +52,7 @@ impl Outcome {
 /// the retry schedule). The names are the keys of `enrollment_failures` in
 /// `summary.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EnrollFailure {
+pub(crate) enum EnrollFailure {
     /// An AD FS server without KB4088889 refused a key not yet in AD.
     KeyNotInAd,
     /// Every AD FS server was down.
@@ -75,7 +75,7 @@ pub enum EnrollFailure {
 
 impl EnrollFailure {
     /// Every reason, in report order.
-    pub const ALL: [EnrollFailure; 8] = [
+    pub(crate) const ALL: [EnrollFailure; 8] = [
         EnrollFailure::KeyNotInAd,
         EnrollFailure::NoAdfsServer,
         EnrollFailure::DrsUnreachable,
@@ -109,7 +109,7 @@ impl EnrollFailure {
 /// Failed calls of a run, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failures {
-    /// Failed enrollment attempts, indexed like [`EnrollFailure::ALL`].
+    /// Failed enrollment attempts, indexed like `EnrollFailure::ALL`.
     pub enrollment: [u64; EnrollFailure::ALL.len()],
     /// Key registrations refused because DRS was unreachable.
     pub registration_drs_unreachable: u64,
@@ -131,7 +131,7 @@ pub struct Holding {
 
 impl Holding {
     /// Every part together.
-    pub fn total_s(&self) -> f64 {
+    pub(crate) fn total_s(&self) -> f64 {
         self.own_s + self.drs_check_s + self.ca_queue_s + self.ca_service_s
     }
 }

@@ -53,7 +53,7 @@ pub struct Server {
 }
 
 /// The AD FS farm behind its load balancer.
-pub struct Farm {
+pub(crate) struct Farm {
     /// Servers, numbered from 1 in reports.
     pub servers: Vec<Server>,
     policy: Balancing,
@@ -142,7 +142,7 @@ impl Farm {
 }
 
 /// The issuing CA.
-pub struct CaState {
+pub(crate) struct CaState {
     /// Workers and their queue; tokens are (user, AD FS server holding the request, when
     /// the RA called).
     pub res: Resource<(u32, u16, SimTime)>,

@@ -19,7 +19,7 @@ use crate::scenario::fault::FaultEffect;
 use crate::scenario::schema::FaultKind;
 
 /// The open windows and what each has hit so far.
-pub struct FaultTracker {
+pub(crate) struct FaultTracker {
     /// Indices of the open windows, in opening order.
     open: Vec<u16>,
     /// Per window, a bit per user: hit.
@@ -42,12 +42,12 @@ impl FaultTracker {
 
     /// Whether any window is open (the common case is none: one branch).
     #[inline]
-    pub fn any_open(&self) -> bool {
+    pub(crate) fn any_open(&self) -> bool {
         !self.open.is_empty()
     }
 
     /// The records, in window order.
-    pub fn into_records(self) -> Vec<FaultRecord> {
+    pub(crate) fn into_records(self) -> Vec<FaultRecord> {
         self.hit
             .iter()
             .zip(&self.failed)

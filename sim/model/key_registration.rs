@@ -17,7 +17,7 @@ use crate::scenario::schema::{FaultKind, Trust};
 use rand::Rng;
 
 /// DRS: modelled as latency plus faults (no server queue), observed as calls in flight.
-pub struct DrsState {
+pub(crate) struct DrsState {
     /// Open `drs_down` windows.
     pub down: u32,
     /// Latency multipliers of open `drs_slow` windows.

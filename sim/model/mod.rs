@@ -55,19 +55,19 @@ use user::User;
 /// Stream kinds: each entity kind gets its own family of random streams.
 pub(crate) mod stream {
     /// A user's profile (arrival, device, TPM): drawn once at the start.
-    pub const PROFILE: u64 = 1;
+    pub(crate) const PROFILE: u64 = 1;
     /// A user's provisioning UI.
     pub const UI: u64 = 2;
     /// A user's sessions.
-    pub const SESSION: u64 = 3;
+    pub(crate) const SESSION: u64 = 3;
     /// Latencies on a user's behalf.
-    pub const NET: u64 = 4;
+    pub(crate) const NET: u64 = 4;
     /// A user's attack draws.
-    pub const ATTACK: u64 = 5;
+    pub(crate) const ATTACK: u64 = 5;
     /// The sync scheduler.
     pub const SYNC: u64 = 10;
     /// The load balancer.
-    pub const BALANCER: u64 = 11;
+    pub(crate) const BALANCER: u64 = 11;
     /// The CA's serial numbers.
     pub const CA: u64 = 12;
 }
@@ -76,7 +76,7 @@ pub(crate) mod stream {
 /// each one's nominal capacity (0: no servers): `adfs-1` … `adfs-N` (`adfs.workers`
 /// each), `ca` (`ca.workers`), `drs` (no servers) and `aad_connect` (one scheduler).
 /// `merge` holds a shard's units to it; a model test holds the model to it.
-pub fn resource_layout(spec: &Spec) -> Vec<(ResourceId, u32)> {
+pub(crate) fn resource_layout(spec: &Spec) -> Vec<(ResourceId, u32)> {
     let mut out: Vec<(ResourceId, u32)> = (1..=spec.adfs.servers)
         .map(|i| (ResourceId::AdfsServer(i), spec.adfs.workers))
         .collect();

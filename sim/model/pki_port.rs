@@ -108,7 +108,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// Every reason, in the order reports list them.
-    pub const ALL: [Refusal; 20] = [
+    pub(crate) const ALL: [Refusal; 20] = [
         Refusal::BadRequestSignature,
         Refusal::KeyMismatch,
         Refusal::KeyNotRegistered,
@@ -159,7 +159,7 @@ impl Refusal {
 
     /// The domain controller's event id for this refusal, where one exists (KB5014754:
     /// 39 no strong mapping, 41 SID mismatch; docs/model.md §10).
-    pub fn dc_event_id(self) -> Option<u16> {
+    pub(crate) fn dc_event_id(self) -> Option<u16> {
         match self {
             Refusal::NoStrongMapping => Some(39),
             Refusal::SidMismatch => Some(41),

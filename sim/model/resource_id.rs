@@ -23,7 +23,7 @@ pub enum ResourceId {
 
 impl ResourceId {
     /// Whether it is one of the AD FS servers.
-    pub fn is_adfs_server(self) -> bool {
+    pub(crate) fn is_adfs_server(self) -> bool {
         match self {
             ResourceId::AdfsServer(_) => true,
             ResourceId::Ca | ResourceId::Drs | ResourceId::AadConnect => false,

@@ -18,7 +18,7 @@ pub enum TraceFilter {
 }
 
 /// Collects trace records.
-pub struct Trace {
+pub(crate) struct Trace {
     wanted: Vec<bool>,
     all: bool,
     records: Vec<TraceRecord>,
@@ -45,7 +45,7 @@ impl Trace {
 
     /// Whether `user` is traced.
     #[inline]
-    pub fn wants(&self, user: u32) -> bool {
+    pub(crate) fn wants(&self, user: u32) -> bool {
         self.all || self.wanted.get(user as usize).copied().unwrap_or(false)
     }
 
@@ -71,7 +71,7 @@ impl Trace {
     }
 
     /// The records, in time order (they are logged as the clock advances).
-    pub fn into_records(self) -> Vec<TraceRecord> {
+    pub(crate) fn into_records(self) -> Vec<TraceRecord> {
         self.records
     }
 }

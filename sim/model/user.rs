@@ -110,7 +110,7 @@ pub struct User {
     pub in_ui: bool,
     /// MFA attempts during the current provisioning run.
     pub mfa_attempts: u32,
-    /// When MFA last succeeded; [`User::NEVER`] until it has (a plain time rather than an
+    /// When MFA last succeeded; `User::NEVER` until it has (a plain time rather than an
     /// `Option`: the eight bytes saved keep the record within five cache lines).
     pub mfa_ok_at: SimTime,
     /// Sign-ins on which the user left provisioning.
@@ -144,9 +144,9 @@ pub struct User {
     pub enroll_attempts: u32,
     /// Where the current (or abandoned) attempt is on the server side.
     pub at: AtServer,
-    /// Who gave up on that attempt ([`User::CLIENT_GONE`], [`User::ADFS_GONE`]), whether
-    /// a retry waits for it ([`User::BEGIN_WHEN_FREE`]) and whether the client's timeout
-    /// is scheduled ([`User::TIMEOUT_ARMED`]): one byte.
+    /// Who gave up on that attempt (`User::CLIENT_GONE`, `User::ADFS_GONE`), whether
+    /// a retry waits for it (`User::BEGIN_WHEN_FREE`) and whether the client's timeout
+    /// is scheduled (`User::TIMEOUT_ARMED`): one byte.
     pub flags: u8,
     /// The AD FS server holding the attempt (0-based).
     pub adfs_server: u16,
@@ -154,7 +154,7 @@ pub struct User {
 
 impl User {
     /// A time that never came: [`User::mfa_ok_at`] before the first MFA success.
-    pub const NEVER: SimTime = SimTime::MAX;
+    pub(crate) const NEVER: SimTime = SimTime::MAX;
 
     /// A user before the policy applies, drawing from `streams`.
     pub fn new(device_ready: bool, tpm: Tpm, pregen: bool, streams: Streams) -> User {
@@ -193,15 +193,15 @@ impl User {
     }
 
     /// Flag: the client gave up on the attempt still on the server side.
-    pub const CLIENT_GONE: u8 = 1;
+    pub(crate) const CLIENT_GONE: u8 = 1;
     /// Flag: the RA gave up waiting for the CA on it.
-    pub const ADFS_GONE: u8 = 2;
+    pub(crate) const ADFS_GONE: u8 = 2;
     /// Flag: a retry came while an abandoned attempt was still on the server side; it
     /// starts when the servers are done with it.
-    pub const BEGIN_WHEN_FREE: u8 = 4;
+    pub(crate) const BEGIN_WHEN_FREE: u8 = 4;
 
     /// Flag: the client's timeout event for the current attempt is scheduled.
-    pub const TIMEOUT_ARMED: u8 = 8;
+    pub(crate) const TIMEOUT_ARMED: u8 = 8;
 
     /// Whether `flag` is set.
     #[inline]

@@ -68,7 +68,7 @@ impl Level {
 
     /// The value as TOML text for `--set` (integers without a decimal point when
     /// `integer`).
-    pub fn to_toml(&self, integer: bool) -> String {
+    pub(crate) fn to_toml(&self, integer: bool) -> String {
         match self {
             Level::Number(x) if integer => format!("{}", x.round() as i64),
             Level::Number(x) => {

@@ -130,7 +130,7 @@ pub enum Scope {
 
 impl Scope {
     /// Whether the key changes anything in `spec`.
-    pub fn applies_to(self, spec: &Spec) -> bool {
+    pub(crate) fn applies_to(self, spec: &Spec) -> bool {
         let cert = spec.trust.enrolls_certificate();
         let patched = spec.adfs.patched_servers();
         match self {
@@ -145,7 +145,7 @@ impl Scope {
     }
 
     /// Why a key of this scope changes nothing in any variant of a scenario.
-    pub fn why_not(self) -> &'static str {
+    pub(crate) fn why_not(self) -> &'static str {
         match self {
             Scope::Always => "",
             Scope::Certificate | Scope::Pki => "no variant uses certificate trust",
@@ -195,7 +195,7 @@ fn ser_type<S: serde::Serializer>(t: &Type, s: S) -> Result<S::Ok, S::Error> {
 impl Param {
     /// Whether it changes anything in at least one variant of `scenario`; `Err` says why
     /// not (a note for a report, not a failure).
-    pub fn active_in(&self, scenario: &Scenario) -> Result<(), &'static str> {
+    pub(crate) fn active_in(&self, scenario: &Scenario) -> Result<(), &'static str> {
         if scenario
             .variants
             .iter()

@@ -38,7 +38,7 @@ fn range_cell(p: &Param) -> String {
 
 /// The registry in `format`; failing only if the JSON or CSV writer does (never the
 /// user's).
-pub fn render(params: &[Param], format: Format) -> anyhow::Result<String> {
+pub(crate) fn render(params: &[Param], format: Format) -> anyhow::Result<String> {
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(params)? + "\n"),
         Format::Csv => {

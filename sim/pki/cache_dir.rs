@@ -37,7 +37,7 @@ enum Origin {
 
 /// The named folder of a key pool and where that name came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CacheDir {
+pub(crate) struct CacheDir {
     named: PathBuf,
     origin: Origin,
 }
@@ -45,7 +45,7 @@ pub struct CacheDir {
 impl CacheDir {
     /// `explicit` (the scenario's `pki.key_cache`), else the first of
     /// `$WHFB_SIM_KEY_CACHE`, `$XDG_CACHE_HOME`, `$HOME/.cache` that is set.
-    pub fn locate(explicit: Option<&Path>) -> Result<CacheDir, PkiError> {
+    pub(crate) fn locate(explicit: Option<&Path>) -> Result<CacheDir, PkiError> {
         if let Some(p) = explicit {
             return Ok(CacheDir {
                 named: p.to_path_buf(),
@@ -75,7 +75,7 @@ impl CacheDir {
     }
 
     /// The pool's folder: [`SUBFOLDER`] inside the named one.
-    pub fn pool_dir(&self) -> PathBuf {
+    pub(crate) fn pool_dir(&self) -> PathBuf {
         self.named.join(SUBFOLDER)
     }
 
@@ -96,7 +96,7 @@ impl CacheDir {
     /// missing. `Ok(false)`: the subfolder does not exist (and `create` is off), so the
     /// pool is empty. Nothing existing has its permissions changed, except the subfolder
     /// itself back to `0700` when we own it.
-    pub fn prepare(&self, create: bool) -> Result<bool, PkiError> {
+    pub(crate) fn prepare(&self, create: bool) -> Result<bool, PkiError> {
         match fs::metadata(&self.named) {
             Ok(m) if !m.is_dir() => {
                 return Err(self.refuse(format!(

@@ -160,7 +160,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// A duration the way scenarios write them, to three significant digits: `"1.2ms"`,
 /// `"850us"`, `"24.7us"`, `"1.5s"` (more digits would only be noise between runs).
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let mut us = d.as_secs_f64() * 1e6;
     if us > 0.0 {
         // Round to three significant digits before choosing the unit, so 999.6us

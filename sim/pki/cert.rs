@@ -100,10 +100,10 @@ pub(crate) fn is_agent_certificate(cert: &Certificate) -> bool {
 
 /// Where relying parties fetch the CA's CRL (a fictional contoso PKI web server, as the
 /// CRL distribution point AD CS writes by default).
-pub const CRL_URL: &str = "http://pki.contoso.com/CertEnroll/contoso-issuing-ca.crl";
+pub(crate) const CRL_URL: &str = "http://pki.contoso.com/CertEnroll/contoso-issuing-ca.crl";
 
 /// Where relying parties fetch the CA's certificate (authorityInfoAccess caIssuers).
-pub const CA_CERT_URL: &str = "http://pki.contoso.com/CertEnroll/contoso-issuing-ca.crt";
+pub(crate) const CA_CERT_URL: &str = "http://pki.contoso.com/CertEnroll/contoso-issuing-ca.crt";
 
 /// The certificate template extension (szOID_CERTIFICATE_TEMPLATE) in its ASN.1 form.
 #[derive(Sequence)]

@@ -17,21 +17,21 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use super::{oids, PkiError};
 
 /// NetBIOS name of the simulated domain: the `CONTOSO\` prefix of `requestername`.
-pub const NETBIOS_NAME: &str = "CONTOSO";
+pub(crate) const NETBIOS_NAME: &str = "CONTOSO";
 
 /// The domain's SID: every user's SID is this plus a relative id (RID).
-pub const SID_PREFIX: &str = "S-1-5-21-3623811015-3361044348-30300820";
+pub(crate) const SID_PREFIX: &str = "S-1-5-21-3623811015-3361044348-30300820";
 
 /// RID of user 0 (RIDs below 1000 are well-known accounts).
 const FIRST_RID: u64 = 1000;
 
 /// sAMAccountName of user `i`.
-pub fn account_name(user: u32) -> String {
+pub(crate) fn account_name(user: u32) -> String {
     format!("user{user}")
 }
 
 /// The `requestername` value an enrollment agent writes for user `i`: `CONTOSO\user{i}`.
-pub fn requester_name(user: u32) -> String {
+pub(crate) fn requester_name(user: u32) -> String {
     format!("{NETBIOS_NAME}\\user{user}")
 }
 
@@ -56,7 +56,7 @@ fn index_of_account(name: &str) -> Option<u32> {
 /// The distinguished name of user `i` in the `CN=Users` container of `upn_domain`'s
 /// domain (`contoso.com` → `DC=com,DC=contoso`), as AD CS writes it into the subject when
 /// a template builds it from AD (fully distinguished name).
-pub fn user_dn(user: u32, upn_domain: &str) -> Result<Name, PkiError> {
+pub(crate) fn user_dn(user: u32, upn_domain: &str) -> Result<Name, PkiError> {
     let mut rdns = Vec::new();
     for label in upn_domain.rsplit('.') {
         rdns.push(rdn(oids::DC, Any::encode_from(&Ia5String::new(label)?)?)?);
@@ -125,7 +125,7 @@ impl Directory {
     }
 
     /// UPN of user `i`.
-    pub fn upn(&self, user: u32) -> String {
+    pub(crate) fn upn(&self, user: u32) -> String {
         format!("user{user}@{}", self.upn_domain)
     }
 
@@ -141,7 +141,7 @@ impl Directory {
     /// Whether user `user`'s key was registered at or before `at_us`. The event loop
     /// registers a key before it starts any check that happens after the registration,
     /// so a check reads the same answer whichever thread computes it and when.
-    pub fn registered(&self, user: u32, at_us: u64) -> bool {
+    pub(crate) fn registered(&self, user: u32, at_us: u64) -> bool {
         self.registered_at
             .get(user as usize)
             .is_some_and(|s| s.load(Ordering::Acquire) <= at_us)
@@ -149,7 +149,7 @@ impl Directory {
 
     /// The account `CONTOSO\name` resolves to, if the domain is ours and the account
     /// exists.
-    pub fn resolve_requester(&self, requester: &str) -> Option<u32> {
+    pub(crate) fn resolve_requester(&self, requester: &str) -> Option<u32> {
         let (domain, name) = requester.split_once('\\')?;
         if !domain.eq_ignore_ascii_case(NETBIOS_NAME) {
             return None;
@@ -163,7 +163,7 @@ impl Directory {
     }
 
     /// The account whose UPN is `upn`, if it exists.
-    pub fn account_by_upn(&self, upn: &str) -> Option<u32> {
+    pub(crate) fn account_by_upn(&self, upn: &str) -> Option<u32> {
         let (name, domain) = upn.rsplit_once('@')?;
         if !domain.eq_ignore_ascii_case(&self.upn_domain) {
             return None;

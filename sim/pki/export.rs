@@ -13,7 +13,7 @@
 //! - `user{i}/request.p7b`: the RA's CMS SignedData around the request (DER);
 //! - `user{i}/cert.pem`: the certificate the CA issued (serial `i + 1`).
 //!
-//! With [`WithKeys`] (`pki export --with-keys`), test artefacts for a real KDC besides,
+//! With `WithKeys` (`pki export --with-keys`), test artefacts for a real KDC besides,
 //! every private key PKCS#8 PEM, mode 0600:
 //! - `user{i}/key.pem`: user `i`'s private key (in a real deployment it never leaves
 //!   the TPM);
@@ -49,7 +49,7 @@ use super::{PkiError, PkiStage, Progress, StagedProgress};
 /// What [`export`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportSummary {
-    /// Number of user folders written (the revoked user of [`WithKeys`] not counted).
+    /// Number of user folders written (the revoked user of `WithKeys` not counted).
     pub users: usize,
     /// The output directory.
     pub out_dir: PathBuf,
@@ -61,9 +61,9 @@ pub struct ExportSummary {
     pub crl_pem: PathBuf,
     /// Simulated instant (µs) at which the requests were processed and certificates issued.
     pub issued_at_us: u64,
-    /// With [`WithKeys`]: the KDC certificate file.
+    /// With `WithKeys`: the KDC certificate file.
     pub kdc_pem: Option<PathBuf>,
-    /// With [`WithKeys`]: the index of the revoked user (its UPN is that user's).
+    /// With `WithKeys`: the index of the revoked user (its UPN is that user's).
     pub revoked_user: Option<u32>,
 }
 
@@ -71,7 +71,7 @@ pub struct ExportSummary {
 /// real Kerberos KDC can be tried with the exported certificates (see the module
 /// documentation). Test artefacts only.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WithKeys {
+pub(crate) struct WithKeys {
     /// The Kerberos realm the KDC certificate names (`krbtgt/REALM@REALM`).
     pub realm: String,
 }
@@ -82,7 +82,7 @@ pub fn user_dir(out_dir: &Path, user: u32) -> PathBuf {
 }
 
 /// The folder of the revoked user inside an export made [`WithKeys`].
-pub fn revoked_dir(out_dir: &Path) -> PathBuf {
+pub(crate) fn revoked_dir(out_dir: &Path) -> PathBuf {
     out_dir.join("revoked")
 }
 
@@ -99,7 +99,7 @@ pub fn export(
 /// [`export`], with the private keys, the KDC certificate and the revoked user of
 /// `with_keys` when given, and a progress callback: first material building (see
 /// [`PkiMaterial::new`]), then the users written ([`PkiStage::Files`]).
-pub fn export_with_progress(
+pub(crate) fn export_with_progress(
     users: usize,
     out_dir: &Path,
     settings: &PkiSettings,
@@ -137,7 +137,7 @@ fn user_key(material: &PkiMaterial, keys: &[PooledKey], user: u32) -> Result<Key
 /// Exports from already-built material: all of its users, or with `with_keys` all but
 /// the last, which becomes the revoked user. The private keys come from the key pool
 /// the material's settings name (the material itself keeps none).
-pub fn export_material(
+pub(crate) fn export_material(
     material: &PkiMaterial,
     out_dir: &Path,
     with_keys: Option<&WithKeys>,

@@ -37,7 +37,7 @@ impl KeyAlg {
     }
 
     /// The X.509 `AlgorithmIdentifier` of signatures made with this kind of key.
-    pub fn signature_algorithm(self) -> AlgorithmIdentifierOwned {
+    pub(crate) fn signature_algorithm(self) -> AlgorithmIdentifierOwned {
         match self {
             // RFC 4055: the parameters of sha256WithRSAEncryption MUST be NULL.
             KeyAlg::Rsa2048 => AlgorithmIdentifierOwned {
@@ -109,7 +109,7 @@ fn crypto(what: &str, e: impl std::fmt::Debug) -> PkiError {
 
 impl KeyPair {
     /// Generates a fresh key pair (RSA-2048 costs tens of milliseconds: use the pool).
-    pub fn generate(alg: KeyAlg) -> Result<Self, PkiError> {
+    pub(crate) fn generate(alg: KeyAlg) -> Result<Self, PkiError> {
         let inner = match alg {
             KeyAlg::Rsa2048 => Inner::Rsa(
                 RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| crypto("RSA keygen", e))?,
@@ -136,7 +136,7 @@ impl KeyPair {
     }
 
     /// Parses a PKCS#8 private key of the given algorithm (what the key pool stores).
-    pub fn from_pkcs8(alg: KeyAlg, pkcs8: &[u8]) -> Result<Self, PkiError> {
+    pub(crate) fn from_pkcs8(alg: KeyAlg, pkcs8: &[u8]) -> Result<Self, PkiError> {
         let inner = match alg {
             KeyAlg::Rsa2048 => {
                 let k = RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| crypto("RSA PKCS#8", e))?;
@@ -170,7 +170,7 @@ impl KeyPair {
     }
 
     /// The PKCS#8 (v1) DER of the private key, as written to the key cache.
-    pub fn to_pkcs8(&self) -> Result<Vec<u8>, PkiError> {
+    pub(crate) fn to_pkcs8(&self) -> Result<Vec<u8>, PkiError> {
         match &self.inner {
             Inner::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
             Inner::Ecdsa(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
@@ -189,7 +189,7 @@ impl KeyPair {
     }
 
     /// The public key as the typed structure that goes into requests and certificates.
-    pub fn spki(&self) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
+    pub(crate) fn spki(&self) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
         Ok(SubjectPublicKeyInfoOwned::from_der(&self.spki_der)?)
     }
 
@@ -211,14 +211,14 @@ impl KeyPair {
     }
 
     /// A verifier for this key's public half, parsed once.
-    pub fn verifier(&self) -> Result<Verifier, PkiError> {
+    pub(crate) fn verifier(&self) -> Result<Verifier, PkiError> {
         Verifier::from_spki_der(self.alg, &self.spki_der)
     }
 }
 
 /// A public key parsed once for repeated verification: the CA key verifies every agent
 /// certificate and every issued certificate, so re-parsing it each time would be waste.
-pub struct Verifier {
+pub(crate) struct Verifier {
     alg: KeyAlg,
     key: ParsedPublicKey,
 }
@@ -231,7 +231,7 @@ impl std::fmt::Debug for Verifier {
 
 impl Verifier {
     /// Parses an SPKI DER for the given algorithm.
-    pub fn from_spki_der(alg: KeyAlg, spki_der: &[u8]) -> Result<Self, PkiError> {
+    pub(crate) fn from_spki_der(alg: KeyAlg, spki_der: &[u8]) -> Result<Self, PkiError> {
         let key = ParsedPublicKey::new(alg.verification(), spki_der)
             .map_err(|e| crypto("public key parse", e))?;
         Ok(Verifier { alg, key })
@@ -247,7 +247,7 @@ impl Verifier {
 /// Which key kind a signature `AlgorithmIdentifier` belongs to (`None`: not one we accept).
 /// `rsaEncryption` is accepted as RSA because CMS signers (OpenSSL among them) often put it
 /// in `SignerInfo.signatureAlgorithm` with the digest named separately.
-pub fn alg_of_signature(sig_alg: &AlgorithmIdentifierOwned) -> Option<KeyAlg> {
+pub(crate) fn alg_of_signature(sig_alg: &AlgorithmIdentifierOwned) -> Option<KeyAlg> {
     if sig_alg.oid == oids::SHA_256_WITH_RSA_ENCRYPTION || sig_alg.oid == oids::RSA_ENCRYPTION {
         Some(KeyAlg::Rsa2048)
     } else if sig_alg.oid == oids::ECDSA_WITH_SHA_256 {
@@ -258,7 +258,7 @@ pub fn alg_of_signature(sig_alg: &AlgorithmIdentifierOwned) -> Option<KeyAlg> {
 }
 
 /// Which key kind an SPKI carries (`None`: neither RSA nor ECDSA P-256).
-pub fn alg_of_spki(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
+pub(crate) fn alg_of_spki(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
     if spki.algorithm.oid == oids::RSA_ENCRYPTION {
         Some(KeyAlg::Rsa2048)
     } else if spki.algorithm.oid == oids::ID_EC_PUBLIC_KEY {
@@ -276,7 +276,7 @@ pub fn alg_of_spki(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
 /// Which of our key kinds an SPKI is, exactly: RSA with a 2048-bit modulus (parameters
 /// NULL), or an uncompressed point on P-256. `None` for anything else — another curve, a
 /// compressed point, RSA of another size — even where `alg_of_spki` names the family.
-pub fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
+pub(crate) fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
     match alg_of_spki(spki)? {
         KeyAlg::Rsa2048 => {
             if spki.algorithm.parameters != Some(Any::from(AnyRef::NULL)) {
@@ -304,7 +304,7 @@ pub fn key_kind(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyAlg> {
 /// Verifies `sig` over `msg` with the public key in `spki_der`: `true` only when the
 /// signature algorithm matches the key kind and the signature is valid. Used for keys seen
 /// once (a request's own key, an envelope signer's key).
-pub fn verify_with_spki(
+pub(crate) fn verify_with_spki(
     spki: &SubjectPublicKeyInfoOwned,
     spki_der: &[u8],
     sig_alg: &AlgorithmIdentifierOwned,
@@ -332,7 +332,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// RFC 5280 §4.2.1.2 method (1) key identifier: SHA-1 of the subjectPublicKey bits. SHA-1
 /// here is an identifier, not a security primitive, and it is what Windows CAs use.
-pub fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
+pub(crate) fn key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {
     aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
         spki.subject_public_key.raw_bytes(),

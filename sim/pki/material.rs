@@ -27,7 +27,7 @@ use super::request_cache::RequestCache;
 use super::{crl, oids, receipt, request, time, PkiError, PkiStage, Progress, StagedProgress};
 
 /// Seconds in a (365-day) year, for the default validity periods.
-pub const YEAR_S: u64 = 365 * 86_400;
+pub(crate) const YEAR_S: u64 = 365 * 86_400;
 
 /// How the run's PKI is set up. Times are in seconds; "relative" ones count from the
 /// calendar instant of simulated t = 0 (`epoch_unix`), so a scenario can make the agent
@@ -97,7 +97,7 @@ impl Default for PkiSettings {
 impl PkiSettings {
     /// Whether material built for `self` serves `other` too: everything but the run-time
     /// policy is equal.
-    pub fn same_material(&self, other: &PkiSettings) -> bool {
+    pub(crate) fn same_material(&self, other: &PkiSettings) -> bool {
         PkiSettings {
             policy: other.policy,
             ..self.clone()
@@ -107,7 +107,7 @@ impl PkiSettings {
     /// `true` when the agent certificate is valid at simulated `now_us`: the same
     /// second-resolution, both-ends-inclusive rule as the X.509 check, so the off mode
     /// refuses exactly when the real CA would.
-    pub fn agent_valid_at(&self, now_us: u64) -> bool {
+    pub(crate) fn agent_valid_at(&self, now_us: u64) -> bool {
         let now = time::unix_seconds(self.epoch_unix, now_us);
         let nb = self.epoch_unix.saturating_add(self.agent_not_before_s);
         let na = nb.saturating_add(i64::try_from(self.agent_validity_s).unwrap_or(i64::MAX));
@@ -115,7 +115,7 @@ impl PkiSettings {
     }
 
     /// `true` when a certificate issued at `issued_us` is still valid at `now_us`.
-    pub fn cert_valid_at(&self, issued_us: u64, now_us: u64) -> bool {
+    pub(crate) fn cert_valid_at(&self, issued_us: u64, now_us: u64) -> bool {
         let nb = time::unix_seconds(self.epoch_unix, issued_us);
         let na = nb.saturating_add(i64::try_from(self.cert_validity_s).unwrap_or(i64::MAX));
         let now = time::unix_seconds(self.epoch_unix, now_us);
@@ -123,12 +123,12 @@ impl PkiSettings {
     }
 
     /// The common name of user `i`.
-    pub fn user_cn(&self, user: u32) -> String {
+    pub(crate) fn user_cn(&self, user: u32) -> String {
         format!("user{user}")
     }
 
     /// The UPN of user `i`.
-    pub fn user_upn(&self, user: u32) -> String {
+    pub(crate) fn user_upn(&self, user: u32) -> String {
         format!("user{user}@{}", self.upn_domain)
     }
 }
@@ -153,24 +153,24 @@ pub struct InfraKeys {
 
 impl InfraKeys {
     /// Slot of the CA key in the RSA infrastructure set.
-    pub const CA_SLOT: usize = 0;
+    pub(crate) const CA_SLOT: usize = 0;
     /// Slot of the RA agent key in the RSA infrastructure set.
-    pub const AGENT_SLOT: usize = 1;
+    pub(crate) const AGENT_SLOT: usize = 1;
     /// Slot of the non-agent signer key in the RSA infrastructure set.
-    pub const NON_AGENT_SLOT: usize = 2;
+    pub(crate) const NON_AGENT_SLOT: usize = 2;
     /// Slot of the attacker key in the client algorithm's infrastructure set.
-    pub const ATTACKER_SLOT: usize = 3;
+    pub(crate) const ATTACKER_SLOT: usize = 3;
     /// Slot of the DRS key in the RSA infrastructure set.
-    pub const DRS_SLOT: usize = 4;
+    pub(crate) const DRS_SLOT: usize = 4;
     /// Slot of the first re-enrolled agent's key in the RSA infrastructure set.
-    pub const NEXT_AGENT_SLOT: usize = 5;
+    pub(crate) const NEXT_AGENT_SLOT: usize = 5;
     /// How many agent certificates AD FS can enroll after revocations in one run.
-    pub const NEXT_AGENTS: usize = 3;
+    pub(crate) const NEXT_AGENTS: usize = 3;
     /// RSA infrastructure keys in all.
     pub const RSA_SLOTS: usize = Self::NEXT_AGENT_SLOT + Self::NEXT_AGENTS;
 
     /// Fresh keys, never written anywhere (tests, calibration).
-    pub fn generate(client_key: KeyAlg) -> Result<Self, PkiError> {
+    pub(crate) fn generate(client_key: KeyAlg) -> Result<Self, PkiError> {
         Ok(InfraKeys {
             ca: KeyPair::generate(KeyAlg::Rsa2048)?,
             agent: KeyPair::generate(KeyAlg::Rsa2048)?,
@@ -498,14 +498,14 @@ impl PkiMaterial {
     }
 
     /// The CA certificate, PEM.
-    pub fn ca_cert_pem(&self) -> String {
+    pub(crate) fn ca_cert_pem(&self) -> String {
         self.ca_cert
             .to_pem(LineEnding::LF)
             .expect("a certificate we built re-encodes")
     }
 
     /// The enrollment agent certificate, PEM.
-    pub fn agent_cert_pem(&self) -> String {
+    pub(crate) fn agent_cert_pem(&self) -> String {
         self.agent
             .cert
             .to_pem(LineEnding::LF)
@@ -522,18 +522,18 @@ impl PkiMaterial {
 
     /// User `user`'s public key (SPKI DER): what DRS registers and what the client
     /// expects in its certificate. Panics if `user` is out of range.
-    pub fn user_spki_der(&self, user: u32) -> &[u8] {
+    pub(crate) fn user_spki_der(&self, user: u32) -> &[u8] {
         &self.user(user).spki_der
     }
 
     /// User `user`'s PKCS#10 request, signed with its own key. Panics if out of range.
-    pub fn request_der(&self, user: u32) -> &[u8] {
+    pub(crate) fn request_der(&self, user: u32) -> &[u8] {
         &self.user(user).request_der
     }
 
     /// The key receipt DRS returns to user `user` when it registers its key. Panics if
     /// out of range.
-    pub fn receipt_der(&self, user: u32) -> &[u8] {
+    pub(crate) fn receipt_der(&self, user: u32) -> &[u8] {
         &self.user(user).receipt_der
     }
 
@@ -627,7 +627,7 @@ impl PkiMaterial {
 
     /// A PKCS#10 request for user `user` (same subject and UPN) carrying the attacker's
     /// key, validly self-signed: only the registered-key check can stop it.
-    pub fn attacker_request_der(&self, user: u32) -> &[u8] {
+    pub(crate) fn attacker_request_der(&self, user: u32) -> &[u8] {
         self.attacker_requests[self.index(user)].get_or_init(|| {
             request::build(
                 &self.attacker,

@@ -86,7 +86,7 @@ pub enum PkiStage {
 }
 
 /// Progress reports of a build in stages: (stage, done, total).
-pub type StagedProgress<'a> = &'a (dyn Fn(PkiStage, usize, usize) + Sync);
+pub(crate) type StagedProgress<'a> = &'a (dyn Fn(PkiStage, usize, usize) + Sync);
 
 /// A staged progress callback that ignores every report.
 pub fn no_staged_progress(_stage: PkiStage, _done: usize, _total: usize) {}

@@ -23,12 +23,12 @@ pub use const_oid::db::rfc5912::{
 
 /// Certificate Request Agent EKU (szOID_ENROLLMENT_AGENT): lets AD FS sign enrollment
 /// requests on behalf of users. The CA refuses envelopes whose signer lacks it.
-pub const ENROLLMENT_AGENT: ObjectIdentifier =
+pub(crate) const ENROLLMENT_AGENT: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.1");
 
 /// Smart Card Logon EKU (szOID_KP_SMARTCARD_LOGON): what makes the WHfB certificate usable
 /// for Kerberos PKINIT.
-pub const SMART_CARD_LOGON: ObjectIdentifier =
+pub(crate) const SMART_CARD_LOGON: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.20.2.2");
 
 /// User Principal Name otherName type (szOID_NT_PRINCIPAL_NAME): how the DC maps the
@@ -37,39 +37,40 @@ pub const UPN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.
 
 /// szOID_ENROLLMENT_NAME_VALUE_PAIR: the signed attribute in which an enrollment agent
 /// names the user it enrolls for (`requestername`; MS-WCCE 2.2.2.7.10).
-pub const ENROLLMENT_NAME_VALUE_PAIR: ObjectIdentifier =
+pub(crate) const ENROLLMENT_NAME_VALUE_PAIR: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.13.2.1");
 
 /// szOID_NTDS_CA_SECURITY_EXT: the SID extension an updated CA adds (KB5014754), which
 /// a DC in full enforcement needs for strong mapping.
-pub const NTDS_CA_SECURITY_EXT: ObjectIdentifier =
+pub(crate) const NTDS_CA_SECURITY_EXT: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.25.2");
 
 /// szOID_NTDS_OBJECTSID: the otherName type inside the SID extension; its value is the
 /// SID string.
-pub const NTDS_OBJECTSID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.25.2.1");
+pub(crate) const NTDS_OBJECTSID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.25.2.1");
 
 /// szOID_CERTIFICATE_TEMPLATE: the template (OID, major and minor version) a certificate
 /// was issued from.
-pub const CERTIFICATE_TEMPLATE: ObjectIdentifier =
+pub(crate) const CERTIFICATE_TEMPLATE: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.21.7");
 
 /// The (fictional) contoso forest's `WHFBAuthentication` template: the users'
 /// certificates.
-pub const TEMPLATE_WHFB_AUTHENTICATION: ObjectIdentifier = ObjectIdentifier::new_unwrap(
+pub(crate) const TEMPLATE_WHFB_AUTHENTICATION: ObjectIdentifier = ObjectIdentifier::new_unwrap(
     "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124307",
 );
 
 /// The (fictional) contoso forest's `WHFBEnrollmentAgent` template: AD FS's enrollment
 /// agent certificates.
-pub const TEMPLATE_WHFB_ENROLLMENT_AGENT: ObjectIdentifier = ObjectIdentifier::new_unwrap(
+pub(crate) const TEMPLATE_WHFB_ENROLLMENT_AGENT: ObjectIdentifier = ObjectIdentifier::new_unwrap(
     "1.3.6.1.4.1.311.21.8.4736189.9183745.12092785.6829437.1836234.238.11304879.5124308",
 );
 
 /// id-pkinit-KPKdc (RFC 4556 §3.2.4): the EKU a KDC's certificate carries, which a
 /// PKINIT client (MIT's by default) requires before it trusts the KDC's reply.
-pub const PKINIT_KPKDC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.3.5");
+pub(crate) const PKINIT_KPKDC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.3.5");
 
 /// id-pkinit-san (RFC 4556 §3.2.2): the otherName type of a subjectAltName holding a
 /// Kerberos principal name; a KDC certificate names `krbtgt/REALM@REALM` with it.
-pub const PKINIT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.2");
+pub(crate) const PKINIT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.2.2");

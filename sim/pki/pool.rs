@@ -61,7 +61,8 @@ const RECORD_HEADER_LEN: usize = 16;
 const MAX_RECORD: usize = 4 * 1024;
 /// The largest chunk file the format allows: a full chunk of records at the largest size.
 /// A larger file is not a chunk and is refused before it is read.
-pub const MAX_CHUNK_BYTES: u64 = (HEADER_LEN + CHUNK * (RECORD_HEADER_LEN + 2 * MAX_RECORD)) as u64;
+pub(crate) const MAX_CHUNK_BYTES: u64 =
+    (HEADER_LEN + CHUNK * (RECORD_HEADER_LEN + 2 * MAX_RECORD)) as u64;
 
 /// Which independent sequence of keys to draw from. Users and infrastructure (CA, RA
 /// agent, non-agent signer, attacker) are kept apart so that changing the user count
@@ -136,7 +137,7 @@ impl KeyPool {
 
     /// [`KeyPool::load`], also saying how many keys this call generated (keys another
     /// filler generated meanwhile are not counted).
-    pub fn load_counted(
+    pub(crate) fn load_counted(
         &self,
         set: KeySet,
         alg: KeyAlg,
@@ -218,7 +219,12 @@ impl KeyPool {
 
     /// How many of keys `0..count` of `set` are already in the pool (read only: nothing
     /// is generated or written).
-    pub fn available(&self, set: KeySet, alg: KeyAlg, count: usize) -> Result<usize, PkiError> {
+    pub(crate) fn available(
+        &self,
+        set: KeySet,
+        alg: KeyAlg,
+        count: usize,
+    ) -> Result<usize, PkiError> {
         if !self.cache.prepare(false)? {
             return Ok(0);
         }

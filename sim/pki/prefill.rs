@@ -11,7 +11,7 @@ use super::{KeyAlg, PkiError, PkiStage, StagedProgress};
 
 /// What a fill found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prefill {
+pub(crate) struct Prefill {
     /// The pool's folder.
     pub dir: PathBuf,
     /// The users' key algorithm.
@@ -28,7 +28,7 @@ pub struct Prefill {
 
 impl Prefill {
     /// `true` when everything was already there.
-    pub fn was_full(&self) -> bool {
+    pub(crate) fn was_full(&self) -> bool {
         self.keys_generated == 0 && self.requests_signed == 0 && self.infra_generated == 0
     }
 }
@@ -47,7 +47,7 @@ fn infra_present(pool: &KeyPool, alg: KeyAlg) -> Result<usize, PkiError> {
 /// (under the pool's chunk locks), requests signed and stored where missing, the PKI
 /// parties' keys. A full pool is only read. `progress(stage, done, total)` follows the
 /// keys generated, then the requests.
-pub fn prefill(
+pub(crate) fn prefill(
     settings: &PkiSettings,
     users: usize,
     progress: StagedProgress<'_>,

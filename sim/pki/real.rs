@@ -57,7 +57,7 @@ impl RealPki {
 
     /// The same under another CA policy (variants that differ only in it share one
     /// material).
-    pub fn with_policy(material: Arc<PkiMaterial>, policy: CaPolicy) -> Self {
+    pub(crate) fn with_policy(material: Arc<PkiMaterial>, policy: CaPolicy) -> Self {
         let mut settings = material.settings().clone();
         settings.policy = policy;
         let ledger = Ledger::new(&settings, material.users());

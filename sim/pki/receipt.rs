@@ -31,7 +31,7 @@ use super::keys::{sha256, KeyPair, Verifier};
 use super::PkiError;
 
 /// The issuer every receipt names.
-pub const ISSUER: &str = "enterpriseregistration.windows.net";
+pub(crate) const ISSUER: &str = "enterpriseregistration.windows.net";
 
 #[derive(Sequence)]
 struct ReceiptTbs<'a> {

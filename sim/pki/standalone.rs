@@ -43,7 +43,7 @@ impl<'a> Standalone<'a> {
     }
 
     /// The CA's CRL (DER): the one published at time 0, current for `pki.crl_validity`,
-    /// until [`Standalone::revoke`] publishes another.
+    /// until `Standalone::revoke` publishes another.
     pub fn crl_der(&self) -> &[u8] {
         &self.crl_der
     }
@@ -51,7 +51,7 @@ impl<'a> Standalone<'a> {
     /// The CA revokes certificate `serial` at `now_us` (reason keyCompromise) and
     /// publishes a CRL at once, as the CA of a run does; every later check (the CA's of
     /// its agent, the DC's of a logon certificate) uses that CRL.
-    pub fn revoke(&mut self, serial: u64, now_us: u64) {
+    pub(crate) fn revoke(&mut self, serial: u64, now_us: u64) {
         let at_s = time::unix_seconds(self.material.settings().epoch_unix, now_us);
         self.revocations.revoke(Serial::from(serial), at_s);
         self.crl_der = self.material.crl_der(&self.revocations, at_s);

@@ -14,14 +14,14 @@ use x509_cert::time::{Time, Validity};
 use super::PkiError;
 
 /// Seconds since the Unix epoch of the simulated instant `now_us`.
-pub fn unix_seconds(epoch_unix: i64, now_us: u64) -> i64 {
+pub(crate) fn unix_seconds(epoch_unix: i64, now_us: u64) -> i64 {
     // now_us / 1e6 fits an i64 for any u64; saturate rather than wrap on absurd epochs.
     epoch_unix.saturating_add((now_us / 1_000_000) as i64)
 }
 
 /// The X.509 `Time` for a Unix second: UTCTime through 2049 and GeneralizedTime after, as
 /// RFC 5280 §4.1.2.5 requires.
-pub fn x509_time(unix_s: i64) -> Result<Time, PkiError> {
+pub(crate) fn x509_time(unix_s: i64) -> Result<Time, PkiError> {
     let secs = u64::try_from(unix_s)
         .map_err(|_| PkiError::Settings(format!("calendar time {unix_s} is before 1970")))?;
     let dt = DateTime::from_unix_duration(Duration::from_secs(secs))?;
@@ -34,7 +34,7 @@ pub fn x509_time(unix_s: i64) -> Result<Time, PkiError> {
 
 /// A Unix second as `YYYY-MM-DDTHH:MM:SSZ` (the form `pki.epoch` takes); the number
 /// itself when it is outside what X.509 can write.
-pub fn rfc3339(unix_s: i64) -> String {
+pub(crate) fn rfc3339(unix_s: i64) -> String {
     u64::try_from(unix_s)
         .ok()
         .and_then(|s| DateTime::from_unix_duration(Duration::from_secs(s)).ok())

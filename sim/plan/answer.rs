@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What `plan` assumes of the figures, as written into `plan.json` and the report.
-pub const ASSUMES: &str = "more of any searched key never makes a target's figure worse (monotone figures: more servers or workers never lengthen a wait); the search infers combinations it did not run from that";
+pub(crate) const ASSUMES: &str = "more of any searched key never makes a target's figure worse (monotone figures: more servers or workers never lengthen a wait); the search infers combinations it did not run from that";
 
 /// A target the nearest cheaper combination misses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +52,7 @@ pub struct Answer {
 }
 
 /// The seed of the verification runs: the next one, so its replications are fresh.
-pub fn verification_seed(seed: u64) -> u64 {
+pub(crate) fn verification_seed(seed: u64) -> u64 {
     (seed + 1) & i64::MAX as u64
 }
 
@@ -215,7 +215,7 @@ pub fn plan(
 }
 
 /// `key=value, key=value` of a combination.
-pub fn describe(keys: &[SearchKey], values: &[i64]) -> String {
+pub(crate) fn describe(keys: &[SearchKey], values: &[i64]) -> String {
     keys.iter()
         .zip(values)
         .map(|(k, v)| format!("{}={v}", k.key))
@@ -224,7 +224,7 @@ pub fn describe(keys: &[SearchKey], values: &[i64]) -> String {
 }
 
 /// A combination as `{KEY: value}`.
-pub fn as_map(keys: &[SearchKey], values: &[i64]) -> BTreeMap<String, i64> {
+pub(crate) fn as_map(keys: &[SearchKey], values: &[i64]) -> BTreeMap<String, i64> {
     keys.iter()
         .zip(values)
         .map(|(k, &v)| (k.key.clone(), v))

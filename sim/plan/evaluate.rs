@@ -100,7 +100,7 @@ pub struct Evaluation {
 }
 
 /// A searched key as a sweep axis over `values`, named `--search KEY` in errors.
-pub fn search_axis(key: &str, values: impl Iterator<Item = i64>) -> Axis {
+pub(crate) fn search_axis(key: &str, values: impl Iterator<Item = i64>) -> Axis {
     let values: Vec<Value> = values.map(Value::Integer).collect();
     Axis {
         key: key.to_string(),
@@ -111,7 +111,7 @@ pub fn search_axis(key: &str, values: impl Iterator<Item = i64>) -> Axis {
 }
 
 /// Runs combinations of one scenario and estimates the targets.
-pub struct Evaluator<'a> {
+pub(crate) struct Evaluator<'a> {
     keys: &'a [SearchKey],
     targets: &'a [Target],
     axes: Vec<Axis>,
@@ -138,11 +138,6 @@ impl<'a> Evaluator<'a> {
             threads,
             materials: Arc::new(MaterialCache::default()),
         }
-    }
-
-    /// The searched keys as sweep axes (every value of every range).
-    pub fn axes(&self) -> &[Axis] {
-        &self.axes
     }
 
     /// The scenario at `values`, run on `base` (the scenario, or it with another seed).
@@ -229,7 +224,7 @@ fn summary_interval(summary: &Summary, path: &str) -> Option<[f64; 2]> {
 /// Each replication alone, as a result of one replication per variant (fault outcomes
 /// left out: they are measured over all replications together). `sensitivity` pairs
 /// figures that have no per-replication estimator of their own this way too.
-pub fn per_replication(result: ScenarioResult) -> Vec<ScenarioResult> {
+pub(crate) fn per_replication(result: ScenarioResult) -> Vec<ScenarioResult> {
     let reps = result.replications as usize;
     let mut out: Vec<ScenarioResult> = (0..reps)
         .map(|_| ScenarioResult {

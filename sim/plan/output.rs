@@ -104,7 +104,7 @@ fn by_target<'a>(q: &'a Question, e: &'a Evaluation) -> BTreeMap<&'a str, &'a Es
 }
 
 /// `plan.json`'s bytes.
-pub fn plan_json(q: &Question, a: &Answer) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn plan_json(q: &Question, a: &Answer) -> anyhow::Result<Vec<u8>> {
     let json = PlanJson {
         scenario: &q.scenario,
         source: &q.source,
@@ -152,7 +152,7 @@ fn num(x: Option<f64>) -> String {
 }
 
 /// `plan.csv`'s bytes: one row per evaluation, in the order they were made.
-pub fn plan_csv(q: &Question, a: &Answer) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn plan_csv(q: &Question, a: &Answer) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["role".into(), "seed".into()];
     header.extend(q.keys.iter().map(|k| k.key.clone()));
@@ -326,7 +326,7 @@ pub fn terminal(q: &Question, a: &Answer) -> String {
 }
 
 /// `report.md`.
-pub fn report_md(q: &Question, a: &Answer, charts: &[(String, String)]) -> String {
+pub(crate) fn report_md(q: &Question, a: &Answer, charts: &[(String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Plan: {}\n", q.scenario);
     let _ = writeln!(
@@ -368,7 +368,7 @@ pub fn report_md(q: &Question, a: &Answer, charts: &[(String, String)]) -> Strin
 }
 
 /// Writes every output into `out_dir`; returns the files written.
-pub fn write_plan_outputs(
+pub(crate) fn write_plan_outputs(
     q: &Question,
     a: &Answer,
     out_dir: &Path,

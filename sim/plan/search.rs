@@ -64,7 +64,7 @@ fn dominated(a: &[i64], b: &[i64]) -> bool {
 
 /// Says for each combination of a batch (values in key order) whether it meets the
 /// targets.
-pub type Judge<'a> = dyn FnMut(&[Vec<i64>]) -> anyhow::Result<Vec<bool>> + 'a;
+pub(crate) type Judge<'a> = dyn FnMut(&[Vec<i64>]) -> anyhow::Result<Vec<bool>> + 'a;
 
 /// Searches `keys` for the cheapest combination meeting the targets. `evaluate` gets a
 /// batch of combinations (values in key order) and says for each whether it meets; it

@@ -61,7 +61,7 @@ pub struct Target {
     pub value: f64,
     /// The value as written (`10m`, `0.8`).
     pub value_text: String,
-    /// Whether the figure is a time in seconds (set by [`check_against`]).
+    /// Whether the figure is a time in seconds (set by `check_against`).
     pub seconds: bool,
 }
 
@@ -73,7 +73,7 @@ impl Target {
 
     /// How far `bound` is from the value, in the figure's unit: positive when the target
     /// holds with that much to spare, negative when it misses by that much.
-    pub fn margin(&self, bound: f64) -> f64 {
+    pub(crate) fn margin(&self, bound: f64) -> f64 {
         match self.op {
             Cmp::AtMost => self.value - bound,
             Cmp::AtLeast => bound - self.value,
@@ -84,7 +84,7 @@ impl Target {
 /// Parses `--target VARIANT.FIGURE.STAT<=VALUE` (or `>=`). A value with a unit (`10m`,
 /// `90s`) is a duration, read in seconds; [`check_against`] later checks that the figure is
 /// a time when it is.
-pub fn parse_target(text: &str) -> Result<Target, UsageError> {
+pub(crate) fn parse_target(text: &str) -> Result<Target, UsageError> {
     let usage = "give it as VARIANT.FIGURE.STAT<=VALUE or >=VALUE, e.g. --target post-kb.time_to_usable.p95<=10m";
     let (figure, op, value) = if let Some((f, v)) = text.split_once("<=") {
         (f, Cmp::AtMost, v)
@@ -132,7 +132,7 @@ pub fn parse_target(text: &str) -> Result<Target, UsageError> {
 /// Checks that `target`'s figure exists in a summary of the scenario (any run of it has the
 /// same fields), and that a value written as a duration is compared with a time (a field
 /// in seconds, `..._s`).
-pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), UsageError> {
+pub(crate) fn check_against(target: &mut Target, summary: &Summary) -> Result<(), UsageError> {
     figure(summary, &target.figure).map_err(|m| format!("--target `{}`: {m}", target.text))?;
     let duration = target.value_text.parse::<f64>().is_err();
     target.seconds = names_a_time(summary, &target.figure);
@@ -147,7 +147,7 @@ pub fn check_against(target: &mut Target, summary: &Summary) -> Result<(), Usage
 
 /// Whether a segment of `path` is a field in seconds: written with `_s`, or written
 /// without it and found only with it.
-pub fn names_a_time(summary: &Summary, path: &str) -> bool {
+pub(crate) fn names_a_time(summary: &Summary, path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
     (1..parts.len()).any(|i| {
         if parts[i].ends_with("_s") {
@@ -219,15 +219,18 @@ impl SearchKey {
 /// Largest cost a combination may have (Σ weight × |value| at the top of every range):
 /// costs are compared, subtracted and drawn, so they must stay finite, and this keeps
 /// them exact to a millionth.
-pub const MAX_COST: f64 = 1e15;
+pub(crate) const MAX_COST: f64 = 1e15;
 
 /// The most values one searched key may have: the search keeps every key's range in
 /// memory and a grid of that size per key is already far beyond a farm's sizes.
-pub const MAX_VALUES: i64 = 100_000;
+pub(crate) const MAX_VALUES: i64 = 100_000;
 
 /// Parses `--search KEY=LO..HI` (integers, LO <= HI) and applies `--cost KEY=W` weights
 /// (finite, positive: a free or negative-cost key has no cheapest size).
-pub fn parse_search(searches: &[String], costs: &[String]) -> Result<Vec<SearchKey>, UsageError> {
+pub(crate) fn parse_search(
+    searches: &[String],
+    costs: &[String],
+) -> Result<Vec<SearchKey>, UsageError> {
     if searches.is_empty() {
         return Err(
             "--search: give at least one key to size, e.g. --search adfs.servers=1..8".into(),

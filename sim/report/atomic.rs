@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The files of one output folder, each written atomically, listed in the order written
 /// (what a command reports as written).
-pub struct FileList<'a> {
+pub(crate) struct FileList<'a> {
     dir: &'a Path,
     files: Vec<PathBuf>,
 }
@@ -35,13 +35,13 @@ impl<'a> FileList<'a> {
     }
 
     /// The files, in the order written.
-    pub fn into_files(self) -> Vec<PathBuf> {
+    pub(crate) fn into_files(self) -> Vec<PathBuf> {
         self.files
     }
 }
 
 /// Writes `bytes` to `path` atomically (creating the parent folder).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     crate::interrupt::writing(|| write_now(path, bytes))
 }
 

@@ -18,7 +18,7 @@
 //! where `W` is a queue's summed waits and `H_s` server `s`'s worker time. The
 //! bottleneck is the resource with the largest explained waiting, and its share is that
 //! over the total. It is `null` when the waiting is not material: under
-//! [`MATERIAL_WAIT_S`] per enrollment request reaching AD FS. Azure AD Connect's wait
+//! `MATERIAL_WAIT_S` per enrollment request reaching AD FS. Azure AD Connect's wait
 //! (key registered → key in AD) is a schedule, not a queue for a worker, and is not
 //! counted.
 
@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 /// Capacity-caused waiting per enrollment request under which no resource is named the
 /// bottleneck, seconds.
-pub const MATERIAL_WAIT_S: f64 = 1.0;
+pub(crate) const MATERIAL_WAIT_S: f64 = 1.0;
 
 /// The capacity-caused waiting of a variant, summed over replications.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -87,7 +87,7 @@ fn round(x: f64) -> f64 {
 }
 
 /// The capacity-caused waiting of `reps` and its bottleneck (see the module doc).
-pub fn attribute(reps: &[RunOutput]) -> (CapacityWaiting, Option<Bottleneck>) {
+pub(crate) fn attribute(reps: &[RunOutput]) -> (CapacityWaiting, Option<Bottleneck>) {
     let (mut adfs, mut ca, mut drs) = (0.0, 0.0, 0.0);
     let mut requests = 0u64;
     for r in reps {

@@ -22,7 +22,7 @@ fn busiest(v: &VariantSummary) -> Option<(ResourceId, &ResourceSummary)> {
 }
 
 /// "X's busiest server resource is ca: ... in its busiest hour".
-pub fn peak_sentence(v: &VariantSummary) -> Option<String> {
+pub(crate) fn peak_sentence(v: &VariantSummary) -> Option<String> {
     let (name, r) = busiest(v)?;
     let p = &r.peak;
     let u = p.utilization.unwrap_or(0.0);
@@ -62,7 +62,7 @@ fn adfs_ca_share(v: &VariantSummary) -> f64 {
 }
 
 /// The bottleneck sentence: which resource limits throughput, or none.
-pub fn bottleneck_sentence(v: &VariantSummary) -> String {
+pub(crate) fn bottleneck_sentence(v: &VariantSummary) -> String {
     let w = &v.capacity_waiting;
     let per = short_duration(w.per_request_s);
     let Some(b) = &v.bottleneck else {
@@ -93,7 +93,7 @@ pub fn bottleneck_sentence(v: &VariantSummary) -> String {
 }
 
 /// Failed and timed-out enrollment attempts and registrations, when there were any.
-pub fn failures_sentence(v: &VariantSummary) -> Option<String> {
+pub(crate) fn failures_sentence(v: &VariantSummary) -> Option<String> {
     let failed: u64 = v.enrollment_failures.values().sum();
     let reg: u64 = v.registration_failures.values().sum();
     if failed == 0 && reg == 0 {
@@ -123,7 +123,7 @@ pub fn failures_sentence(v: &VariantSummary) -> Option<String> {
 }
 
 /// Per variant and AD FS server: where the workers' time went.
-pub fn holding_table(s: &Summary) -> Option<String> {
+pub(crate) fn holding_table(s: &Summary) -> Option<String> {
     let headers: Vec<String> = [
         "variant",
         "server",

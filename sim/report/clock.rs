@@ -23,7 +23,7 @@ pub fn clock(t_s: f64) -> String {
 }
 
 /// `Mon 08:00`: weekday and clock time to the minute.
-pub fn clock_minutes(t_s: f64) -> String {
+pub(crate) fn clock_minutes(t_s: f64) -> String {
     let s = t_s.max(0.0).round() as u64;
     let (h, m) = ((s % 86_400) / 3_600, (s % 3_600) / 60);
     format!("{} {h:02}:{m:02}", weekday(s as f64))
@@ -31,7 +31,7 @@ pub fn clock_minutes(t_s: f64) -> String {
 
 /// A short duration for axis labels and prose: `250ms`, `45s`, `5m`, `1m30s`, `2h`,
 /// `1h30m`, `3d`, `1d12h`.
-pub fn short_duration(secs: f64) -> String {
+pub(crate) fn short_duration(secs: f64) -> String {
     if !secs.is_finite() || secs <= 0.0 {
         return "0s".into();
     }
@@ -69,7 +69,7 @@ pub fn short_duration(secs: f64) -> String {
 }
 
 /// A duration for sentences, rounded to what matters: `40 s`, `12 min`, `3.5 h`, `2.1 days`.
-pub fn prose_duration(secs: f64) -> String {
+pub(crate) fn prose_duration(secs: f64) -> String {
     if !secs.is_finite() || secs < 0.0 {
         return "—".into();
     }

@@ -11,7 +11,7 @@ use crate::run::VariantResult;
 use serde::Serialize;
 
 /// The figures compared.
-pub const COMPARED: [&str; 4] = ["mean", "p50", "p90", "p95"];
+pub(crate) const COMPARED: [&str; 4] = ["mean", "p50", "p90", "p95"];
 
 /// One figure of one variant against the first, seconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -137,7 +137,7 @@ fn signed(x: f64, scale: f64, decimals: usize) -> String {
 }
 
 /// `post-kb − pre-kb, p50: −24 min [−25, −23]`; the mean line names the users it pairs.
-pub fn comparison_line(c: &Comparison) -> String {
+pub(crate) fn comparison_line(c: &Comparison) -> String {
     let head = format!("{} − {}, {}", c.variant, c.against, c.figure);
     let Some(d) = c.difference else {
         return format!("{head}: — (no usable user in one of them)");

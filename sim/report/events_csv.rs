@@ -6,7 +6,7 @@ use crate::engine::time::to_secs;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 8] = [
+pub(crate) const HEADER: [&str; 8] = [
     "variant",
     "replication",
     "time_s",

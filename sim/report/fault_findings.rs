@@ -7,7 +7,7 @@ use super::summary::{FaultSummary, Summary, VariantSummary};
 use super::table::markdown;
 
 /// `drs_down Mon 08:15–08:35` (with the server or factor where the kind has one).
-pub fn window_label(f: &FaultSummary) -> String {
+pub(crate) fn window_label(f: &FaultSummary) -> String {
     let what = &f.effect;
     let (from, to) = (clock_minutes(f.start_s), clock_minutes(f.end_s));
     // `Mon 08:15–08:35` when the window ends on the day it starts.
@@ -41,7 +41,7 @@ fn signed(s: f64) -> String {
 }
 
 /// One sentence per fault window of `v`.
-pub fn fault_sentences(v: &VariantSummary, replications: u32) -> Vec<String> {
+pub(crate) fn fault_sentences(v: &VariantSummary, replications: u32) -> Vec<String> {
     let summed = if replications > 1 {
         format!(" (summed over {replications} replications)")
     } else {
@@ -72,7 +72,7 @@ pub fn fault_sentences(v: &VariantSummary, replications: u32) -> Vec<String> {
 }
 
 /// The fault windows of every variant as a table; `None` when there are none.
-pub fn fault_table(s: &Summary) -> Option<String> {
+pub(crate) fn fault_table(s: &Summary) -> Option<String> {
     let headers: Vec<String> = [
         "variant",
         "fault window",

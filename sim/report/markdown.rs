@@ -18,7 +18,7 @@ use crate::scenario::schema::Trust;
 use std::fmt::Write;
 
 /// What report.md says about cryptography.
-pub fn crypto_sentence(pki_mode: &str) -> &'static str {
+pub(crate) fn crypto_sentence(pki_mode: &str) -> &'static str {
     if pki_mode == "real" {
         "**real** — every user had a real key pair; every PKCS#10 request, RA envelope (CMS) and certificate was built and every signature checked, and a failed check changed the outcome."
     } else {
@@ -28,7 +28,7 @@ pub fn crypto_sentence(pki_mode: &str) -> &'static str {
 
 /// The time by which `share` of *all* users (not only the usable ones) were usable,
 /// pooled over replications; `None` when fewer than that became usable.
-pub fn time_for_share(v: &VariantResult, share: f64) -> Option<f64> {
+pub(crate) fn time_for_share(v: &VariantResult, share: f64) -> Option<f64> {
     let mut t: Vec<f64> = v
         .replications
         .iter()
@@ -53,7 +53,7 @@ fn usable_share(v: &VariantSummary) -> f64 {
 }
 
 /// The sentences of "What the numbers say".
-pub fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
+pub(crate) fn findings(result: &ScenarioResult, s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     let pooled = if s.replications > 1 {
         format!(" (pooled over {} replications)", s.replications)

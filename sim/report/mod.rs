@@ -26,7 +26,7 @@ use crate::model::ResourceId;
 use crate::run::ScenarioResult;
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What the reports need to know about the scenario besides the results.
 #[derive(Debug, Clone, Default)]
@@ -80,15 +80,13 @@ impl RunInfo {
 
 /// What was written.
 #[derive(Debug, Clone)]
-pub struct Written {
+pub(crate) struct Written {
     /// The summary, for the table.
     pub summary: summary::Summary,
-    /// Files written.
-    pub files: Vec<PathBuf>,
 }
 
 /// Writes every output of `result` into `out_dir`.
-pub fn write_outputs(
+pub(crate) fn write_outputs(
     result: &ScenarioResult,
     info: &RunInfo,
     out_dir: &Path,
@@ -117,8 +115,5 @@ pub fn write_outputs(
         &info.capacities,
         &out_dir.join("charts"),
     )?);
-    Ok(Written {
-        summary,
-        files: files.into_files(),
-    })
+    Ok(Written { summary })
 }

@@ -27,7 +27,7 @@ fn side(v: &VariantResult, limit: f64, below: bool) -> (u64, f64, f64) {
 }
 
 /// One sentence per percentile of time to usable that sits on a plateau.
-pub fn plateau_sentences(vr: &VariantResult, vs: &VariantSummary) -> Vec<String> {
+pub(crate) fn plateau_sentences(vr: &VariantResult, vs: &VariantSummary) -> Vec<String> {
     let t = &vs.time_to_usable_s;
     let mut out = Vec::new();
     for st in &t.on_plateau {

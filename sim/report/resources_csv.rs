@@ -6,7 +6,7 @@ use crate::run::ScenarioResult;
 use std::collections::BTreeMap;
 
 /// The header, in column order.
-pub const HEADER: [&str; 9] = [
+pub(crate) const HEADER: [&str; 9] = [
     "variant",
     "replication",
     "resource",

@@ -8,13 +8,13 @@ use crate::model::done::{RunOutput, UserRecord};
 use crate::model::Outcome;
 
 /// Number of stages.
-pub const STAGE_COUNT: usize = 10;
+pub(crate) const STAGE_COUNT: usize = 10;
 
 /// The stages, in order: (stable id, label for charts and tables). Each trust model
 /// leaves some empty: certificate trust has no AD replication stage, key trust no retry,
 /// AD FS + CA or install, cloud Kerberos trust nothing after key registration but a wait
 /// for a reachable DC.
-pub const STAGES: [(&str, &str); STAGE_COUNT] = [
+pub(crate) const STAGES: [(&str, &str); STAGE_COUNT] = [
     ("prerequisites", "prerequisites (sign-in → launch)"),
     ("user_steps", "user steps (launch → PIN set)"),
     ("key_pair", "key pair"),
@@ -35,7 +35,7 @@ pub const STAGES: [(&str, &str); STAGE_COUNT] = [
 /// enrollment the key usually reaches AD after the certificate: then the sync stage is
 /// empty and the whole span from registration to the successful request counts as
 /// waiting for retry (milliseconds, unless a fault forced a retry).
-pub fn stages_of(u: &UserRecord) -> Option<[f64; STAGE_COUNT]> {
+pub(crate) fn stages_of(u: &UserRecord) -> Option<[f64; STAGE_COUNT]> {
     if u.outcome != Outcome::Usable {
         return None;
     }
@@ -74,14 +74,17 @@ pub fn stages_of(u: &UserRecord) -> Option<[f64; STAGE_COUNT]> {
 
 /// Mean seconds per stage over the usable users of every replication, with how many
 /// users that is; `None` when nobody became usable.
-pub fn mean_stages(reps: &[RunOutput]) -> Option<([f64; STAGE_COUNT], u64)> {
+pub(crate) fn mean_stages(reps: &[RunOutput]) -> Option<([f64; STAGE_COUNT], u64)> {
     mean_stages_within(reps, 1.0)
 }
 
 /// The same over the `share` (0–1] of usable users who got there fastest in each
 /// replication: the typical path, without the tail of users who went home or whose
 /// device was not ready.
-pub fn mean_stages_within(reps: &[RunOutput], share: f64) -> Option<([f64; STAGE_COUNT], u64)> {
+pub(crate) fn mean_stages_within(
+    reps: &[RunOutput],
+    share: f64,
+) -> Option<([f64; STAGE_COUNT], u64)> {
     let mut sum = [0.0; STAGE_COUNT];
     let mut n = 0u64;
     for r in reps {

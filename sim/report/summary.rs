@@ -44,7 +44,7 @@ pub struct Summary {
 
 /// The non-zero counts of a per-reason table, as a reader writes them: `"a 3, b 1"`
 /// (empty when every count is zero).
-pub fn nonzero_counts(counts: &BTreeMap<&'static str, u64>) -> String {
+pub(crate) fn nonzero_counts(counts: &BTreeMap<&'static str, u64>) -> String {
     counts
         .iter()
         .filter(|(_, n)| **n > 0)
@@ -96,7 +96,7 @@ impl VariantSummary {
     /// Its resources with their identity, read back from the keys of `resources` (the
     /// names [`ResourceId`] writes, kept as strings so `summary.json` orders them as
     /// before), for the findings that pick resources by kind.
-    pub fn resources_by_id(&self) -> impl Iterator<Item = (ResourceId, &ResourceSummary)> {
+    pub(crate) fn resources_by_id(&self) -> impl Iterator<Item = (ResourceId, &ResourceSummary)> {
         self.resources
             .iter()
             .filter_map(|(name, r)| Some((name.parse().ok()?, r)))
@@ -303,7 +303,7 @@ pub struct HoldingSummary {
 }
 
 /// The statistics of a [`TimeStats`], in report order.
-pub const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
+pub(crate) const STATS: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
 
 /// Rounds a figure to 1e-4, as every figure of the summary is.
 pub fn round(x: f64) -> f64 {
@@ -311,7 +311,7 @@ pub fn round(x: f64) -> f64 {
 }
 
 /// The share each percentile of [`STATS`] stands for (`None` for the mean and the max).
-pub fn stat_share(stat: &str) -> Option<f64> {
+pub(crate) fn stat_share(stat: &str) -> Option<f64> {
     match stat {
         "p50" => Some(0.5),
         "p90" => Some(0.9),
@@ -322,7 +322,7 @@ pub fn stat_share(stat: &str) -> Option<f64> {
 }
 
 /// The estimator behind `stat` of [`STATS`], over a sorted, non-empty sample.
-pub fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
+pub(crate) fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
     move |sorted: &[f64]| match stat_share(stat) {
         Some(p) => quantile_sorted(sorted, p),
         None if stat == "max" => sorted[sorted.len() - 1],
@@ -332,7 +332,7 @@ pub fn stat_estimator(stat: &str) -> impl Fn(&[f64]) -> f64 + '_ {
 
 /// A jump of a time distribution shorter than this is not flagged as a plateau, seconds:
 /// nobody plans around a minute.
-pub const PLATEAU_MIN_GAP_S: f64 = 60.0;
+pub(crate) const PLATEAU_MIN_GAP_S: f64 = 60.0;
 
 /// Per replication, the sorted values of `metric` over its users.
 pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> Vec<Vec<f64>> {
@@ -346,7 +346,10 @@ pub fn samples(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) 
 }
 
 /// Time statistics of `metric` over the pooled replications of a variant.
-pub fn time_stats(reps: &[RunOutput], metric: impl Fn(&UserRecord) -> Option<f64>) -> TimeStats {
+pub(crate) fn time_stats(
+    reps: &[RunOutput],
+    metric: impl Fn(&UserRecord) -> Option<f64>,
+) -> TimeStats {
     let per_rep = samples(reps, metric);
     let pooled = crate::analysis::sectioning::pooled(&per_rep);
     if pooled.is_empty() {

@@ -4,7 +4,7 @@ use crate::engine::time::to_secs;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 12] = [
+pub(crate) const HEADER: [&str; 12] = [
     "variant",
     "replication",
     "cycle",

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 /// A duration cell; `—` when there is no value. Fractions of a second only show on
 /// spans under ten seconds, where they matter.
-pub fn dur(x: Option<f64>) -> String {
+pub(crate) fn dur(x: Option<f64>) -> String {
     x.map(|s| {
         if s <= 0.0 {
             "0s".to_string()
@@ -29,7 +29,7 @@ fn pct(n: u64, total: u64) -> String {
 }
 
 /// `lo–hi` of `stat`'s interval, or empty without one.
-pub fn ci_cell(s: &TimeStats, stat: &str) -> String {
+pub(crate) fn ci_cell(s: &TimeStats, stat: &str) -> String {
     s.ci95_by_stat
         .get(stat)
         .map(|[lo, hi]| format!("{}–{}", dur(Some(*lo)), dur(Some(*hi))))
@@ -37,10 +37,10 @@ pub fn ci_cell(s: &TimeStats, stat: &str) -> String {
 }
 
 /// The mark after a percentile that sits on a plateau of the pooled distribution.
-pub const PLATEAU_MARK: &str = "*";
+pub(crate) const PLATEAU_MARK: &str = "*";
 
 /// `stat`'s value, marked when it sits on a plateau.
-pub fn value_cell(s: &TimeStats, stat: &str) -> String {
+pub(crate) fn value_cell(s: &TimeStats, stat: &str) -> String {
     let v = dur(s.get(stat));
     if s.on_plateau.contains(&stat) {
         format!("{v}{PLATEAU_MARK}")
@@ -50,7 +50,7 @@ pub fn value_cell(s: &TimeStats, stat: &str) -> String {
 }
 
 /// The note under a table with marked cells, or `None` when nothing is marked.
-pub fn plateau_note<'a>(stats: impl IntoIterator<Item = &'a TimeStats>) -> Option<String> {
+pub(crate) fn plateau_note<'a>(stats: impl IntoIterator<Item = &'a TimeStats>) -> Option<String> {
     stats.into_iter().any(|t| !t.on_plateau.is_empty()).then(|| {
         format!(
             "{PLATEAU_MARK} on a plateau of the pooled distribution: a fifth of its tail of users more or less (p95: 94%–96%) moves it by more than a factor of 2, so it is not a stable figure and its 95% interval spans the step (summary.json plateau_s has both sides; report.md says who is on each)"
@@ -60,7 +60,7 @@ pub fn plateau_note<'a>(stats: impl IntoIterator<Item = &'a TimeStats>) -> Optio
 
 /// What a run to a precision reached, as `run` prints it under its table and report.md
 /// lists it (one line, two when some figure sits on a plateau).
-pub fn precision_line(p: &crate::analysis::sequential::Precision) -> String {
+pub(crate) fn precision_line(p: &crate::analysis::sequential::Precision) -> String {
     let pct = |x: f64| format!("{:.1} %", 100.0 * x);
     let reached = p.achieved.map_or("no interval".to_string(), pct);
     let mut line = if p.unreachable.len() == p.figures.len() {
@@ -97,7 +97,7 @@ pub fn precision_line(p: &crate::analysis::sequential::Precision) -> String {
 }
 
 /// How many replications the intervals rest on, as a sentence fragment.
-pub fn replications_note(s: &Summary) -> String {
+pub(crate) fn replications_note(s: &Summary) -> String {
     if s.replications <= 1 {
         "1 replication: no confidence intervals (run with --replications N, N ≥ 2, for 95% intervals)".to_string()
     } else {
@@ -144,7 +144,7 @@ fn outcome_cells(v: &VariantSummary) -> Vec<String> {
 }
 
 /// Lays out rows as aligned text columns (first `left` columns left-aligned).
-pub fn text_columns(headers: &[String], rows: &[Vec<String>], left: usize) -> String {
+pub(crate) fn text_columns(headers: &[String], rows: &[Vec<String>], left: usize) -> String {
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| {
             rows.iter()
@@ -264,7 +264,7 @@ pub fn notes(s: &Summary) -> String {
 }
 
 /// Escapes a markdown table cell.
-pub fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
@@ -301,7 +301,7 @@ pub fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// A figure with its interval in brackets, for markdown cells.
-pub fn with_ci(t: &TimeStats, stat: &str) -> String {
+pub(crate) fn with_ci(t: &TimeStats, stat: &str) -> String {
     let ci = ci_cell(t, stat);
     let v = value_cell(t, stat).replace(PLATEAU_MARK, "\\*");
     if ci.is_empty() {
@@ -312,7 +312,7 @@ pub fn with_ci(t: &TimeStats, stat: &str) -> String {
 }
 
 /// The comparison table in markdown (95% intervals in brackets when there are some).
-pub fn markdown_table(s: &Summary) -> String {
+pub(crate) fn markdown_table(s: &Summary) -> String {
     let headers: Vec<String> = OUTCOME_HEADERS
         .iter()
         .map(|h| h.to_string())

@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::run::ScenarioResult;
 
 /// The header, in column order.
-pub const HEADER: [&str; 24] = [
+pub(crate) const HEADER: [&str; 24] = [
     "variant",
     "replication",
     "user",

@@ -1,7 +1,7 @@
 //! Before anything runs: how big a run or sweep is (model events, peak memory, bytes
 //! written), estimated from the scenario alone, and the limits that refuse what cannot
 //! reasonably finish or fit. `check`, `run` and `sweep` all call [`admit_run`] or
-//! [`admit_sweep`], so `check` gives the verdict `run` would.
+//! `admit_sweep`, so `check` gives the verdict `run` would.
 //!
 //! The estimate leans high: it counts a user's loops (sign-in cycles, retries, periodic
 //! enrollment) over a generous active span (see `active_span`), and sync cycles and
@@ -29,7 +29,7 @@ pub struct Limits {
 }
 
 /// The limits without `--allow-large`: a few minutes of CPU, memory any laptop has.
-pub const DEFAULT_LIMITS: Limits = Limits {
+pub(crate) const DEFAULT_LIMITS: Limits = Limits {
     events: 2e9,
     memory: 2.0 * GIB,
     output: 256.0 * MIB,
@@ -43,10 +43,10 @@ pub const LARGE_LIMITS: Limits = Limits {
 };
 
 /// Most worker threads `--threads` may ask for.
-pub const MAX_THREADS: usize = 1024;
+pub(crate) const MAX_THREADS: usize = 1024;
 
 /// Most points a sweep may have (before any is validated or run).
-pub const MAX_SWEEP_POINTS: usize = 10_000;
+pub(crate) const MAX_SWEEP_POINTS: usize = 10_000;
 
 const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * MIB;
@@ -300,7 +300,7 @@ const SERIES_KEYS: &str = "horizon, report.series_bucket, adfs.servers";
 const SYNC_KEYS: &str = "horizon, aad_connect.interval";
 
 /// The estimate of a run of `scenario` with `trace`, on `threads` workers.
-pub fn estimate_run(scenario: &Scenario, trace: &TraceFilter, threads: usize) -> Estimate {
+pub(crate) fn estimate_run(scenario: &Scenario, trace: &TraceFilter, threads: usize) -> Estimate {
     let reps = scenario.base.replications as f64;
     let mut e = Estimate::default();
     let (mut working_users, mut working_series): (f64, f64) = (0.0, 0.0);
@@ -393,7 +393,7 @@ pub fn estimate_run(scenario: &Scenario, trace: &TraceFilter, threads: usize) ->
 /// The estimate of a sweep over `points` (each a scenario), on `threads` workers: the
 /// events of every point; the memory of the points that run at once, each reduced to its
 /// summary when done; the sweep's own files.
-pub fn estimate_sweep(points: &[&Scenario], threads: usize) -> Estimate {
+pub(crate) fn estimate_sweep(points: &[&Scenario], threads: usize) -> Estimate {
     let mut e = Estimate::default();
     let parallel = points.len().min(threads.max(1)).max(1);
     let mut per_point: Vec<f64> = Vec::with_capacity(points.len());
@@ -448,7 +448,7 @@ fn show_bytes(x: f64) -> String {
 
 /// The first figure of `e` over `limits`, as a message naming the keys, the estimate and
 /// the limit; `None` when everything fits.
-pub fn over_limits(e: &Estimate, limits: &Limits, allow_large: bool) -> Option<String> {
+pub(crate) fn over_limits(e: &Estimate, limits: &Limits, allow_large: bool) -> Option<String> {
     type Shown = fn(f64) -> String;
     let figures: [(&str, &Figure, f64, f64, Shown); 3] = [
         (
@@ -501,7 +501,7 @@ pub fn over_limits(e: &Estimate, limits: &Limits, allow_large: bool) -> Option<S
     None
 }
 
-/// The limits in force: [`LARGE_LIMITS`] with `--allow-large`, else [`DEFAULT_LIMITS`].
+/// The limits in force: [`LARGE_LIMITS`] with `--allow-large`, else `DEFAULT_LIMITS`.
 pub fn limits(allow_large: bool) -> Limits {
     if allow_large {
         LARGE_LIMITS
@@ -511,7 +511,7 @@ pub fn limits(allow_large: bool) -> Limits {
 }
 
 /// Worker threads a run will use: `--threads`, else every core.
-pub fn threads_or_cores(threads: Option<usize>) -> usize {
+pub(crate) fn threads_or_cores(threads: Option<usize>) -> usize {
     threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
@@ -524,7 +524,7 @@ fn address_space_overhead(threads: usize) -> f64 {
 /// The most memory a run on `threads` workers can have on this machine, and what sets it:
 /// the physical memory, or less under an address-space limit (`ulimit -v`). `None` where
 /// neither is known.
-pub fn machine_memory(threads: usize) -> Option<(f64, String)> {
+pub(crate) fn machine_memory(threads: usize) -> Option<(f64, String)> {
     #[cfg(target_os = "linux")]
     {
         let info = rustix::system::sysinfo();
@@ -592,7 +592,7 @@ pub fn admit_run(
 /// Refuses a fill of the key pool for `users` users (`pki pool`): every user's key, signed
 /// request and receipt are held in memory while they are made, as a run of those users
 /// holds them, so the fill is held to the same memory limits and to this machine.
-pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, UsageError> {
+pub(crate) fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, UsageError> {
     let mut e = Estimate::default();
     e.memory.add(
         "PKI material",
@@ -616,7 +616,7 @@ pub fn admit_pool(users: u32, allow_large: bool) -> Result<Estimate, UsageError>
 }
 
 /// Refuses a sweep over `points` that the limits (or this machine) do not admit.
-pub fn admit_sweep(
+pub(crate) fn admit_sweep(
     points: &[&Scenario],
     threads: Option<usize>,
     allow_large: bool,

@@ -104,7 +104,7 @@ pub enum Stage {
 pub type Progress<'a> = &'a (dyn Fn(Stage, usize, usize) + Sync);
 
 /// Runs `work` on a pool of `threads` workers, or on the current pool when `None`.
-pub fn with_threads<R: Send>(
+pub(crate) fn with_threads<R: Send>(
     threads: Option<usize>,
     work: impl FnOnce() -> anyhow::Result<R> + Send,
 ) -> anyhow::Result<R> {

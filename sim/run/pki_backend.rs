@@ -74,7 +74,7 @@ impl std::fmt::Debug for MaterialCache {
 impl MaterialCache {
     /// The material for `spec` (built now if no equal one exists), `None` in off mode.
     /// `progress(stage, done, total)` follows key generation and request signing.
-    pub fn material_for(
+    pub(crate) fn material_for(
         &self,
         spec: &Spec,
         progress: crate::pki::StagedProgress<'_>,

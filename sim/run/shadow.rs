@@ -20,7 +20,7 @@ pub struct FaultOutcome {
     /// Window start, µs since the time origin.
     pub start: SimTime,
     /// Window end as the scenario file gives it (0 for `agent_revoked`, an instant):
-    /// [`FaultWindow::end_as_written`](crate::scenario::fault::FaultWindow::end_as_written).
+    /// `FaultWindow::end_as_written`.
     pub end: SimTime,
     /// Users hit, summed over replications.
     pub users_hit: u64,
@@ -35,7 +35,7 @@ pub struct FaultOutcome {
 }
 
 /// The spec without fault window `i`: the shadow of that window.
-pub fn without_window(spec: &Spec, i: usize) -> Spec {
+pub(crate) fn without_window(spec: &Spec, i: usize) -> Spec {
     let mut s = spec.clone();
     // Both lists, so the shadow is the spec validation would make of the file without
     // that window.
@@ -45,13 +45,13 @@ pub fn without_window(spec: &Spec, i: usize) -> Spec {
 }
 
 /// What the shadow keeps of its run: each user's usable time.
-pub fn usable_times(out: &RunOutput) -> Vec<Option<SimTime>> {
+pub(crate) fn usable_times(out: &RunOutput) -> Vec<Option<SimTime>> {
     out.users.iter().map(|u| u.milestones.usable).collect()
 }
 
 /// The outcome of `spec`'s window `i` from the runs of every replication and their
 /// shadows without it (`shadows[r]` goes with `runs[r]`).
-pub fn fault_outcome(
+pub(crate) fn fault_outcome(
     spec: &Spec,
     i: usize,
     runs: &[RunOutput],

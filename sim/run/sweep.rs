@@ -61,7 +61,7 @@ pub struct SweepPlan {
 
 impl SweepPlan {
     /// `key=value, key=value` of a point, for messages.
-    pub fn describe(&self, index: &[usize]) -> String {
+    pub(crate) fn describe(&self, index: &[usize]) -> String {
         self.axes
             .iter()
             .zip(index)
@@ -74,7 +74,7 @@ impl SweepPlan {
     /// (`adfs.patched = N` with `N = adfs.servers`) is only partly patched because the
     /// point raised `adfs.servers`: (point index, variant name, patched, servers). Empty
     /// when `adfs.patched` itself is swept (the points then say what they mean).
-    pub fn partly_patched(&self, base: &Scenario) -> Vec<(usize, String, u32, u32)> {
+    pub(crate) fn partly_patched(&self, base: &Scenario) -> Vec<(usize, String, u32, u32)> {
         if self.axes.iter().any(|a| a.key == "adfs.patched") {
             return Vec::new();
         }
@@ -93,7 +93,7 @@ impl SweepPlan {
     }
 
     /// One sentence per variant listing the points of [`SweepPlan::partly_patched`].
-    pub fn partly_patched_notes(&self, base: &Scenario) -> Vec<String> {
+    pub(crate) fn partly_patched_notes(&self, base: &Scenario) -> Vec<String> {
         let found = self.partly_patched(base);
         let mut names: Vec<&str> = found.iter().map(|(_, n, _, _)| n.as_str()).collect();
         names.dedup();
@@ -128,7 +128,7 @@ impl SweepPlan {
 }
 
 /// A value as a person wrote it: strings without quotes, everything else as TOML.
-pub fn value_label(v: &Value) -> String {
+pub(crate) fn value_label(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -171,7 +171,7 @@ fn split_values(s: &str) -> Vec<String> {
 
 /// Parses `--param KEY=V1,V2,...`. Each value is read like a `--set` value (TOML, or a
 /// plain string such as `3h`); a bracketed TOML array gives the values too.
-pub fn parse_param(text: &str) -> Result<SweepParam, UsageError> {
+pub(crate) fn parse_param(text: &str) -> Result<SweepParam, UsageError> {
     let Some((key, rest)) = text.split_once('=') else {
         return Err(format!(
             "--param `{text}` is not KEY=V1,V2,... (e.g. --param aad_connect.interval=30m,1h,2h)"
@@ -272,7 +272,7 @@ fn check_distinct(axis: &Axis) -> Result<(), String> {
 
 /// Checks each of `axis`'s values on its own, so that an error names the key, the value
 /// and where it came from.
-pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), UsageError> {
+pub(crate) fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), UsageError> {
     for (v, label) in axis.values.iter().zip(&axis.labels) {
         let o = override_for(&axis.key, v).map_err(|m| format!("{}: {m}", axis.key))?;
         scenario
@@ -284,7 +284,7 @@ pub fn check_axis(scenario: &Scenario, axis: &Axis) -> Result<(), UsageError> {
 
 /// The scenario at one combination of the axes' values (`index`: each axis's value), as
 /// a validated point; the error names the combination.
-pub fn point_at(
+pub(crate) fn point_at(
     scenario: &Scenario,
     axes: &[Axis],
     index: &[usize],
@@ -317,7 +317,7 @@ pub fn point_at(
 /// Builds the plan: the file's `[sweep]` keys with `--param` ones replacing or adding,
 /// each value checked on its own (so an error names the key and the value), then every
 /// combination validated.
-pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, UsageError> {
+pub(crate) fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, UsageError> {
     let mut axes: Vec<Axis> = scenario
         .sweep
         .iter()
@@ -402,7 +402,8 @@ pub fn plan_sweep(scenario: &Scenario, params: &[String]) -> Result<SweepPlan, U
 /// the result to what the sweep keeps.
 ///
 /// [`run_scenario`]: super::run_scenario
-pub type EachPoint<'a, T> = &'a (dyn Fn(&SweepPoint, &RunOptions<'_>) -> anyhow::Result<T> + Sync);
+pub(crate) type EachPoint<'a, T> =
+    &'a (dyn Fn(&SweepPoint, &RunOptions<'_>) -> anyhow::Result<T> + Sync);
 
 /// Runs every point of `plan` on `opts.threads` worker threads (all cores when `None`)
 /// through `each`, which reduces each point as soon as it is done so that only the

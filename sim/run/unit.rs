@@ -46,7 +46,7 @@ impl std::fmt::Display for UnitId {
 /// replication without each of its fault windows, reduced to what the fault report needs
 /// (every user's usable time), so a shard carries everything its units' reports need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnitOutput {
+pub(crate) struct UnitOutput {
     /// Which unit.
     pub id: UnitId,
     /// The simulation's output.
@@ -59,13 +59,13 @@ pub struct UnitOutput {
 
 /// Simulations a unit of `scenario`'s variant `variant` runs: itself and one shadow per
 /// fault window.
-pub fn simulations_of(scenario: &Scenario, variant: u32) -> usize {
+pub(crate) fn simulations_of(scenario: &Scenario, variant: u32) -> usize {
     1 + scenario.variants[variant as usize].spec.faults.len()
 }
 
 /// The units of `scenario` as sweep point `point`, in assembly order: variant by variant,
 /// replications in order.
-pub fn units_of(point: u32, scenario: &Scenario) -> Vec<UnitId> {
+pub(crate) fn units_of(point: u32, scenario: &Scenario) -> Vec<UnitId> {
     let reps = scenario.base.replications;
     (0..scenario.variants.len() as u32)
         .flat_map(|variant| {
@@ -82,7 +82,7 @@ pub fn units_of(point: u32, scenario: &Scenario) -> Vec<UnitId> {
 /// output to `each` as soon as it is done; the results come back in the order of `ids`.
 /// PKI material is built only for the variants the units use; progress goes to
 /// `opts.progress`.
-pub fn run_units<T: Send>(
+pub(crate) fn run_units<T: Send>(
     scenario: &Scenario,
     ids: &[UnitId],
     opts: &RunOptions<'_>,
@@ -184,7 +184,10 @@ pub fn run_units<T: Send>(
 
 /// Puts every unit of `scenario` back together as one [`ScenarioResult`] (the units may
 /// come in any order; each of [`units_of`] must be there exactly once).
-pub fn assemble(scenario: &Scenario, mut units: Vec<UnitOutput>) -> anyhow::Result<ScenarioResult> {
+pub(crate) fn assemble(
+    scenario: &Scenario,
+    mut units: Vec<UnitOutput>,
+) -> anyhow::Result<ScenarioResult> {
     let base = &scenario.base;
     let reps = base.replications;
     units.sort_by_key(|u| (u.id.variant, u.id.replication));

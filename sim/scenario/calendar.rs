@@ -2,7 +2,7 @@
 
 use crate::error::UsageError;
 /// Parses an RFC 3339 UTC timestamp `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
-pub fn parse_epoch(s: &str) -> Result<i64, UsageError> {
+pub(crate) fn parse_epoch(s: &str) -> Result<i64, UsageError> {
     let bad = || {
         format!("`{s}` is not a UTC timestamp; expected \"YYYY-MM-DDTHH:MM:SSZ\" (years 1970–9999)")
     };

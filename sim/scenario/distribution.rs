@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// What a distribution may look like, for error messages.
-pub const DIST_HELP: &str = "an inline table with `dist` = \"lognormal\" (median, p95), \"exponential\" (mean), \"gamma\" (shape, scale), \"weibull\" (shape, scale), \"normal\" (mean, sd), \"uniform\" (min, max), \"fixed\" (value) or \"empirical\" (values, optional weights); or a duration string for a fixed value";
+pub(crate) const DIST_HELP: &str = "an inline table with `dist` = \"lognormal\" (median, p95), \"exponential\" (mean), \"gamma\" (shape, scale), \"weibull\" (shape, scale), \"normal\" (mean, sd), \"uniform\" (min, max), \"fixed\" (value) or \"empirical\" (values, optional weights); or a duration string for a fixed value";
 
 #[derive(Deserialize)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]

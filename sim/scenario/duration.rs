@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// What a duration string may look like, for error messages.
-pub const DURATION_HELP: &str =
+pub(crate) const DURATION_HELP: &str =
     "a string with units: us, ms, s, m, h, d (e.g. \"250ms\", \"45s\", \"1h30m\", \"2d\") or a clock time \"HH:MM\"";
 
 /// A non-negative span of simulated time, parsed from a string with units.
@@ -28,7 +28,7 @@ impl Duration {
 }
 
 /// Parses a duration string; the error says what is allowed.
-pub fn parse_duration(text: &str) -> Result<SimTime, UsageError> {
+pub(crate) fn parse_duration(text: &str) -> Result<SimTime, UsageError> {
     let s = text.trim();
     if s.is_empty() {
         return Err(format!("empty duration; expected {DURATION_HELP}").into());
@@ -97,7 +97,7 @@ fn parse_clock(s: &str) -> Result<SimTime, String> {
 }
 
 /// Formats a span the way a person reads it: `1h 05m`, `12.5s`, `350ms`.
-pub fn format_duration(us: SimTime) -> String {
+pub(crate) fn format_duration(us: SimTime) -> String {
     let s = us as f64 / SECOND as f64;
     if us < SECOND {
         format!("{}ms", trim_float(us as f64 / 1000.0))
@@ -163,7 +163,7 @@ impl serde::Serialize for Duration {
 }
 
 /// The shortest exact unit string for a span (`"90s"`, `"1500ms"`), parseable back.
-pub fn compact(us: SimTime) -> String {
+pub(crate) fn compact(us: SimTime) -> String {
     for (unit, name) in [
         (DAY, "d"),
         (HOUR, "h"),

@@ -100,7 +100,7 @@ impl FaultWindow {
     /// `summary.json`'s `end_s`, report.md's window label and the charts' bands have
     /// always reported this one rather than [`FaultWindow::end`]; kept so that outputs do
     /// not change.
-    pub fn end_as_written(&self) -> Duration {
+    pub(crate) fn end_as_written(&self) -> Duration {
         match self.effect {
             FaultEffect::AgentRevoked => Duration(0),
             _ => self.end,

@@ -64,7 +64,7 @@ impl KeyPath {
     }
 
     /// The path of a serde error location.
-    pub fn from_serde(p: &serde_path_to_error::Path) -> KeyPath {
+    pub(crate) fn from_serde(p: &serde_path_to_error::Path) -> KeyPath {
         use serde_path_to_error::Segment;
         KeyPath(
             p.iter()
@@ -109,7 +109,7 @@ impl fmt::Display for KeyPath {
 }
 
 /// The scenario text with spans, for turning key paths into line and column.
-pub struct Located {
+pub(crate) struct Located {
     text: String,
     doc: ImDocument<String>,
 }
@@ -187,7 +187,7 @@ impl Located {
 }
 
 /// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

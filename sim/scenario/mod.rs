@@ -26,10 +26,10 @@ use toml::{Table, Value};
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
 
 /// Name shown for the embedded default in messages.
-pub const DEFAULT_SCENARIO_NAME: &str = "<embedded default scenario>";
+pub(crate) const DEFAULT_SCENARIO_NAME: &str = "<embedded default scenario>";
 
 /// Largest scenario file read, bytes: the shipped ones are under 10 KiB.
-pub const MAX_SCENARIO_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
 /// Reads a scenario file: a regular file (a FIFO would block, `/dev/zero` never ends: both
 /// are refused before a byte is read) of at most [`MAX_SCENARIO_BYTES`], and only UTF-8
@@ -101,7 +101,7 @@ struct Layers {
 
 impl Scenario {
     /// Loads a scenario file with `--set` overrides.
-    pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    pub(crate) fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
         let text = read_text(path).map_err(|m| ScenarioError::file(&file, None, None, m))?;
         let stem = path
@@ -235,7 +235,7 @@ impl Scenario {
     }
 
     /// The same scenario with more overrides (a sweep point), validated again.
-    pub fn with_overrides(&self, extra: &[Override]) -> Result<Scenario, ScenarioError> {
+    pub(crate) fn with_overrides(&self, extra: &[Override]) -> Result<Scenario, ScenarioError> {
         let mut layers = self.layers.clone();
         layers.overrides.extend_from_slice(extra);
         let (base, variants) = layers.resolve()?;
@@ -260,7 +260,7 @@ impl Scenario {
     /// The scenario file's name without its folders (or the embedded default's name): how
     /// reports name the scenario, so they read the same whatever folder a run started in
     /// (a sharded run's merged report included).
-    pub fn source_name(&self) -> &str {
+    pub(crate) fn source_name(&self) -> &str {
         let f = self.layers.file.as_str();
         if f == DEFAULT_SCENARIO_NAME {
             return f;

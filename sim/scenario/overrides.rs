@@ -33,7 +33,7 @@ impl Override {
 }
 
 /// Reads a value as TOML, or as a plain string when it is not TOML.
-pub fn parse_value(s: &str) -> Value {
+pub(crate) fn parse_value(s: &str) -> Value {
     match toml::from_str::<Table>(&format!("v = {s}")) {
         Ok(mut t) => t
             .remove("v")
@@ -43,7 +43,7 @@ pub fn parse_value(s: &str) -> Value {
 }
 
 /// Puts `value` at `path` in `table`, creating tables on the way.
-pub fn set_path(table: &mut Table, path: &KeyPath, value: Value) -> Result<(), UsageError> {
+pub(crate) fn set_path(table: &mut Table, path: &KeyPath, value: Value) -> Result<(), UsageError> {
     let Some((Seg::Key(first), rest)) = path.0.split_first() else {
         return Err(format!("`{path}` must start with a key name").into());
     };
@@ -82,7 +82,7 @@ fn set_in(slot: &mut Value, rest: &[Seg], value: Value) -> Result<(), String> {
 }
 
 /// Whether `path` is set in `table`.
-pub fn has_path(table: &Table, path: &KeyPath) -> bool {
+pub(crate) fn has_path(table: &Table, path: &KeyPath) -> bool {
     let mut cur: Option<&Value> = None;
     for (i, seg) in path.0.iter().enumerate() {
         cur = match (i, cur, seg) {
@@ -99,7 +99,7 @@ pub fn has_path(table: &Table, path: &KeyPath) -> bool {
 }
 
 /// Merges `over` into `base`: tables merge key by key, anything else is replaced.
-pub fn deep_merge(base: &mut Table, over: &Table) {
+pub(crate) fn deep_merge(base: &mut Table, over: &Table) {
     for (k, v) in over {
         match (base.get_mut(k), v) {
             (Some(Value::Table(b)), Value::Table(o)) => deep_merge(b, o),

@@ -12,16 +12,16 @@ use super::schema::Spec;
 use super::validate::Problem;
 
 /// The first second a certificate date may hold: 1970-01-01T00:00:00Z.
-pub const EARLIEST_UNIX: i64 = 0;
+pub(crate) const EARLIEST_UNIX: i64 = 0;
 /// The last second a certificate date may hold: 9999-12-31T23:59:59Z.
-pub const LATEST_UNIX: i64 = 253_402_300_799;
+pub(crate) const LATEST_UNIX: i64 = 253_402_300_799;
 
 const DAY_S: i64 = 86_400;
 const YEAR_S: i64 = 365 * DAY_S;
 /// How long before the epoch the CA's certificate starts: the agent certificate is
 /// issued 30 days before time 0 (`run::pki_backend`), the CA one day before that
 /// (`pki::material`).
-pub const CA_LEAD_S: i64 = 31 * DAY_S;
+pub(crate) const CA_LEAD_S: i64 = 31 * DAY_S;
 /// The CA's certificate lasts at least 20 years from its start, and a year past the
 /// agent certificate's end (`pki::material`).
 const CA_MIN_SPAN_S: i64 = 20 * YEAR_S;

@@ -139,7 +139,7 @@ impl Trust {
 
     /// Whether AD FS enrolls a logon certificate for the user: the enrollment path, its
     /// checks and attacks, and the DC's certificate logon exist only then.
-    pub fn enrolls_certificate(self) -> bool {
+    pub(crate) fn enrolls_certificate(self) -> bool {
         match self {
             Trust::Certificate => true,
             Trust::Key | Trust::CloudKerberos => false,
@@ -148,7 +148,7 @@ impl Trust {
 
     /// Whether a newly joined device must be written back to on-prem AD (a sync cycle)
     /// before provisioning launches: AD FS maps the certificate request to the device.
-    pub fn needs_device_writeback(self) -> bool {
+    pub(crate) fn needs_device_writeback(self) -> bool {
         match self {
             Trust::Certificate => true,
             Trust::Key | Trust::CloudKerberos => false,
@@ -159,7 +159,7 @@ impl Trust {
     /// writes it: AD FS looks it up there before it enrolls (certificate trust; an
     /// unpatched server waits for it), the DC authenticates with it (key trust). Cloud
     /// Kerberos trust never reads it, so the sync's timing cannot matter to it.
-    pub fn key_must_reach_ad(self) -> bool {
+    pub(crate) fn key_must_reach_ad(self) -> bool {
         match self {
             Trust::Certificate | Trust::Key => true,
             Trust::CloudKerberos => false,
@@ -168,7 +168,7 @@ impl Trust {
 
     /// Whether the PIN is usable only once the key has reached the user's own DC (AD
     /// replication after the sync): the DC authenticates the key itself.
-    pub fn key_must_reach_dc(self) -> bool {
+    pub(crate) fn key_must_reach_dc(self) -> bool {
         match self {
             Trust::Key => true,
             Trust::Certificate | Trust::CloudKerberos => false,
@@ -177,7 +177,7 @@ impl Trust {
 
     /// Whether the user gets a partial TGT from Microsoft Entra Kerberos (the
     /// prerequisite check then reports "User account has Cloud TGT").
-    pub fn has_cloud_tgt(self) -> bool {
+    pub(crate) fn has_cloud_tgt(self) -> bool {
         match self {
             Trust::CloudKerberos => true,
             Trust::Certificate | Trust::Key => false,
@@ -646,7 +646,7 @@ pub struct Adfs {
 
 impl Adfs {
     /// Patched servers in this farm.
-    pub fn patched_servers(&self) -> u32 {
+    pub(crate) fn patched_servers(&self) -> u32 {
         self.patched.count(self.servers)
     }
 }

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Largest trace file read (a 50-million-row trace is about 2 GB; a pilot's is far smaller).
-pub const MAX_TRACE_BYTES: u64 = 512 * 1024 * 1024;
+pub(crate) const MAX_TRACE_BYTES: u64 = 512 * 1024 * 1024;
 /// Most sign-in rows a trace may hold.
-pub const MAX_TRACE_ROWS: usize = 20_000_000;
+pub(crate) const MAX_TRACE_ROWS: usize = 20_000_000;
 /// Longest user name kept from a row (longer names are refused, not cut: two users whose
 /// names differ only past the cut would merge).
 const MAX_USER_LEN: usize = 256;
@@ -45,7 +45,7 @@ impl SignInTrace {
     }
 
     /// Builds a trace from (user name, time) pairs in any order.
-    pub fn from_rows(rows: impl IntoIterator<Item = (String, SimTime)>) -> SignInTrace {
+    pub(crate) fn from_rows(rows: impl IntoIterator<Item = (String, SimTime)>) -> SignInTrace {
         let mut by_user: BTreeMap<String, Vec<SimTime>> = BTreeMap::new();
         for (name, t) in rows {
             by_user.entry(name).or_default().push(t);

@@ -2,7 +2,7 @@
 //! the scenario as it is plus each key at its low and at its high; for Morris `r`
 //! trajectories of `k + 1` points through a grid of levels. Every point is the scenario
 //! with one more layer of overrides, built and validated as a sweep point is
-//! ([`point_at`]), so the low and high points are the very runs of `sweep --param
+//! (`point_at`), so the low and high points are the very runs of `sweep --param
 //! KEY=LO,HI`. Errors are the user's (exit 2) and name the flag and what is allowed.
 
 use super::{Method, Request, DEFAULT_LEVELS, DEFAULT_TRAJECTORIES, LEVELS, TRAJECTORIES};
@@ -58,7 +58,7 @@ impl Factor {
     }
 
     /// The value `level` steps of `levels − 1` from the low towards the high, as TOML.
-    pub fn level_text(&self, level: usize, levels: usize) -> String {
+    pub(crate) fn level_text(&self, level: usize, levels: usize) -> String {
         if level == 0 {
             return self.low_text.clone();
         }
@@ -143,12 +143,12 @@ pub struct MorrisGrid {
 
 impl MorrisGrid {
     /// The jump of a step in grid levels, `p / 2`.
-    pub fn jump(&self) -> usize {
+    pub(crate) fn jump(&self) -> usize {
         self.levels / 2
     }
 
     /// The jump on the normalised range (0 to 1), Δ = p / (2 (p − 1)).
-    pub fn delta(&self) -> f64 {
+    pub(crate) fn delta(&self) -> f64 {
         self.levels as f64 / (2.0 * (self.levels as f64 - 1.0))
     }
 }
@@ -194,7 +194,7 @@ const TRAJECTORY_STREAM: u64 = 0x6d6f_7272_6973_7472;
 
 /// Checks the flags that do not need the scenario: one way of choosing keys, Morris
 /// options only with Morris and within their bounds.
-pub fn check_request(req: &Request) -> Result<(), UsageError> {
+pub(crate) fn check_request(req: &Request) -> Result<(), UsageError> {
     if req.figures.is_empty() {
         return Err(
             "--figure is required: name at least one figure, e.g. --figure post-kb.time_to_usable.p95"
@@ -251,7 +251,7 @@ pub fn check_request(req: &Request) -> Result<(), UsageError> {
 }
 
 /// `scenario` with only the variants named in `names` (in the scenario's order).
-pub fn keep_variants(mut scenario: Scenario, names: &[&str]) -> Scenario {
+pub(crate) fn keep_variants(mut scenario: Scenario, names: &[&str]) -> Scenario {
     scenario
         .variants
         .retain(|v| names.contains(&v.name.as_str()));
@@ -548,13 +548,13 @@ fn draw(rng: &mut Pcg64Mcg, k: usize, levels: usize) -> Trajectory {
 
 /// Most points a design may have, as for a sweep: every point's scenario is held while
 /// the design runs.
-pub const MAX_POINTS: usize = crate::run::cost::MAX_SWEEP_POINTS;
+pub(crate) const MAX_POINTS: usize = crate::run::cost::MAX_SWEEP_POINTS;
 
 /// Checks `req` and chooses the keys: `scenario` with only the figures' variants, the
 /// factors, the skipped keys, and how many points the design will have. Cheap (two
 /// validations per key), so a design too large for the limits is refused before its
 /// points are built.
-pub fn prepare(
+pub(crate) fn prepare(
     scenario: &Scenario,
     req: &Request,
 ) -> Result<(Scenario, Vec<Factor>, Vec<Skipped>, usize), UsageError> {

@@ -48,13 +48,13 @@ impl Method {
 }
 
 /// Default number of Morris trajectories.
-pub const DEFAULT_TRAJECTORIES: u32 = 10;
+pub(crate) const DEFAULT_TRAJECTORIES: u32 = 10;
 /// Allowed numbers of Morris trajectories.
-pub const TRAJECTORIES: std::ops::RangeInclusive<u32> = 2..=1000;
+pub(crate) const TRAJECTORIES: std::ops::RangeInclusive<u32> = 2..=1000;
 /// Default number of grid levels for Morris.
-pub const DEFAULT_LEVELS: u32 = 4;
+pub(crate) const DEFAULT_LEVELS: u32 = 4;
 /// Allowed numbers of grid levels for Morris (even numbers only).
-pub const LEVELS: std::ops::RangeInclusive<u32> = 2..=20;
+pub(crate) const LEVELS: std::ops::RangeInclusive<u32> = 2..=20;
 
 /// What was asked for, as the command line gave it: everything the design and the
 /// analysis are built from. A shard result records it, so that `merge` rebuilds the same

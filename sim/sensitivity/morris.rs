@@ -22,13 +22,13 @@ use rand_pcg::Pcg64Mcg;
 use serde::Serialize;
 
 /// Bootstrap resamples of the elementary effects behind μ*'s interval.
-pub const BOOTSTRAP_RESAMPLES: usize = 1_000;
+pub(crate) const BOOTSTRAP_RESAMPLES: usize = 1_000;
 
 /// Mixed into the scenario's seed for the bootstrap's random streams.
 const BOOTSTRAP_STREAM: u64 = 0x626f_6f74_7374_7270;
 
 /// A key whose μ* is under this share of the figure's typical value does not matter.
-pub const NEGLIGIBLE_SHARE: f64 = 0.01;
+pub(crate) const NEGLIGIBLE_SHARE: f64 = 0.01;
 
 /// One key's Morris measures on one figure, in the figure's unit per the key's whole
 /// range.
@@ -67,7 +67,7 @@ pub struct MorrisResult {
 
 impl MorrisResult {
     /// The factors in order of μ* on figure `f`, largest first.
-    pub fn ranked(&self, f: usize) -> Vec<usize> {
+    pub(crate) fn ranked(&self, f: usize) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.effects.len()).collect();
         order.sort_by_key(|&i| self.effects[i][f].rank);
         order

@@ -22,7 +22,7 @@ use crate::report::summary::{round, stat_estimator, stat_share, PLATEAU_MIN_GAP_
 use serde::Serialize;
 
 /// An effect smaller than this share of the base figure does not matter.
-pub const NEGLIGIBLE_SHARE: f64 = 0.01;
+pub(crate) const NEGLIGIBLE_SHARE: f64 = 0.01;
 
 /// The confidence of the intervals.
 const CONFIDENCE: f64 = 0.95;
@@ -95,7 +95,7 @@ pub struct OatResult {
 impl OatResult {
     /// The factors in order of |effect| on figure `f`, largest first (ties and absent
     /// effects in design order, last).
-    pub fn ranked(&self, f: usize) -> Vec<usize> {
+    pub(crate) fn ranked(&self, f: usize) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.effects.len()).collect();
         order.sort_by_key(|&i| self.effects[i][f].rank);
         order

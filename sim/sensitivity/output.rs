@@ -76,7 +76,7 @@ impl Analysis {
     }
 
     /// The factors in rank order on figure `f`.
-    pub fn ranked(&self, f: usize) -> Vec<usize> {
+    pub(crate) fn ranked(&self, f: usize) -> Vec<usize> {
         match self {
             Analysis::Oat(r) => r.ranked(f),
             Analysis::Morris(r) => r.ranked(f),
@@ -93,7 +93,7 @@ impl Analysis {
 
     /// Whether factor `i`'s effect on figure `f` is large but cannot be told from noise
     /// (one-at-a-time on a plateau).
-    pub fn unresolved(&self, i: usize, f: usize) -> bool {
+    pub(crate) fn unresolved(&self, i: usize, f: usize) -> bool {
         match self {
             Analysis::Oat(r) => r.effects[i][f].verdict == Verdict::Unresolved,
             Analysis::Morris(_) => false,
@@ -115,7 +115,7 @@ impl Analysis {
 
     /// The factors that decide figure `f`: those that measurably move it, largest first,
     /// until they make `DECIDING_SHARE` of what all of those together move it by.
-    pub fn deciding(&self, f: usize) -> Vec<usize> {
+    pub(crate) fn deciding(&self, f: usize) -> Vec<usize> {
         let measurable: Vec<usize> = self
             .ranked(f)
             .into_iter()
@@ -150,7 +150,7 @@ fn num(x: f64) -> String {
 }
 
 /// A figure's value: a duration for a time, else a number; `—` when absent.
-pub fn value_text(x: Option<f64>, time: bool) -> String {
+pub(crate) fn value_text(x: Option<f64>, time: bool) -> String {
     match x {
         None => "—".into(),
         Some(v) if time => dur(Some(v)),
@@ -159,7 +159,7 @@ pub fn value_text(x: Option<f64>, time: bool) -> String {
 }
 
 /// A signed difference: `+2h30m`, `−0.12`.
-pub fn signed_text(x: Option<f64>, time: bool) -> String {
+pub(crate) fn signed_text(x: Option<f64>, time: bool) -> String {
     match x {
         None => "—".into(),
         Some(v) => {
@@ -176,7 +176,7 @@ pub fn signed_text(x: Option<f64>, time: bool) -> String {
 }
 
 /// A level as a short label: `0.9`, `30m`, `median 6h, p95 16h`.
-pub fn level_label(level: &Level, integer: bool) -> String {
+pub(crate) fn level_label(level: &Level, integer: bool) -> String {
     match level {
         Level::Number(_) => level.to_toml(integer),
         Level::Duration(us) => compact(*us),
@@ -256,7 +256,7 @@ struct SensitivityJson<'a> {
 }
 
 /// `sensitivity.json`'s bytes.
-pub fn sensitivity_json(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn sensitivity_json(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
     let d = c.design;
     let keys = d
         .factors
@@ -326,7 +326,7 @@ fn cell(x: Option<f64>) -> String {
 }
 
 /// `sensitivity.csv`: one row per figure × key, in rank order within each figure.
-pub fn sensitivity_csv(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn sensitivity_csv(c: &Context, a: &Analysis) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let head = [
         "figure",
@@ -834,7 +834,7 @@ pub fn terminal(c: &Context, a: &Analysis) -> String {
 }
 
 /// `report.md`.
-pub fn report_md(c: &Context, a: &Analysis, charts: &[(String, String)]) -> String {
+pub(crate) fn report_md(c: &Context, a: &Analysis, charts: &[(String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Which inputs matter: {}\n", c.scenario);
     let _ = writeln!(
@@ -883,7 +883,7 @@ pub fn report_md(c: &Context, a: &Analysis, charts: &[(String, String)]) -> Stri
 }
 
 /// A figure's path as a file name part (letters, digits, `-`, `_` and `.` kept).
-pub fn file_part(figure: &str) -> String {
+pub(crate) fn file_part(figure: &str) -> String {
     figure
         .chars()
         .map(|ch| {
@@ -897,7 +897,11 @@ pub fn file_part(figure: &str) -> String {
 }
 
 /// Writes every output into `out_dir`; returns the files written.
-pub fn write_outputs(c: &Context, a: &Analysis, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn write_outputs(
+    c: &Context,
+    a: &Analysis,
+    out_dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = FileList::new(out_dir);
     files.put("sensitivity.json", sensitivity_json(c, a)?)?;
     files.put("sensitivity.csv", sensitivity_csv(c, a)?)?;

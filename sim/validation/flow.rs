@@ -1,7 +1,7 @@
 //! Model-level checks: Little's law on every resource of a loaded provisioning run, the
 //! pre-KB4088889 retry schedule, and the post-KB synchronous path on an idle farm.
 //!
-//! The retry and post-KB checks use [`FIXED_FLOW`], a scenario in which every step takes
+//! The retry and post-KB checks use `FIXED_FLOW`, a scenario in which every step takes
 //! a fixed, known time and nothing fails, so each user's expected times follow from the
 //! documented behaviour (docs/model.md §8) by arithmetic and are compared to the
 //! microsecond.
@@ -18,7 +18,7 @@ use crate::scenario::{Scenario, Spec};
 /// firmware TPM, DRS never throttles, users stay signed in for 30 days. Sign-ins are
 /// spread uniformly over eight hours, so with a few thousand users no two requests meet
 /// at a server: service is never delayed by a queue (the checks verify it).
-pub const FIXED_FLOW: &str = r#"
+pub(crate) const FIXED_FLOW: &str = r#"
 name = "validation-fixed-flow"
 horizon = "3d"
 
@@ -76,7 +76,7 @@ mode = "off"
 /// two AD FS servers with two workers each and a single-worker CA whose mean issue time
 /// is set (in [`little_checks`]) to 90 % of the mean time between sign-ins, so queues
 /// form at the CA and, because a server worker is held while the CA works, at AD FS.
-pub const LOADED_FLOW: &str = r#"
+pub(crate) const LOADED_FLOW: &str = r#"
 name = "validation-loaded-flow"
 horizon = "14d"
 
@@ -134,7 +134,7 @@ pub fn simulate(spec: &Spec, rep: u32) -> RunOutput {
 /// horizon (checked), and the only difference left is floating-point rounding. The
 /// tolerance is therefore 1e-9 relative. A resource that counted waits, arrivals or its
 /// time-average level inconsistently fails by far more.
-pub fn little_checks(cfg: &Config) -> Vec<Check> {
+pub(crate) fn little_checks(cfg: &Config) -> Vec<Check> {
     let users = cfg.size.users;
     // ρ ≈ 0.9 at the CA during the wave: mean issue time 0.9 × 3600 s / users.
     let issue_ms = (0.9 * 3_600_000.0 / users as f64).round() as u64;
@@ -294,7 +294,7 @@ fn expected_pre_kb(
 
 /// The retry checks: pre-KB users become usable exactly at the first attempt that finds
 /// their key in AD (docs/model.md §8), for near-instant sync and for an 8-hour interval.
-pub fn retry_checks(cfg: &Config) -> Vec<Check> {
+pub(crate) fn retry_checks(cfg: &Config) -> Vec<Check> {
     let zero_cycles = [
         "aad_connect.import_ad=0s",
         "aad_connect.overhead=0s",
@@ -417,7 +417,7 @@ fn check_idle(c: Check, run: &RunOutput) -> Check {
 /// Post-KB on an idle farm: every user's time from sign-in to usable is the sum of the
 /// step durations (click, MFA, PIN, key, DRS, request, AD FS, key check, RA, CA,
 /// install, DC logon), exactly.
-pub fn post_kb_checks(cfg: &Config) -> Vec<Check> {
+pub(crate) fn post_kb_checks(cfg: &Config) -> Vec<Check> {
     let sets = vec![format!("users={}", cfg.size.users), "adfs.patched=2".into()];
     let spec = load(FIXED_FLOW, "fixed-flow", cfg.seed_for(600), &sets)
         .remove(0)

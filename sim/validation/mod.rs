@@ -8,10 +8,10 @@
 //! closed forms live in [`theory`].
 //!
 //! Statistical checks run independent replications (seeds derived from one seed with
-//! [`StreamFactory::derive_seed`]) and pass when the theory value lies inside the
+//! `StreamFactory::derive_seed`) and pass when the theory value lies inside the
 //! Student-t interval of the replication means. The gate is a family of
 //! [`INTERVAL_CHECKS`] such checks, so each interval is held at the Šidák confidence
-//! that makes all of them hold together with probability [`FAMILY_CONFIDENCE`]: a
+//! that makes all of them hold together with probability `FAMILY_CONFIDENCE`: a
 //! correct simulator passes at any seed with that probability, and the sizes carry
 //! enough replications that the wider intervals still see the biases the 95 % ones did.
 //! A real bug fails at every seed, usually far outside the interval (the `dev` column
@@ -22,7 +22,7 @@
 //!
 //! [`Resource`]: crate::engine::Resource
 //! [`EventQueue`]: crate::engine::EventQueue
-//! [`StreamFactory::derive_seed`]: crate::engine::StreamFactory::derive_seed
+//! `StreamFactory::derive_seed`: crate::engine::StreamFactory::derive_seed
 
 pub mod flow;
 pub mod queues;
@@ -37,22 +37,22 @@ use rayon::prelude::*;
 use std::fmt::Write as _;
 
 /// The seed `whfb-sim validate` uses unless `--seed` says otherwise. It is not special:
-/// any seed passes a correct simulator with probability [`FAMILY_CONFIDENCE`].
+/// any seed passes a correct simulator with probability `FAMILY_CONFIDENCE`.
 pub const DEFAULT_SEED: u64 = 1;
 
 /// Probability that a correct simulator passes every interval check at once, whatever
 /// the seed. Half a percent of slack under the 99 % the gate promises covers the
 /// Student-t interval's small error far in the tail for replication means that are not
 /// exactly normal.
-pub const FAMILY_CONFIDENCE: f64 = 0.995;
+pub(crate) const FAMILY_CONFIDENCE: f64 = 0.995;
 
 /// Interval checks in [`run_all`] (31 queue, 2 scheduler, 13 sampling): the size of the
-/// family whose error [`FAMILY_CONFIDENCE`] bounds. A test keeps it equal to the count.
+/// family whose error `FAMILY_CONFIDENCE` bounds. A test keeps it equal to the count.
 pub const INTERVAL_CHECKS: usize = 46;
 
 /// The confidence of each interval check: Šidák over [`INTERVAL_CHECKS`] at
 /// [`FAMILY_CONFIDENCE`] (about 99.989 %).
-pub fn check_confidence() -> f64 {
+pub(crate) fn check_confidence() -> f64 {
     family::sidak(FAMILY_CONFIDENCE, INTERVAL_CHECKS)
 }
 
@@ -112,7 +112,7 @@ pub struct Config {
 impl Config {
     /// The seed of the check tagged `tag` (each check has its own, fixed tag, so adding
     /// a check does not change the others' samples).
-    pub fn seed_for(&self, tag: u64) -> u64 {
+    pub(crate) fn seed_for(&self, tag: u64) -> u64 {
         StreamFactory::derive_seed(self.seed, tag)
     }
 }
@@ -167,7 +167,7 @@ pub struct Check {
 
 impl Check {
     /// An interval check from per-replication estimates, at `confidence` (the gate's
-    /// checks use [`check_confidence`]).
+    /// checks use `check_confidence`).
     pub fn interval(
         group: &'static str,
         name: impl Into<String>,
@@ -192,7 +192,7 @@ impl Check {
     }
 
     /// An exact check: `matched` of `total` cases matched their expected value.
-    pub fn exact(
+    pub(crate) fn exact(
         group: &'static str,
         name: impl Into<String>,
         total: usize,
@@ -236,7 +236,7 @@ impl Check {
     }
 
     /// Appends to the note.
-    pub fn with_note(mut self, note: impl AsRef<str>) -> Check {
+    pub(crate) fn with_note(mut self, note: impl AsRef<str>) -> Check {
         let note = note.as_ref();
         if !note.is_empty() {
             if !self.note.is_empty() {
@@ -248,14 +248,14 @@ impl Check {
     }
 
     /// Fails the check, saying why (a precondition of the comparison did not hold).
-    pub fn fail_because(mut self, why: impl AsRef<str>) -> Check {
+    pub(crate) fn fail_because(mut self, why: impl AsRef<str>) -> Check {
         self.pass = false;
         self.with_note(why)
     }
 
     /// How far the simulated value is from the theory, in units of the interval's
     /// half-width (interval checks; |dev| ≤ 1 passes).
-    pub fn deviation(&self) -> Option<f64> {
+    pub(crate) fn deviation(&self) -> Option<f64> {
         let [lo, hi] = self.ci?;
         let half = (hi - lo) / 2.0;
         if half > 0.0 {
@@ -270,7 +270,7 @@ impl Check {
 
 /// Runs replications `0..reps` of each of `cases` cases in parallel (all pairs at once,
 /// so many cores stay busy) and returns them grouped by case, in order.
-pub fn replicate_each<T: Send>(
+pub(crate) fn replicate_each<T: Send>(
     cases: usize,
     reps: u32,
     f: impl Fn(usize, u32) -> T + Sync,

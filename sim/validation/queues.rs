@@ -13,7 +13,7 @@ use crate::engine::{Dist, EventQueue, Resource, SimTime, StreamFactory};
 
 /// One open queue: `servers` servers, one FIFO queue, Poisson or other arrivals.
 #[derive(Debug, Clone)]
-pub struct QueueModel {
+pub(crate) struct QueueModel {
     /// Servers.
     pub servers: u32,
     /// Time between arrivals.
@@ -31,7 +31,7 @@ pub struct QueueModel {
 
 /// What one replication of a [`QueueModel`] measured after its warm-up.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QueueRun {
+pub(crate) struct QueueRun {
     /// The resource's own statistics over the measured span.
     pub stats: ResourceStats,
     /// Length of the measured span, seconds.

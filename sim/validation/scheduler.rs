@@ -1,5 +1,5 @@
 //! The Azure AD Connect scheduler against its closed form
-//! ([`theory::periodic_sync_mean_wait`]): with the cycle phase drawn uniformly per
+//! (`theory::periodic_sync_mean_wait`): with the cycle phase drawn uniformly per
 //! replication (`phase = "random"`), a key's wait from registration to AD has mean
 //! interval/2 for zero-length cycles, and interval/2 + (export time after the cut-off)
 //! when cycles take time. The structural rule behind it — a key rides the first cycle

@@ -18,7 +18,7 @@
 /// servers and offered load `a = λ/μ` (erlangs), `a < c`:
 ///
 /// C(c, a) = [aᶜ/c! · c/(c − a)] / [Σ_{k=0}^{c−1} aᵏ/k! + aᶜ/c! · c/(c − a)]
-pub fn erlang_c(c: u32, a: f64) -> f64 {
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     assert!(c >= 1 && a >= 0.0 && a < c as f64, "needs 0 <= a < c");
     let mut term = 1.0; // aᵏ/k!, starting at k = 0
     let mut sum = 0.0;
@@ -33,14 +33,14 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 
 /// Mean wait in queue of M/M/c (arrival rate `lambda`, service rate `mu` per server):
 /// Wq = C(c, λ/μ) / (cμ − λ).
-pub fn mmc_mean_wait(c: u32, lambda: f64, mu: f64) -> f64 {
+pub(crate) fn mmc_mean_wait(c: u32, lambda: f64, mu: f64) -> f64 {
     erlang_c(c, lambda / mu) / (c as f64 * mu - lambda)
 }
 
 /// P(Wq > t) for M/M/c under FIFO: C(c, λ/μ) · e^{−(cμ − λ)t}. The waiting time of a
 /// customer who waits is exponential with rate cμ − λ, a property of FIFO order (LIFO
 /// has the same mean but a heavier tail), so this catches a wrong queue discipline.
-pub fn mmc_wait_tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
+pub(crate) fn mmc_wait_tail(c: u32, lambda: f64, mu: f64, t: f64) -> f64 {
     erlang_c(c, lambda / mu) * (-(c as f64 * mu - lambda) * t).exp()
 }
 
@@ -54,7 +54,7 @@ pub fn mg1_mean_wait(lambda: f64, es: f64, es2: f64) -> f64 {
 
 /// Mean wait in queue of M/D/1 (service always 1/μ): Wq = ρ / (2μ(1 − ρ)), the P-K
 /// formula with E(S²) = 1/μ².
-pub fn md1_mean_wait(lambda: f64, mu: f64) -> f64 {
+pub(crate) fn md1_mean_wait(lambda: f64, mu: f64) -> f64 {
     let rho = lambda / mu;
     rho / (2.0 * mu * (1.0 - rho))
 }
@@ -73,7 +73,7 @@ pub fn md1_mean_wait(lambda: f64, mu: f64) -> f64 {
 /// The cut-off position cancels out: it shifts which cycle a key rides, not how long a
 /// uniformly placed key waits on average. With zero-length cycles (I = E = 0) this is
 /// the mean residual time of the period, P/2.
-pub fn periodic_sync_mean_wait(interval: f64, cutoff: f64, export: f64) -> f64 {
+pub(crate) fn periodic_sync_mean_wait(interval: f64, cutoff: f64, export: f64) -> f64 {
     assert!(cutoff + export <= interval, "cycles must not overrun");
     interval / 2.0 + export
 }

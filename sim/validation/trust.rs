@@ -1,5 +1,5 @@
 //! The two trust models without certificates against the documented behaviour
-//! (docs/model.md §11), on [`FIXED_FLOW`] where every step takes a fixed time, compared to the
+//! (docs/model.md §11), on `FIXED_FLOW` where every step takes a fixed time, compared to the
 //! microsecond:
 //!
 //! - key trust, with the scheduler checks' pinned cycle settings (interval, cut-off,

@@ -19,7 +19,7 @@ struct Curve {
 }
 
 /// The CDF chart.
-pub struct CdfChart {
+pub(crate) struct CdfChart {
     subtitle: String,
     curves: Vec<Curve>,
     axis: TimeAxis,

@@ -9,11 +9,11 @@ use plotters::prelude::*;
 use std::ops::Range;
 
 /// The band colour (the palette's red, light).
-pub const FAULT_FILL: RGBColor = RGBColor(214, 39, 40);
+pub(crate) const FAULT_FILL: RGBColor = RGBColor(214, 39, 40);
 
 /// One window to shade.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FaultSpan {
+pub(crate) struct FaultSpan {
     /// Start, seconds since Monday 00:00.
     pub start_s: f64,
     /// End.
@@ -24,7 +24,7 @@ pub struct FaultSpan {
 }
 
 /// The distinct fault windows of every variant, in order of first appearance.
-pub fn fault_spans(result: &ScenarioResult) -> Vec<FaultSpan> {
+pub(crate) fn fault_spans(result: &ScenarioResult) -> Vec<FaultSpan> {
     let mut spans: Vec<(FaultSpan, Vec<&str>)> = Vec::new();
     for v in &result.variants {
         for f in &v.faults {
@@ -61,7 +61,7 @@ pub fn fault_spans(result: &ScenarioResult) -> Vec<FaultSpan> {
 }
 
 /// Shades `spans` within `x` from 0 to `ymax`; with `legend`, each distinct label once.
-pub fn shade<'a, DB: DrawingBackend + 'a>(
+pub(crate) fn shade<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<Ticked, RangedCoordf64>>,
     spans: &[FaultSpan],
     x: Range<f64>,

@@ -22,7 +22,7 @@ struct Panel {
 }
 
 /// The histogram chart.
-pub struct HistogramChart {
+pub(crate) struct HistogramChart {
     subtitle: String,
     axis: TimeAxis,
     panels: Vec<Panel>,

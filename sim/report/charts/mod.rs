@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The charts of a run, by file stem and what they show (for report.md).
-pub const RUN_CHARTS: [(&str, &str); 5] = [
+pub(crate) const RUN_CHARTS: [(&str, &str); 5] = [
     ("cdf", "Time to usable PIN — cumulative share of users"),
     ("histogram", "Time to usable PIN — distribution"),
     ("stages", "Where the time goes — mean time per stage"),
@@ -31,7 +31,7 @@ pub const RUN_CHARTS: [(&str, &str); 5] = [
 
 /// Draws every chart of a run into `dir` (SVG and PNG); `capacities[v]` gives the
 /// configured servers of each resource in variant `v`, for utilisation.
-pub fn write_run_charts(
+pub(crate) fn write_run_charts(
     result: &ScenarioResult,
     capacities: &[BTreeMap<crate::model::ResourceId, u32>],
     dir: &Path,

@@ -23,7 +23,7 @@ struct Row {
 }
 
 /// The resources chart.
-pub struct ResourcesChart {
+pub(crate) struct ResourcesChart {
     subtitle: String,
     axis: ClockAxis,
     variants: Vec<String>,

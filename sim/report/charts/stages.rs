@@ -39,7 +39,7 @@ struct Bar {
 }
 
 /// The stage breakdown chart.
-pub struct StagesChart {
+pub(crate) struct StagesChart {
     bars: Vec<Bar>,
     subtitle: String,
 }

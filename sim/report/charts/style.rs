@@ -17,14 +17,14 @@ use std::sync::OnceLock;
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// The font family every chart asks for.
-pub const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// What a chart's drawing code returns; plotters' errors differ per backend.
-pub type ChartResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type ChartResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Registers the bundled font once per process: plotters' `ab_glyph` backend has no
 /// fonts until one is registered.
-pub fn ensure_font() -> anyhow::Result<()> {
+pub(crate) fn ensure_font() -> anyhow::Result<()> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = *DONE
         .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
@@ -48,17 +48,17 @@ const VARIANT: [RGBColor; 8] = [
 ];
 
 /// The colour of the `i`-th variant (or the `i`-th resource line).
-pub fn variant_color(i: usize) -> RGBColor {
+pub(crate) fn variant_color(i: usize) -> RGBColor {
     VARIANT[i % VARIANT.len()]
 }
 
 /// Text grey for subtitles and notes.
-pub const GREY: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const GREY: RGBColor = RGBColor(90, 90, 90);
 /// Grid lines.
-pub const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 
 /// Font of a chart's title.
-pub fn title_font() -> TextStyle<'static> {
+pub(crate) fn title_font() -> TextStyle<'static> {
     (FAMILY, 24).into_font().color(&BLACK)
 }
 
@@ -66,32 +66,32 @@ pub fn title_font() -> TextStyle<'static> {
 // an odd size lifts dots and commas a pixel above the baseline.
 
 /// Font of subtitles and notes.
-pub fn note_font() -> TextStyle<'static> {
+pub(crate) fn note_font() -> TextStyle<'static> {
     (FAMILY, 16).into_font().color(&GREY)
 }
 
 /// Font of a panel's caption.
-pub fn panel_font() -> TextStyle<'static> {
+pub(crate) fn panel_font() -> TextStyle<'static> {
     (FAMILY, 18).into_font().color(&BLACK)
 }
 
 /// Tick labels.
-pub fn tick_font() -> TextStyle<'static> {
+pub(crate) fn tick_font() -> TextStyle<'static> {
     (FAMILY, 14).into_font().color(&BLACK)
 }
 
 /// Axis descriptions.
-pub fn axis_font() -> TextStyle<'static> {
+pub(crate) fn axis_font() -> TextStyle<'static> {
     (FAMILY, 16).into_font().color(&BLACK)
 }
 
 /// Legend entries.
-pub fn legend_font() -> TextStyle<'static> {
+pub(crate) fn legend_font() -> TextStyle<'static> {
     (FAMILY, 16).into_font().color(&BLACK)
 }
 
 /// Splits `text` into lines of at most `max` characters at spaces.
-pub fn wrap(text: &str, max: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, max: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {
@@ -129,12 +129,12 @@ pub fn header<DB: DrawingBackend>(
 }
 
 /// The short line a legend shows for a line series of `color`.
-pub fn line_legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+pub(crate) fn line_legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
 }
 
 /// Draws the legend of `chart` at `position`, boxed the same way on every chart.
-pub fn draw_legend<'a, DB, CT>(
+pub(crate) fn draw_legend<'a, DB, CT>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
     margin: u32,
@@ -154,7 +154,7 @@ where
 }
 
 /// Writes `text` in the middle of an area that has nothing to plot.
-pub fn empty_panel<DB: DrawingBackend>(
+pub(crate) fn empty_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
     text: &str,
@@ -248,7 +248,7 @@ fn precise_duration(secs: f64, decimals: usize) -> String {
 /// A time axis in seconds: logarithmic when the values span more than a factor of five,
 /// linear otherwise; ticks fall on round durations and are labelled `5m`, `2h`, `1d`.
 #[derive(Debug, Clone)]
-pub struct TimeAxis {
+pub(crate) struct TimeAxis {
     log: bool,
     range: Range<f64>,
     ticks: Vec<f64>,
@@ -322,12 +322,12 @@ impl TimeAxis {
     }
 
     /// Whether the axis is logarithmic.
-    pub fn is_log(&self) -> bool {
+    pub(crate) fn is_log(&self) -> bool {
         self.log
     }
 
     /// Where `secs` sits on the axis (its plotting coordinate).
-    pub fn coord(&self, secs: f64) -> f64 {
+    pub(crate) fn coord(&self, secs: f64) -> f64 {
         if self.log {
             secs.max(1e-3).log10()
         } else {
@@ -350,7 +350,7 @@ impl TimeAxis {
     }
 
     /// Tick positions in plotting coordinates.
-    pub fn ticks(&self) -> Vec<f64> {
+    pub(crate) fn ticks(&self) -> Vec<f64> {
         self.ticks.clone()
     }
 
@@ -363,7 +363,7 @@ impl TimeAxis {
     }
 
     /// `(log scale)` or empty, for axis descriptions.
-    pub fn scale_note(&self) -> &'static str {
+    pub(crate) fn scale_note(&self) -> &'static str {
         if self.log {
             " (log scale)"
         } else {
@@ -374,7 +374,7 @@ impl TimeAxis {
 
 /// A time-of-day axis (seconds since Monday 00:00) with ticks on round clock times.
 #[derive(Debug, Clone)]
-pub struct ClockAxis {
+pub(crate) struct ClockAxis {
     range: Range<f64>,
     ticks: Vec<f64>,
     step: f64,
@@ -409,7 +409,7 @@ impl ClockAxis {
     }
 
     /// Tick positions, seconds.
-    pub fn ticks(&self) -> Vec<f64> {
+    pub(crate) fn ticks(&self) -> Vec<f64> {
         self.ticks.clone()
     }
 
@@ -427,13 +427,13 @@ impl ClockAxis {
 /// axes can carry round durations, clock times or swept values. (plotters'
 /// `with_key_points` does the same but loses `f64` label formatting.)
 #[derive(Debug, Clone)]
-pub struct Ticked {
+pub(crate) struct Ticked {
     range: Range<f64>,
     ticks: Vec<f64>,
 }
 
 /// `range` with ticks at `ticks`.
-pub fn ticked(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+pub(crate) fn ticked(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
     Ticked { range, ticks }
 }
 
@@ -460,7 +460,7 @@ impl Ranged for Ticked {
 }
 
 /// A chart that can draw itself on any plotters backend.
-pub trait Chart {
+pub(crate) trait Chart {
     /// Size in pixels.
     fn size(&self) -> (u32, u32);
     /// Draws onto `root`, already filled white.
@@ -470,7 +470,7 @@ pub trait Chart {
 }
 
 /// Renders `chart` as `<stem>.svg` and `<stem>.png` in `dir`, each written atomically.
-pub fn render<C: Chart>(chart: &C, dir: &Path, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn render<C: Chart>(chart: &C, dir: &Path, stem: &str) -> anyhow::Result<Vec<PathBuf>> {
     ensure_font()?;
     let (w, h) = chart.size();
     let mut svg = String::new();

@@ -87,7 +87,7 @@ struct Panel {
 }
 
 /// The sweep's charts, ready to draw.
-pub struct SweepCharts {
+pub(crate) struct SweepCharts {
     x: XAxis,
     variants: Vec<String>,
     panels: Vec<Panel>,

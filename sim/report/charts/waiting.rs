@@ -24,7 +24,7 @@ struct Line {
 }
 
 /// The waiting-users chart.
-pub struct WaitingChart {
+pub(crate) struct WaitingChart {
     subtitle: String,
     day_axis: ClockAxis,
     day_grid: Vec<f64>,
@@ -37,7 +37,7 @@ pub struct WaitingChart {
 
 /// The span worth showing: from shortly before the first sign-in to shortly after the
 /// last change any variant saw (the end of the run when users were left waiting).
-pub fn activity_window(result: &ScenarioResult) -> (f64, f64) {
+pub(crate) fn activity_window(result: &ScenarioResult) -> (f64, f64) {
     let mut first = f64::INFINITY;
     let mut last = 0.0f64;
     let mut end = 0.0f64;
@@ -71,7 +71,7 @@ pub fn activity_window(result: &ScenarioResult) -> (f64, f64) {
 
 /// The first 24 hours of the activity window (all of it when shorter): where the wave
 /// of first sign-ins and the sync cycles that serve it can be told apart.
-pub fn first_day_window(result: &ScenarioResult) -> (f64, f64) {
+pub(crate) fn first_day_window(result: &ScenarioResult) -> (f64, f64) {
     let (t0, t1) = activity_window(result);
     (t0, t1.min(t0 + 86_400.0))
 }

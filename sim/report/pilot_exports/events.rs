@@ -29,7 +29,7 @@ const CERT: (&str, &str, &str) = (
 
 /// The events a device logs for the run's traced steps, device by device in user order,
 /// each device's in time order, with record numbers counted per channel.
-pub fn win_events(run: &RunOutput, origin: UnixMicros) -> Vec<WinEvent> {
+pub(crate) fn win_events(run: &RunOutput, origin: UnixMicros) -> Vec<WinEvent> {
     let mut by_user: BTreeMap<u32, Vec<WinEvent>> = BTreeMap::new();
     let mut records: BTreeMap<(u32, &'static str), u64> = BTreeMap::new();
     // When each user's key creation and enrollment attempt began: 8225 and 8066 carry
@@ -110,7 +110,7 @@ fn esc(s: &str) -> String {
 }
 
 /// One event as `ToXml()` writes it, on one line.
-pub fn to_xml(e: &WinEvent) -> String {
+pub(crate) fn to_xml(e: &WinEvent) -> String {
     let mut s = String::with_capacity(900);
     let _ = write!(
         s,
@@ -151,7 +151,7 @@ fn system_time(t: UnixMicros) -> String {
 
 /// Every device's events as one XML text (events one per line, no root element, as
 /// `wevtutil qe /f:xml` writes them), by device name.
-pub fn by_device_xml(events: &[WinEvent]) -> BTreeMap<String, String> {
+pub(crate) fn by_device_xml(events: &[WinEvent]) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for e in events {
         let text = out.entry(e.computer.clone()).or_default();

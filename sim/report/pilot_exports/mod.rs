@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// Who simulated user `u` is in the exports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// The device's name (`<Computer>`).
     pub computer: String,
     /// The user's SID (`<Security UserID>`).
@@ -33,7 +33,7 @@ pub struct Identity {
 }
 
 /// The identity of simulated user `u`.
-pub fn identity(u: u32) -> Identity {
+pub(crate) fn identity(u: u32) -> Identity {
     Identity {
         computer: format!("DESKTOP-{u:05}"),
         sid: format!(
@@ -46,7 +46,7 @@ pub fn identity(u: u32) -> Identity {
 }
 
 /// Microseconds since the Unix epoch of the simulation's time origin (`pki.epoch`).
-pub fn origin_us(spec: &Spec) -> anyhow::Result<i64> {
+pub(crate) fn origin_us(spec: &Spec) -> anyhow::Result<i64> {
     let s = crate::scenario::calendar::parse_epoch(&spec.pki.epoch)
         .map_err(|m| anyhow::anyhow!("pki.epoch: {m}"))?;
     Ok(s * 1_000_000)

@@ -20,7 +20,7 @@ use crate::report::summary::{summarize, VariantSummary};
 use crate::run::sweep::{SweepPlan, SweepPoint};
 use crate::run::ScenarioResult;
 use crate::scenario::Scenario;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What is kept of one point once it has run: its summary, not its users.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub struct PointSummary {
 }
 
 /// Reduces a point's results to its summary (what `run_sweep` keeps).
-pub fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSummary {
+pub(crate) fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSummary {
     let s = summarize(&result, point.scenario.base.horizon.secs());
     PointSummary {
         index: point.index.clone(),
@@ -57,15 +57,13 @@ pub fn summarize_point(point: &SweepPoint, result: ScenarioResult) -> PointSumma
 
 /// What a sweep wrote.
 #[derive(Debug, Clone)]
-pub struct WrittenSweep {
+pub(crate) struct WrittenSweep {
     /// The summary.
     pub summary: SweepSummary,
-    /// Files written.
-    pub files: Vec<PathBuf>,
 }
 
 /// Writes every output of a sweep into `out_dir`.
-pub fn write_sweep_outputs(
+pub(crate) fn write_sweep_outputs(
     plan: &SweepPlan,
     points: &[PointSummary],
     base: &Scenario,
@@ -84,8 +82,5 @@ pub fn write_sweep_outputs(
         sweep_report(plan, points, &summary, base, &list).into_bytes(),
     )?;
     files.extend(charts.write(&out_dir.join("charts"))?);
-    Ok(WrittenSweep {
-        summary,
-        files: files.into_files(),
-    })
+    Ok(WrittenSweep { summary })
 }

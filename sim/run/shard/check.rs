@@ -2,8 +2,8 @@
 //! result is a file anyone can edit and recompute the checksums of, so a unit that decodes
 //! is still only data: the reports would size vectors by its user ids, sum its counts and
 //! print its figures and names. Each unit is therefore checked against what the job's
-//! scenario can produce: its size before it is decompressed ([`unit_json_cap`]), then its
-//! shape and every figure ([`check_unit`]): the user records are the job's users in order,
+//! scenario can produce: its size before it is decompressed (`unit_json_cap`), then its
+//! shape and every figure (`check_unit`): the user records are the job's users in order,
 //! the resources those of the model's layout, times within the horizon, counts within
 //! the events the unit processed, figures finite and in range, names and texts short.
 
@@ -16,27 +16,27 @@ use crate::scenario::Spec;
 
 /// Most bytes of JSON one user record takes (every milestone at `u64::MAX`, the longest
 /// names): a test holds a maximal record to it.
-pub const USER_JSON_MAX: u64 = 1024;
+pub(crate) const USER_JSON_MAX: u64 = 1024;
 /// Most bytes of JSON one series bucket of one resource takes (its five figures and its
 /// waits' sum and count, each number at its longest).
-pub const BUCKET_JSON_MAX: u64 = 256;
+pub(crate) const BUCKET_JSON_MAX: u64 = 256;
 /// Most bytes of JSON of one sync cycle.
-pub const SYNC_JSON_MAX: u64 = 256;
+pub(crate) const SYNC_JSON_MAX: u64 = 256;
 /// Longest trace step name and message, in bytes: the model's are far shorter.
-pub const TRACE_STEP_MAX: usize = 64;
+pub(crate) const TRACE_STEP_MAX: usize = 64;
 /// See [`TRACE_STEP_MAX`].
-pub const TRACE_MESSAGE_MAX: usize = 1024;
+pub(crate) const TRACE_MESSAGE_MAX: usize = 1024;
 /// Most bytes of JSON of one trace record (time, user, event id, step, message).
-pub const TRACE_JSON_MAX: u64 = 128 + TRACE_STEP_MAX as u64 + 2 * TRACE_MESSAGE_MAX as u64;
+pub(crate) const TRACE_JSON_MAX: u64 = 128 + TRACE_STEP_MAX as u64 + 2 * TRACE_MESSAGE_MAX as u64;
 /// Trace records per traced user counted in [`unit_json_cap`]: the cost estimate's events
 /// per user times this, plus [`TRACE_RECORDS_SLACK`] (an unlucky user retries more than
 /// the mean).
-pub const TRACE_RECORDS_FACTOR: f64 = 16.0;
+pub(crate) const TRACE_RECORDS_FACTOR: f64 = 16.0;
 /// See [`TRACE_RECORDS_FACTOR`].
-pub const TRACE_RECORDS_SLACK: f64 = 1024.0;
+pub(crate) const TRACE_RECORDS_SLACK: f64 = 1024.0;
 /// Largest figure (seconds, queue lengths, sums) a unit may hold: far beyond any run the
 /// limits admit (1e11 events), small enough that sums over every unit stay finite.
-pub const FIGURE_MAX: f64 = 1e15;
+pub(crate) const FIGURE_MAX: f64 = 1e15;
 /// How far a utilisation may pass 1 by rounding.
 const UTILIZATION_SLACK: f64 = 1e-9;
 
@@ -44,7 +44,7 @@ const UTILIZATION_SLACK: f64 = 1e-9;
 /// manifest's `json_bytes` may claim at most, so a damaged or forged manifest never makes
 /// `merge` decompress more than the job can produce. Generous on purpose (each part at its
 /// longest), since a legitimate unit refused here could not be merged at all.
-pub fn unit_json_cap(spec: &Spec, trace: &TraceFilter) -> u64 {
+pub(crate) fn unit_json_cap(spec: &Spec, trace: &TraceFilter) -> u64 {
     let users = spec.users as f64;
     let windows = spec.faults.len() as f64;
     let resources = resource_layout(spec).len() as f64;
@@ -69,7 +69,7 @@ pub fn unit_json_cap(spec: &Spec, trace: &TraceFilter) -> u64 {
 
 /// The most bytes a gzip file of `json_bytes` bytes of JSON takes: deflate's stored
 /// blocks (incompressible data) add 5 bytes per 64 KiB, the gzip header and trailer 18.
-pub fn gzip_cap(json_bytes: u64) -> u64 {
+pub(crate) fn gzip_cap(json_bytes: u64) -> u64 {
     json_bytes
         .saturating_add(json_bytes / 1024)
         .saturating_add(1024)
@@ -110,7 +110,11 @@ fn count(what: &str, n: u64, events: u64) -> Result<(), String> {
 /// Checks `unit`, a simulation of a variant with `spec` traced as `trace`, against what
 /// that simulation can produce (see the module documentation). The error says which part
 /// is wrong; the caller names the shard and the file.
-pub fn check_unit(unit: &UnitOutput, spec: &Spec, trace: &TraceFilter) -> Result<(), UsageError> {
+pub(crate) fn check_unit(
+    unit: &UnitOutput,
+    spec: &Spec,
+    trace: &TraceFilter,
+) -> Result<(), UsageError> {
     let run = &unit.run;
     check_run(run, spec, trace).map_err(|m| format!("unit {}: {m}", unit.id))?;
     let windows = spec.faults.len();
@@ -371,7 +375,7 @@ fn check_run(run: &RunOutput, spec: &Spec, trace: &TraceFilter) -> Result<(), St
 
 /// Checks that the units of one point together processed no more events than any run the
 /// limits admit, so the reports' sums cannot overflow.
-pub fn check_point_events(units: &[UnitOutput]) -> Result<(), UsageError> {
+pub(crate) fn check_point_events(units: &[UnitOutput]) -> Result<(), UsageError> {
     let total = units
         .iter()
         .try_fold(0u64, |a, u| a.checked_add(u.run.events));

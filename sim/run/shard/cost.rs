@@ -31,7 +31,7 @@ fn unpatched_share(spec: &Spec) -> f64 {
 }
 
 /// Expected model events per user of one simulation of `spec`.
-pub fn events_per_user(spec: &Spec) -> f64 {
+pub(crate) fn events_per_user(spec: &Spec) -> f64 {
     let interval_h = spec.aad_connect.interval.secs() / 3600.0;
     EVENTS_PATCHED
         + unpatched_share(spec)
@@ -42,7 +42,7 @@ pub fn events_per_user(spec: &Spec) -> f64 {
 /// issue, the client's verification. Their `[pki.timing]` durations are CPU times
 /// measured by `whfb-sim calibrate`; the client's request signature is left out, since
 /// a filled key pool (`whfb-sim pki pool`) holds the signed requests.
-pub fn crypto_ns_per_user(spec: &Spec) -> f64 {
+pub(crate) fn crypto_ns_per_user(spec: &Spec) -> f64 {
     if spec.pki.mode != PkiMode::Real {
         return 0.0;
     }
@@ -52,7 +52,7 @@ pub fn crypto_ns_per_user(spec: &Spec) -> f64 {
 
 /// Estimated CPU cost of one unit (one replication of one variant) of `spec`, ns: the
 /// simulation and its shadow runs, one per fault window, which cost about as much.
-pub fn unit_cost(spec: &Spec) -> u64 {
+pub(crate) fn unit_cost(spec: &Spec) -> u64 {
     let per_user = events_per_user(spec) * EVENT_NS + USER_NS + crypto_ns_per_user(spec);
     let simulations = 1.0 + spec.faults.len() as f64;
     // Saturating float-to-int: a cost only orders and sums shards.

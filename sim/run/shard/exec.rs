@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 /// Every shard's units of `work` split `count` ways: per shard (index 0 = shard 1) its
 /// units in plan order and the share of the estimated cost they carry.
-pub fn split_work(work: &Work, count: u32) -> Vec<(Vec<UnitId>, f64)> {
+pub(crate) fn split_work(work: &Work, count: u32) -> Vec<(Vec<UnitId>, f64)> {
     let units = work.units();
     let costs: Vec<u64> = units.iter().map(|(_, c)| *c).collect();
     let shard_of = split(&costs, count);

@@ -12,13 +12,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The manifest's `format`: bumped whenever a reader of the old one would misread.
-pub const FORMAT: &str = "whfb-sim-shard/1";
+pub(crate) const FORMAT: &str = "whfb-sim-shard/1";
 /// A unit file's `format`.
-pub const UNIT_FORMAT: &str = "whfb-sim-unit/1";
+pub(crate) const UNIT_FORMAT: &str = "whfb-sim-unit/1";
 /// The manifest's file name inside a shard folder.
 pub const MANIFEST: &str = "shard.json";
 /// The folder of unit files inside a shard folder.
-pub const UNITS_DIR: &str = "units";
+pub(crate) const UNITS_DIR: &str = "units";
 const UNIT_EXT: &str = ".json.gz";
 
 /// Which simulator wrote a shard: the crate version and a hash of the sources it was
@@ -65,7 +65,7 @@ pub struct UnitEntry {
 /// `shard.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// [`FORMAT`].
+    /// `FORMAT`.
     pub format: String,
     /// The simulator that wrote it.
     pub binary: Binary,
@@ -124,14 +124,14 @@ fn write_now(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The unit file's name for `id`, relative to the shard folder.
-pub fn unit_file(id: &UnitId) -> String {
+pub(crate) fn unit_file(id: &UnitId) -> String {
     format!("{UNITS_DIR}/{}{UNIT_EXT}", id.name())
 }
 
 /// Encodes `unit` as its file's JSON and checks that it decodes to exactly `unit`: a
 /// value JSON cannot hold (a NaN) or one that would not come back bit for bit would make
 /// the merged outputs differ from the unsharded ones, so it stops the shard instead.
-pub fn encode_unit(unit: &UnitOutput) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn encode_unit(unit: &UnitOutput) -> anyhow::Result<Vec<u8>> {
     let json = serde_json::to_vec(&UnitFileOut {
         format: UNIT_FORMAT,
         unit,
@@ -159,7 +159,7 @@ pub(crate) fn short(e: impl std::fmt::Display) -> String {
 }
 
 /// Decodes a unit file's JSON.
-pub fn decode_unit(json: &[u8]) -> Result<UnitOutput, UsageError> {
+pub(crate) fn decode_unit(json: &[u8]) -> Result<UnitOutput, UsageError> {
     let f: UnitFileIn =
         serde_json::from_slice(json).map_err(|e| format!("not a unit file: {}", short(e)))?;
     if f.format != UNIT_FORMAT {
@@ -205,7 +205,7 @@ fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
 }
 
 /// Writes `unit`'s file into shard folder `dir` and returns its manifest entry.
-pub fn write_unit(dir: &Path, unit: &UnitOutput) -> anyhow::Result<UnitEntry> {
+pub(crate) fn write_unit(dir: &Path, unit: &UnitOutput) -> anyhow::Result<UnitEntry> {
     let json = encode_unit(unit)?;
     let bytes = gzip(&json)?;
     let file = unit_file(&unit.id);
@@ -255,11 +255,11 @@ pub fn finish(dir: &Path, manifest: &Manifest) -> anyhow::Result<PathBuf> {
 
 /// Largest `shard.json` read: the scenario text (at most 1 MiB, escaped), the overrides
 /// and about 200,000 unit entries. A larger one is refused before it is read.
-pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 64 << 20;
 
 /// Reads `dir/shard.json`; the error says what is wrong, for merge to name the folder.
 /// Only a regular file of at most [`MAX_MANIFEST_BYTES`] is read.
-pub fn read_manifest(dir: &Path) -> Result<Manifest, UsageError> {
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest, UsageError> {
     use crate::fsread::{read_regular, Follow, ReadError};
     if !dir.is_dir() {
         return Err("not a folder".into());
@@ -306,7 +306,11 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, UsageError> {
 /// ([`super::check::unit_json_cap`]): a manifest claiming more is refused before anything
 /// is read, the file is read only up to the size the manifest gives, and decompressed
 /// only up to the JSON size it gives.
-pub fn read_unit(dir: &Path, entry: &UnitEntry, json_cap: u64) -> Result<UnitOutput, UsageError> {
+pub(crate) fn read_unit(
+    dir: &Path,
+    entry: &UnitEntry,
+    json_cap: u64,
+) -> Result<UnitOutput, UsageError> {
     use crate::fsread::{open_regular, read_capped, Follow, ReadError};
     let rel = Path::new(&entry.file);
     if rel.is_absolute()

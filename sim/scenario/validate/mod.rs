@@ -24,11 +24,11 @@ pub use pki::KEY_CACHE_ALLOWED;
 pub use signin::MIN_SIGNIN_CYCLE;
 
 /// A problem with one key.
-pub type Problem = (KeyPath, String);
+pub(crate) type Problem = (KeyPath, String);
 
 /// Shortest wait after a DRS throttle, enrollment period and sync interval (even with
 /// `allow_below_minimum`): at zero these loops repeat without time passing.
-pub const MIN_LOOP_STEP: u64 = SECOND;
+pub(crate) const MIN_LOOP_STEP: u64 = SECOND;
 
 /// Every problem of `spec`; empty when it is valid.
 pub fn validate(spec: &Spec) -> Vec<Problem> {
@@ -38,7 +38,7 @@ pub fn validate(spec: &Spec) -> Vec<Problem> {
 /// `spec` with the typed values validation derives filled in (its fault windows), or
 /// every problem of it: the only way a loaded scenario gets them, so whatever reads them
 /// reads checked values.
-pub fn validated(mut spec: Spec) -> Result<Spec, Vec<Problem>> {
+pub(crate) fn validated(mut spec: Spec) -> Result<Spec, Vec<Problem>> {
     let (problems, faults) = check(&spec);
     if !problems.is_empty() {
         return Err(problems);
