@@ -108,6 +108,23 @@ fn cases() -> Vec<Case> {
                 "1,7",
             ],
         ),
+        // The run written as a pilot's exports: events XML per device, run history,
+        // certutil CSV, sign-in CSV.
+        case(
+            "run/default-trace-format",
+            &[
+                "run",
+                &default,
+                "--users",
+                "30",
+                "--replications",
+                "1",
+                "--set",
+                "pki.mode=off",
+                "--trace-format",
+                "windows-xml",
+            ],
+        ),
         case(
             "run/default-precision",
             &[

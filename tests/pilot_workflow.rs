@@ -160,6 +160,36 @@ fn a_simulated_pilot_is_fitted_and_reproduced_and_a_wrong_sync_interval_departs(
         "{}",
         slow["test"]
     );
+    // Same seed, any thread count: the same bytes (simulation and bootstrap).
+    for threads in ["1", "2"] {
+        ok(bin()
+            .args(["compare-pilot", "--quiet", "--replications", "3"])
+            .args([
+                "--bootstrap",
+                "60",
+                "--set",
+                "pki.mode=off",
+                "--threads",
+                threads,
+            ])
+            .arg("--out")
+            .arg(d.join(format!("threads{threads}")))
+            .arg(d.join("fit/scenario.toml"))
+            .arg(&exports)
+            .output()
+            .unwrap());
+    }
+    for f in [
+        "compare.json",
+        "report.md",
+        "charts/compare-time_to_usable.svg",
+    ] {
+        assert_eq!(
+            std::fs::read(d.join("threads1").join(f)).unwrap(),
+            std::fs::read(d.join("threads2").join(f)).unwrap(),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
     // --strict turns the departure into exit 1 (not a usage error).
     let strict = bin()
         .args([

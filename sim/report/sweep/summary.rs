@@ -46,8 +46,10 @@ pub struct SweptKey {
 pub struct PointJson {
     /// `key=value, key=value`.
     pub label: String,
-    /// Swept key → value at this point.
-    pub values: serde_json::Map<String, serde_json::Value>,
+    /// Swept key → value at this point, keys sorted: a `BTreeMap` rather than
+    /// `serde_json::Map`, whose order follows a serde_json feature (`preserve_order`) that
+    /// any dependency may turn on.
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
     /// Users per replication.
     pub users: u32,
     /// Replications.
