@@ -119,6 +119,17 @@ fn a_simulated_pilot_is_fitted_and_reproduced_and_a_wrong_sync_interval_departs(
     let scenario = std::fs::read_to_string(d.join("fit/scenario.toml")).unwrap();
     assert!(scenario.contains("overhead = \"2m\""), "{scenario}");
 
+    // signins.csv replays the pilot's population: the fitted scenario with it as its
+    // trace has one user per device.
+    let check = ok(bin()
+        .arg("check")
+        .arg(d.join("fit/scenario.toml"))
+        .args(["--set", "signin.trace=signins.csv"])
+        .output()
+        .unwrap());
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(said.contains(&format!(", {devices} users,")), "{said}");
+
     // The fitted scenario reproduces its pilot; with a 2 h sync interval it departs.
     let compare = |name: &str, extra: &[&str]| {
         ok(bin()

@@ -9,7 +9,7 @@ use crate::exports::load::{load, SourceFile};
 use crate::exports::time::{format_utc, parse_utc};
 use crate::fit::apply::{scenario_text, settings, Setting};
 use crate::fit::markdown::fit_md;
-use crate::fit::quantities::{analyse, Analysis};
+use crate::fit::quantities::analyse;
 use crate::params::SourceKind;
 use crate::report::atomic::FileList;
 use crate::scenario::{Scenario, DEFAULT_SCENARIO};
@@ -75,21 +75,16 @@ struct FitJson<'a> {
     not_fitted: Vec<NotFitted>,
 }
 
-/// The pilot's first sign-ins as a trace: one row per device, `user,time` with the time
-/// in seconds from the policy start.
-fn signins_csv(a: &Analysis) -> String {
+/// The pilot's sign-ins as a `signin.trace`: each device's first (its first 358/360)
+/// and the later `Windows Sign In`s the sign-in log shows for its user, `user,time` with
+/// the time in seconds from the policy start; the same population `compare-pilot` replays.
+fn signins_csv(trace: &crate::scenario::signin_trace::SignInTrace) -> String {
     let mut out = String::from("user,time\n");
-    for (i, d) in a.timelines.devices.iter().enumerate() {
-        let user = if d.user_sid.is_empty() {
-            format!("device{i}")
-        } else {
-            d.user_sid.clone()
-        };
-        out.push_str(&format!(
-            "{},{:.6}\n",
-            user.replace(',', " "),
-            (d.first_signin - a.policy_start) as f64 / 1e6
-        ));
+    for u in 0..trace.users() {
+        let name = trace.names[u as usize].replace([',', '"', '\n', '\r'], " ");
+        for &t in trace.of(u) {
+            out.push_str(&format!("{name},{:.6}\n", t as f64 / 1e6));
+        }
     }
     out
 }
@@ -229,7 +224,15 @@ pub fn fit(args: &FitArgs) -> anyhow::Result<()> {
             "fit.md",
             fit_md(&analysis, &exports.sources, &set_list, &not_fitted, &charts),
         )?;
-        files.put("signins.csv", signins_csv(&analysis))?;
+        // Exports without device events (a run history alone) have no sign-ins to write.
+        let trace = if analysis.devices == 0 {
+            "user,time\n".to_string()
+        } else {
+            signins_csv(
+                &crate::compare::population::pilot(&exports, Some(analysis.policy_start))?.trace,
+            )
+        };
+        files.put("signins.csv", trace)?;
     }
     out.commit()?;
     if !args.quiet {
