@@ -3,7 +3,7 @@
 //! outputs are byte-identical at any thread count, nothing-meets answers exit 0, and bad
 //! targets and ranges are usage errors (exit 2) naming the flag.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! trust and cloud Kerberos trust never call the RA or the CA, that real crypto still runs
 //! for certificate trust, the per-user event log, a DC out of reach, and bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,8 +5,7 @@
 //! another slot is detected.
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
+use crate::common::child;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -5,9 +5,7 @@
 //! byte-identical at any thread count and after a shard split and merge, and replaced as
 //! a set; bad flags are usage errors (exit 2) that name the flag.
 
-mod common;
-
-use common::{files, same_files};
+use crate::common::{files, same_files};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

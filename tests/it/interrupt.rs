@@ -3,8 +3,7 @@
 //! file (exit 130); a finished run leaves no file of an earlier one.
 #![cfg(unix)]
 
-#[allow(dead_code)]
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! `run --precision`: replications added until the intervals are narrow enough, the
 //! block `summary.json` records, determinism across thread counts, and the bad flags.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

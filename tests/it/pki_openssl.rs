@@ -14,8 +14,7 @@
 //! Skipped, loudly, when `openssl` is not installed, unless `WHFB_SIM_REQUIRE_OPENSSL` is
 //! set (CI sets it so a missing binary fails instead of passing silently).
 
-#[allow(dead_code)]
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,15 +6,10 @@
 //! passing), leaving the previous output set as it was and no staging folder.
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
-#[allow(dead_code)]
-mod common;
-#[path = "common/shard_edit.rs"]
-mod shard_edit;
+use crate::common::child;
 
-use common::files;
-use shard_edit::*;
+use crate::common::files;
+use crate::common::shard_edit::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

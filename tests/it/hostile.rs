@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-#[path = "common/child.rs"]
-mod child;
+use crate::common::child;
 
 /// A case that takes longer than this has hung (a refusal takes milliseconds).
 const DEADLINE: Duration = Duration::from_secs(60);

@@ -3,7 +3,7 @@
 //! would run them (each completion index, `$(VAR)` expanded from the container's env,
 //! the volumes mapped to folders), give the unsharded sweep's files byte for byte.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -4,9 +4,7 @@
 //! shard results do not depend on the thread count; `merge` refuses mismatched,
 //! missing, duplicate and damaged shards with exit 2; `pki pool` fills once.
 
-mod common;
-
-use common::{files, same_files};
+use crate::common::{files, same_files};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

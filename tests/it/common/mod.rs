@@ -1,5 +1,9 @@
 //! Helpers shared by the integration tests that compare output folders.
 
+pub mod child;
+#[cfg(unix)]
+pub mod shard_edit;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,0 +1,35 @@
+//! The integration tests, as one test binary: each module covers one area through the
+//! built `whfb-sim` binary or the library, and `common` holds the helpers they share.
+//!
+//! One binary rather than a file per area: every test binary links the whole crate
+//! (aws-lc and plotters included), and those links were a large share of `cargo test` on
+//! a fresh clone. Tests share this process, so none may change process-wide state (the
+//! environment, the current folder, resource limits, signal dispositions): a setting a
+//! test needs goes to the child process it starts (`Command::env`, `current_dir`,
+//! `ulimit` in `sh -c`), and signals go to child processes only.
+//!
+//! Run one area with `cargo test --test it cli::`, one test by its full name.
+
+mod common;
+
+mod cli;
+mod decisions;
+mod fit;
+mod fuzz_scenario;
+mod fuzz_shards;
+mod hostile;
+mod hostile_shards;
+mod interrupt;
+mod k8s;
+mod key_cache;
+mod pki_openssl;
+mod plan;
+mod precision;
+mod progress;
+mod real_pki;
+mod reports;
+mod sensitivity;
+mod shards;
+mod sweep;
+mod trust_models;
+mod validation;
