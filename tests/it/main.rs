@@ -6,7 +6,11 @@
 //! a fresh clone. Tests share this process, so none may change process-wide state (the
 //! environment, the current folder, resource limits, signal dispositions): a setting a
 //! test needs goes to the child process it starts (`Command::env`, `current_dir`,
-//! `ulimit` in `sh -c`), and signals go to child processes only.
+//! `ulimit` in `sh -c`, see `common`), and signals go to child processes only. The one
+//! process-wide effect left is the library's own: a command called in process (`merge`
+//! in `fuzz_shards`) installs the SIGINT/SIGTERM handler that removes staging folders, so
+//! a Ctrl-C of the whole suite exits 130 rather than by the signal; no test signals this
+//! process.
 //!
 //! Run one area with `cargo test --test it cli::`, one test by its full name.
 
