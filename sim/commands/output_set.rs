@@ -35,7 +35,7 @@ fn staging_list() -> MutexGuard<'static, Vec<PathBuf>> {
 /// is an earlier output set, replaced as a whole; any other name makes `--out` refuse it,
 /// so that a mistyped `--out` never deletes anything. **A command that writes a new
 /// top-level name adds it here**, or its second run into its own folder is refused; the
-/// test that runs every command twice (`tests/hostile.rs`) catches a name left out.
+/// test that runs every command twice (`tests/it/hostile.rs`) catches a name left out.
 pub(crate) const COMMAND_OUTPUTS: &[(&str, &[&str])] = &[
     (
         "run",

@@ -121,7 +121,7 @@ fn the_default_scenario_comments_say_what_the_registry_says() {
 #[test]
 fn every_key_is_a_set_path_and_its_default_loads() {
     // `signin.trace`'s default is no file at all; naming one reads it, which
-    // `scenario::signin_trace` and tests/trace_signins.rs test with real files.
+    // `scenario::signin_trace` and tests/it/pilot_workflow.rs test with real files.
     for p in all().iter().filter(|p| p.key != "signin.trace") {
         let set = format!("{}={}", p.key, p.default);
         Scenario::load_default(std::slice::from_ref(&set))

@@ -3,10 +3,8 @@
 //! trust and cloud Kerberos trust never call the RA or the CA, that real crypto still runs
 //! for certificate trust, the per-user event log, a DC out of reach, and bad input.
 
-mod common;
-
+use crate::common::{self, repo, run, run_with, summary, temp_out, variant};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use whfb_sim::model::pki_port::{
     CaAnswer, DcAnswer, Envelope, InstallAnswer, Issued, Pending, PkiPort, RaAnswer, RaCall,
     Refusal, Request, RequestKey,
@@ -18,24 +16,11 @@ use whfb_sim::scenario::Scenario;
 const SCENARIO: &str = "scenarios/trust-models.toml";
 const VARIANTS: [&str; 4] = ["pre-kb", "post-kb", "key-trust", "cloud-kerberos"];
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn run(args: &[&str], cache: Option<&Path>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
-    if let Some(cache) = cache {
-        c.env("WHFB_SIM_KEY_CACHE", cache);
-    }
-    c.args(args).output().expect("the binary runs")
-}
-
 /// Runs the scenario with `extra` arguments (crypto off unless `extra` says otherwise)
 /// into a fresh folder.
 fn run_scenario(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let scenario = repo(SCENARIO).display().to_string();
+    let (dir, out) = temp_out();
+    let scenario = repo(SCENARIO);
     let out_s = out.display().to_string();
     let mut args = vec!["run", &scenario, "--quiet", "--out", &out_s];
     if !extra.iter().any(|a| a.starts_with("pki.mode")) {
@@ -43,26 +28,13 @@ fn run_scenario(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     }
     args.extend_from_slice(extra);
     let cache = dir.path().join("keys");
-    let o = run(&args, Some(&cache));
+    let o = run_with(&args, &[("WHFB_SIM_KEY_CACHE", &cache)]);
     assert!(
         o.status.success(),
         "{args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
     (dir, out)
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
-}
-
-fn variant<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    s["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
 }
 
 fn p50(s: &serde_json::Value, name: &str) -> f64 {
@@ -386,25 +358,22 @@ fn a_dc_out_of_reach_delays_first_use_to_the_window_s_end() {
 
 #[test]
 fn bad_trust_settings_are_refused_with_the_key_and_what_is_allowed() {
-    let scenario = repo(SCENARIO).display().to_string();
-    let o = run(&["check", &scenario, "--set", "trust=kerberos"], None);
+    let scenario = repo(SCENARIO);
+    let o = run(&["check", &scenario, "--set", "trust=kerberos"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("trust"), "{err}");
     for allowed in ["certificate", "key", "cloud_kerberos"] {
         assert!(err.contains(allowed), "{err}");
     }
-    let o = run(
-        &["check", &scenario, "--set", "attacks.mismatched_key=0.1"],
-        None,
-    );
+    let o = run(&["check", &scenario, "--set", "attacks.mismatched_key=0.1"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("attacks.mismatched_key") && err.contains("trust = \"key\""),
         "{err}"
     );
-    let o = run(&["check", &scenario], None);
+    let o = run(&["check", &scenario]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -422,7 +391,7 @@ fn outputs_do_not_depend_on_threads_or_shards() {
     common::same_files(&a, &b);
     // Three shards (four variants: one shard holds two), merged.
     let dir = tempfile::tempdir().unwrap();
-    let scenario = repo(SCENARIO).display().to_string();
+    let scenario = repo(SCENARIO);
     let mut dirs = Vec::new();
     for k in 1..=3 {
         let d = dir.path().join(format!("shard-{k}"));
@@ -431,7 +400,7 @@ fn outputs_do_not_depend_on_threads_or_shards() {
         args.extend_from_slice(&common_args);
         let d_s = d.display().to_string();
         args.extend(["--shard", &spec, "--out", &d_s]);
-        let o = run(&args, None);
+        let o = run(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         dirs.push(d_s);
     }
@@ -439,7 +408,7 @@ fn outputs_do_not_depend_on_threads_or_shards() {
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(|d| d.as_str()));
     args.extend(["--out", &merged]);
-    let o = run(&args, None);
+    let o = run(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     common::same_files(&a, Path::new(&merged));
 }

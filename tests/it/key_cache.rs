@@ -5,9 +5,7 @@
 //! another slot is detected.
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
-
+use crate::common::{bin, child};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -158,14 +156,18 @@ fn folders_and_links_of_another_user_are_refused() {
     assert!(refusal(&other).contains("belongs to another user (uid 4242)"));
 }
 
-fn real_run(cache: &Path, out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .env("WHFB_SIM_KEY_CACHE", cache)
+/// A small run with real (ECDSA) keys from the key cache `cache`, into `out`.
+fn real_run_command(cache: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.env("WHFB_SIM_KEY_CACHE", cache)
         .args(["run", "--users", "4", "--quiet", "--threads", "2"])
         .args(["--set", "pki.client_key=ecdsa-p256", "--out"])
-        .arg(out)
-        .output()
-        .expect("spawn")
+        .arg(out);
+    c
+}
+
+fn real_run(cache: &Path, out: &Path) -> std::process::Output {
+    real_run_command(cache, out).output().expect("spawn")
 }
 
 #[test]
@@ -200,7 +202,7 @@ fn a_warm_read_only_cache_runs_without_writing() {
 #[test]
 fn a_key_cache_that_is_not_a_folder_is_exit_2_naming_the_key() {
     let root = tempfile::tempdir().expect("tempdir");
-    let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let o = bin()
         .args([
             "run",
             "--users",
@@ -284,11 +286,7 @@ fn a_record_moved_to_another_slot_is_detected_and_replaced() {
 /// `real_run` killed after a deadline: a FIFO in the cache used to block it for ever.
 fn real_run_bounded(cache: &Path, out: &Path) -> (Option<i32>, String) {
     let err = tempfile::NamedTempFile::new().expect("temp file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .env("WHFB_SIM_KEY_CACHE", cache)
-        .args(["run", "--users", "4", "--quiet", "--threads", "2"])
-        .args(["--set", "pki.client_key=ecdsa-p256", "--out"])
-        .arg(out)
+    let mut child = real_run_command(cache, out)
         .stdin(std::process::Stdio::null())
         .stderr(err.reopen().expect("stderr"))
         .spawn()

@@ -11,13 +11,10 @@
 //! cases of each instead (a longer soak, e.g. on a release build).
 #![cfg(unix)]
 
-#[path = "common/shard_edit.rs"]
-mod shard_edit;
-
+use crate::common::shard_edit::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use shard_edit::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use whfb_sim::commands::cluster::{merge, MergeArgs};

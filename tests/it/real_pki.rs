@@ -2,11 +2,13 @@
 //! refused by the real checks, the same decisions as the off mode, `pki export` and
 //! `calibrate`. Keys go to a temporary key cache.
 
+use crate::common::{self, summary};
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The binary with its keys in the key cache `cache`.
 fn bin(cache: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
+    let mut c = common::bin();
     c.env("WHFB_SIM_KEY_CACHE", cache);
     c
 }
@@ -14,10 +16,6 @@ fn bin(cache: &Path) -> Command {
 fn ok(o: Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
 
 /// Every attack kind at once, and a revocation of the agent at 08:30 during the morning

@@ -5,7 +5,7 @@
 //! block (`...` and `[..]` elide what a clock or a machine decides: progress, wall times).
 //! The simulated figures are deterministic for a seed, so a changed default that an
 //! example shows fails here. Blocks marked ```` ```console,long ```` are too slow for a
-//! debug build's test run; `cargo test --test docs -- --ignored` runs them. Blocks marked
+//! debug build's test run; `cargo test --test it docs:: -- --ignored` runs them. Blocks marked
 //! ```` ```bash tested ```` are shell scripts (loops, `wait`) run with bash, once as written
 //! and once with a shard that fails, which must fail the script.
 //! Every other fence names its language (```` ```text ````, ```` ```toml ````, ```` ```sh ````):
@@ -102,7 +102,7 @@ fn run_console_blocks(blocks: Blocks) {
     }
     let cases = trycmd::TestCases::new();
     cases
-        .register_bin("whfb-sim", PathBuf::from(env!("CARGO_BIN_EXE_whfb-sim")))
+        .register_bin("whfb-sim", PathBuf::from(crate::common::BIN))
         .env(
             "WHFB_SIM_KEY_CACHE",
             staging.path().join("key-cache").to_string_lossy(),
@@ -132,7 +132,7 @@ fn console_examples() {
 
 /// The ```` ```console,long ```` examples (minutes in a debug build).
 #[test]
-#[ignore = "minutes in a debug build: cargo test --test docs -- --ignored"]
+#[ignore = "minutes in a debug build: cargo test --test it docs:: -- --ignored"]
 fn long_console_examples() {
     run_console_blocks(Blocks::Long);
 }
@@ -158,7 +158,7 @@ fn tested_shell_blocks() -> Vec<(PathBuf, String)> {
 /// not their figures, which the console blocks pin), and a failure for the shard named
 /// by `WHFB_DOCS_FAIL_SHARD`, as a crashed node would give.
 fn wrapper(dir: &Path) -> PathBuf {
-    let bin = env!("CARGO_BIN_EXE_whfb-sim");
+    let bin = crate::common::BIN;
     let script = format!(
         "#!/bin/sh\n\
          case \" $* \" in *\" --shard ${{WHFB_DOCS_FAIL_SHARD:-none}} \"*) echo 'injected shard failure' >&2; exit 2;; esac\n\
@@ -264,7 +264,7 @@ fn names(text: &str, name: &str) -> bool {
 #[test]
 fn outputs_page_names_every_field() {
     let out = tempfile::tempdir().expect("out folder");
-    let status = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let status = Command::new(crate::common::BIN)
         .args([
             "run",
             "--users",
@@ -382,7 +382,7 @@ fn github_anchor(heading: &str) -> String {
 
 /// The long flags `whfb-sim ARGS --help` lists, `--help` itself left out.
 fn help_flags(args: &[&str]) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let output = Command::new(crate::common::BIN)
         .args(args)
         .arg("--help")
         .output()

@@ -5,55 +5,12 @@
 //! byte-identical at any thread count and after a shard split and merge, and replaced as
 //! a set; bad flags are usage errors (exit 2) that name the flag.
 
-mod common;
-
-use common::{files, same_files};
+use crate::common::{files, json, ok, refused, s, same_files};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DEFAULT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/default.toml");
-
-fn whfb(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
-    c.args(args);
-    // Keep the scheduler's variables of an enclosing job (CI on Slurm) out of the tests.
-    for var in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
-        c.env_remove(var);
-    }
-    c.output().expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = whfb(args);
-    assert!(
-        o.status.success(),
-        "whfb-sim {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn refused(args: &[&str], fragments: &[&str]) {
-    let o = whfb(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(2), "whfb-sim {args:?}: {err}");
-    for f in fragments {
-        assert!(
-            err.contains(f),
-            "whfb-sim {args:?}: expected `{f}` in: {err}"
-        );
-    }
-    assert!(!err.contains("panicked"), "{err}");
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
-}
 
 /// The entry of `key` in sensitivity.json.
 fn key<'a>(j: &'a Value, key: &str) -> &'a Value {

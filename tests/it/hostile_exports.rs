@@ -7,8 +7,7 @@
 //! sizes the large export (default 64).
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
+use crate::common::child;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,7 +36,7 @@ fn fit(args: &[&str], out: &Path) -> Outcome {
         "0",
         "--quiet",
     ]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let mut child = Command::new(crate::common::BIN)
         .args(&all)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -38,7 +38,7 @@ fn refusals(dir: &Path, cases: &[Case]) -> Vec<String> {
     std::fs::create_dir_all(&cache).expect("cache folder");
     let mut wrong = Vec::new();
     for c in cases {
-        let out = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+        let out = Command::new(crate::common::BIN)
             .args(&c.args)
             .current_dir(dir)
             .env("WHFB_SIM_KEY_CACHE", c.key_cache.as_ref().unwrap_or(&cache))

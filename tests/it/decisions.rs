@@ -4,32 +4,12 @@
 //! and fault windows that leave a trace (users hit, failed calls, delay against a shadow
 //! run, event 301, users.csv columns).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(p)
-        .display()
-        .to_string()
-}
+use crate::common::{csv_rows, json, repo, run, stderr, temp_out, variant};
+use std::path::PathBuf;
 
 /// `whfb-sim CMD ARGS --set pki.mode=off --out DIR --quiet` into a fresh folder.
 fn off(cmd: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let (dir, out) = temp_out();
     let out_s = out.display().to_string();
     let mut all = vec![cmd];
     all.extend_from_slice(args);
@@ -39,36 +19,8 @@ fn off(cmd: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn variant<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    s["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)
-        .unwrap_or_else(|| panic!("no variant {name}"))
-}
-
 fn f(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
-
-fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// A scenario file in a fresh folder.
@@ -122,7 +74,7 @@ fn undersized_ca_names_the_ca_and_overload_shows_as_failures_and_retries() {
     assert!(small["resources"]["adfs-1"]["withdrawn"].as_u64().unwrap() > 0);
     // No certificate from an abandoned request was installed: every usable user's
     // successful request was answered within the client's timeout.
-    let users = csv_rows(&out.join("users.csv"));
+    let users = csv_rows(&out.join("users.csv")).1;
     let mut retried = 0;
     for u in users.iter().filter(|u| u["variant"] == "ca-1-worker") {
         let n: u32 = u["enrollment_failures"].parse().unwrap();
@@ -193,7 +145,7 @@ fn readme_sweep_keeps_post_kb_fast_at_four_servers() {
     }
     assert!(s["notes"].as_array().unwrap().is_empty(), "{}", s["notes"]);
     // sweep.csv carries the peak of every resource per point.
-    let rows = csv_rows(&out.join("sweep.csv"));
+    let rows = csv_rows(&out.join("sweep.csv")).1;
     assert_eq!(rows.len(), 12);
     let four = rows
         .iter()
@@ -267,8 +219,8 @@ fn a_sweep_that_leaves_a_numbered_farm_partly_patched_says_so() {
 fn drs_outage_reports_the_users_hit_and_the_delay() {
     let (_d, out) = off("run", &[&repo("scenarios/drs-outage.toml"), "--trace"]);
     let s = json(&out.join("summary.json"));
-    let users = csv_rows(&out.join("users.csv"));
-    let events = csv_rows(&out.join("events.csv"));
+    let users = csv_rows(&out.join("users.csv")).1;
+    let events = csv_rows(&out.join("events.csv")).1;
     for name in ["pre-kb", "post-kb"] {
         let v = variant(&s, name);
         let faults = v["faults"].as_array().unwrap();

@@ -6,11 +6,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-}
+use crate::common::bin;
 
 fn ok(out: Output) -> Output {
     assert!(

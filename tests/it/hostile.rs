@@ -3,14 +3,12 @@
 //! flag or file and the limit, writes nothing, and `check` refuses exactly what `run`
 //! refuses; and every command run twice into its own default folder replaces its set.
 //! Each case runs in a child process killed after a deadline, so a hang fails the test
-//! instead of stalling the suite. (`merge`'s cases: `tests/hostile_shards.rs`.)
+//! instead of stalling the suite. (`merge`'s cases: `tests/it/hostile_shards.rs`.)
 
+use crate::common::{bin, bin_limited, child, repo};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-
-#[path = "common/child.rs"]
-mod child;
 
 /// A case that takes longer than this has hung (a refusal takes milliseconds).
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -31,14 +29,8 @@ fn run_in(args: &[&str], address_space_kib: Option<u64>, cwd: Option<&Path>) -> 
     let tmp = tempfile::tempdir().expect("temp dir");
     let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
     let mut cmd = match address_space_kib {
-        Some(kib) => {
-            let mut c = Command::new("sh");
-            c.arg("-c")
-                .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-                .arg(env!("CARGO_BIN_EXE_whfb-sim"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_whfb-sim")),
+        Some(kib) => bin_limited(kib),
+        None => bin(),
     };
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
@@ -57,13 +49,6 @@ fn run_in(args: &[&str], address_space_kib: Option<u64>, cwd: Option<&Path>) -> 
         stdout: std::fs::read_to_string(out_path).unwrap_or_default(),
         stderr: std::fs::read_to_string(err_path).unwrap_or_default(),
     }
-}
-
-fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(p)
-        .display()
-        .to_string()
 }
 
 /// The hostile `run` cases: the flags, then words the message must hold (the key or

@@ -1,4 +1,3 @@
-#![allow(dead_code)]
 //! Editing shard results as a careless or hostile user would, with the sizes, checksums and
 //! fingerprint recomputed so that the damage gets past the integrity checks and reaches the
 //! checks that hold a shard to its job.

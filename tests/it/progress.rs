@@ -2,11 +2,11 @@
 //! percentages and an ETA or the time taken; the first key-pool fill says where the keys
 //! go; `--quiet` silences all of it.
 
-use std::process::Command;
+use crate::common::bin;
 
 fn run(args: &[&str], cache: &std::path::Path) -> (bool, String) {
     let out = tempfile::tempdir().expect("tempdir");
-    let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+    let o = bin()
         .env("WHFB_SIM_KEY_CACHE", cache)
         .args(["run", "--users", "3", "--out"])
         .arg(out.path().join("o"))

@@ -2,40 +2,12 @@
 //! `--set` overrides, determinism, and every bad input we could think of (exit 2, a precise
 //! message, no output written).
 
+use crate::common::{bin, repo, run, stderr, stdout, summary, temp_out, variant};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(p)
-        .display()
-        .to_string()
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
-}
 
 /// Runs `args` with crypto off into a fresh folder and returns it.
 fn run_off(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let (dir, out) = temp_out();
     let mut all: Vec<&str> = vec!["run"];
     all.extend_from_slice(args);
     let out_s = out.display().to_string();
@@ -45,13 +17,8 @@ fn run_off(args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
-fn p50(s: &serde_json::Value, variant: &str) -> f64 {
-    s["variants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == variant)
-        .unwrap()["time_to_usable_s"]["p50"]
+fn p50(s: &serde_json::Value, name: &str) -> f64 {
+    variant(s, name)["time_to_usable_s"]["p50"]
         .as_f64()
         .unwrap()
 }
@@ -286,8 +253,7 @@ fn scenario_command_prints_a_valid_commented_scenario() {
 
 /// A bad input: exit 2, the message contains every fragment, nothing written.
 fn refused(args: &[&str], file: Option<&str>, fragments: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let (dir, out) = temp_out();
     let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     if let Some(text) = file {
         let f = dir.path().join("bad.toml");

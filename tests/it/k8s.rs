@@ -3,8 +3,7 @@
 //! would run them (each completion index, `$(VAR)` expanded from the container's env,
 //! the volumes mapped to folders), give the unsharded sweep's files byte for byte.
 
-mod common;
-
+use crate::common::{self, bin, ok};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -141,7 +140,7 @@ fn run_container(container: &Yaml, volumes: &Yaml, root: &Path, index: Option<u3
         .iter()
         .map(|a| mapped(&expand(a, &env), &mounts))
         .collect();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
+    let mut c = bin();
     c.args(&args);
     for (k, v) in &env {
         c.env(k, mapped(v, &mounts));
@@ -234,17 +233,13 @@ fn the_kubernetes_manifest_runs_the_sweep_the_cli_runs() {
     run_container(&mpod["containers"][0], &mpod["volumes"], root, None);
 
     let full = root.join("full");
-    let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args([
-            "sweep",
-            scenario.to_str().unwrap(),
-            "--out",
-            full.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        full.to_str().unwrap(),
+        "--quiet",
+    ]);
     let report = root.join("data/report");
     assert!(report.join("sweep.csv").is_file());
     common::same_files(&full, &report);

@@ -4,11 +4,11 @@
 //! recover each median within its reported interval, count the censored users, and
 //! write a scenario that loads.
 
+use crate::common::{bin, run, stderr};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 use std::fmt::Write;
 use std::path::Path;
-use std::process::Command;
 
 const GUID_UDR: &str = "{23B8D46B-67DD-40A3-B636-D43E50552C6D}";
 const GUID_HELLO: &str = "{906b8a99-63ce-58d7-86ab-10989bbd5567}";
@@ -105,11 +105,7 @@ fn pilot(dir: &Path, n: usize, end: f64) {
 }
 
 fn fit(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .arg("fit")
-        .args(args)
-        .output()
-        .unwrap()
+    bin().arg("fit").args(args).output().unwrap()
 }
 
 #[test]
@@ -175,11 +171,8 @@ fn a_pilot_s_durations_are_recovered_with_censoring_counted() {
         "{scenario}"
     );
     // The fitted scenario runs.
-    let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(["check", out.join("scenario.toml").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["check", out.join("scenario.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let md = std::fs::read_to_string(out.join("fit.md")).unwrap();
     assert!(
         md.contains("Still estimates") && md.contains("right-censored"),
@@ -203,7 +196,7 @@ fn a_pilot_s_durations_are_recovered_with_censoring_counted() {
         "0",
         "--quiet",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]

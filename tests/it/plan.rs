@@ -3,34 +3,10 @@
 //! outputs are byte-identical at any thread count, nothing-meets answers exit 0, and bad
 //! targets and ranges are usage errors (exit 2) naming the flag.
 
-mod common;
-
-use serde_json::Value;
+use crate::common::{self, json, ok, run};
 use std::path::Path;
-use std::process::{Command, Output};
 
 const PLAN_20K: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/plan-20k.toml");
-
-fn whfb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = whfb(args);
-    assert!(
-        o.status.success(),
-        "whfb-sim {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// A small farm problem: 400 users in five minutes against a slow CA, two variants of
 /// which only one is targeted.
@@ -357,16 +333,16 @@ fn bad_targets_and_ranges_are_usage_errors_naming_the_flag() {
         if let Some(c) = extra {
             args.extend_from_slice(&["--cost", c]);
         }
-        let o = whfb(&args);
+        let o = run(&args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: want `{want}` in: {err}");
     }
     // Both flags are required.
-    let o = whfb(&["plan", &scenario, "--search", good_search]);
+    let o = run(&["plan", &scenario, "--search", good_search]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--target"));
-    let o = whfb(&["plan", &scenario, "--target", good_target]);
+    let o = run(&["plan", &scenario, "--target", good_target]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--search"));
 }

@@ -4,8 +4,8 @@
 //! confidence makes a correct simulator pass at any seed with probability 99.5 %, so the
 //! tests are not tuned to one seed. A failure lists each failing seed's failed rows.
 
+use crate::common::run;
 use rayon::prelude::*;
-use std::process::Command;
 use whfb_sim::validation::{self, Config, Criterion, Size, DEFAULT_SEED, INTERVAL_CHECKS};
 
 /// Runs the whole gate at each seed (seeds in parallel, so both cores stay busy) and
@@ -70,10 +70,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
 
 #[test]
 fn cli_validate_quick_passes_and_prints_the_table() {
-    let out = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(["validate", "--quick"])
-        .output()
-        .expect("runs whfb-sim");
+    let out = run(&["validate", "--quick"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -99,9 +96,6 @@ fn cli_validate_quick_passes_and_prints_the_table() {
 
 #[test]
 fn cli_validate_refuses_zero_threads() {
-    let out = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(["validate", "--quick", "--threads", "0"])
-        .output()
-        .expect("runs whfb-sim");
+    let out = run(&["validate", "--quick", "--threads", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }

@@ -6,18 +6,11 @@
 //! passing), leaving the previous output set as it was and no staging folder.
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
-#[allow(dead_code)]
-mod common;
-#[path = "common/shard_edit.rs"]
-mod shard_edit;
-
-use common::files;
-use shard_edit::*;
+use crate::common::shard_edit::*;
+use crate::common::{bin_limited, child, files, ok, s};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// A refusal takes well under a second; a hang or a read of gigabytes takes longer.
@@ -37,12 +30,7 @@ struct Outcome {
 fn run_limited(args: &[&str]) -> Outcome {
     let tmp = tempfile::tempdir().expect("temp dir");
     let err_path = tmp.path().join("stderr");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
-        ))
-        .arg(env!("CARGO_BIN_EXE_whfb-sim"))
+    let mut child = bin_limited(ADDRESS_SPACE_KIB)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -55,22 +43,6 @@ fn run_limited(args: &[&str]) -> Outcome {
         stderr: std::fs::read_to_string(err_path).unwrap_or_default(),
         took,
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn whfb_ok(args: &[&str]) {
-    let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(
-        o.status.success(),
-        "whfb-sim {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// Two shards of a small run with a fault window (shadow runs) and traced users, and the
@@ -104,10 +76,10 @@ fn fixture() -> Fixture {
         let spec = format!("{}/2", k + 1);
         let mut a = BASE.to_vec();
         a.extend_from_slice(&["--shard", &spec, "--out", s(dir), "--quiet"]);
-        whfb_ok(&a);
+        ok(&a);
     }
     let out = root.path().join("merged");
-    whfb_ok(&[
+    ok(&[
         "merge",
         s(&shards[0]),
         s(&shards[1]),

@@ -13,8 +13,7 @@
 //! cases of each instead (a longer soak, e.g. on a release build).
 #![cfg(unix)]
 
-#[path = "common/child.rs"]
-mod child;
+use crate::common::child;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -439,7 +438,7 @@ fn mutated_exports_fit_whole_or_exit_2_leaving_nothing() {
                     "0",
                     "--quiet",
                 ];
-                let mut child = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+                let mut child = Command::new(crate::common::BIN)
                     .args(args)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())

@@ -4,66 +4,14 @@
 //! shard results do not depend on the thread count; `merge` refuses mismatched,
 //! missing, duplicate and damaged shards with exit 2; `pki pool` fills once.
 
-mod common;
-
-use common::{files, same_files};
+use crate::common::{files, ok, ok_with, refused, run_with, s, same_files};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SYNC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/scenarios/sweep-sync-interval.toml"
 );
-
-fn whfb(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_whfb-sim"));
-    c.args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    // Keep the scheduler's variables of an enclosing job (CI on Slurm) out of the tests.
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_MAX",
-        "SLURM_ARRAY_TASK_STEP",
-        "JOB_COMPLETION_INDEX",
-    ] {
-        if !env.iter().any(|(k, _)| *k == var) {
-            c.env_remove(var);
-        }
-    }
-    c.output().expect("the binary runs")
-}
-
-fn ok(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let o = whfb(args, env);
-    assert!(
-        o.status.success(),
-        "whfb-sim {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn refused(args: &[&str], fragments: &[&str]) -> String {
-    let o = whfb(args, &[]);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(2), "whfb-sim {args:?}: {err}");
-    for f in fragments {
-        assert!(
-            err.contains(f),
-            "whfb-sim {args:?}: expected `{f}` in: {err}"
-        );
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// Runs all `n` shards of `base` (the command without --shard/--out) into `root/n-K`
 /// and returns their folders.
@@ -74,7 +22,7 @@ fn shards(base: &[&str], root: &Path, n: u32, env: &[(&str, &Path)]) -> Vec<Path
             let spec = format!("{k}/{n}");
             let mut args = base.to_vec();
             args.extend_from_slice(&["--shard", &spec, "--out", s(&dir), "--quiet"]);
-            ok(&args, env);
+            ok_with(&args, env);
             dir
         })
         .collect()
@@ -84,7 +32,7 @@ fn merge(dirs: &[PathBuf], out: &Path) -> Output {
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(|d| s(d)));
     args.extend_from_slice(&["--out", s(out)]);
-    ok(&args, &[])
+    ok(&args)
 }
 
 fn units_in(dir: &Path) -> usize {
@@ -114,7 +62,7 @@ fn sweep_shards_merge_into_the_unsharded_files() {
     let full = dir.path().join("full");
     let mut args = SWEEP.to_vec();
     args.extend_from_slice(&["--out", s(&full)]);
-    let unsharded = ok(&args, &[]);
+    let unsharded = ok(&args);
     // 3 points × 2 variants × 2 replications = 12 units; 13 shards leave one empty.
     for n in [1, 3, 7, 13] {
         let dirs = shards(&SWEEP, &dir.path().join("shards"), n, &[]);
@@ -170,7 +118,7 @@ fn run_replication_shards_merge_into_the_unsharded_files() {
     let full = dir.path().join("full");
     let mut args = base.to_vec();
     args.extend_from_slice(&["--out", s(&full), "--quiet"]);
-    ok(&args, &[]);
+    ok(&args);
     for expected in [
         "users.csv",
         "resources.csv",
@@ -210,7 +158,7 @@ fn fault_shadow_runs_travel_with_their_units() {
     let full = dir.path().join("full");
     let mut args = base.to_vec();
     args.extend_from_slice(&["--out", s(&full), "--quiet"]);
-    ok(&args, &[]);
+    ok(&args);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(full.join("summary.json")).unwrap()).unwrap();
     let fault = &summary["variants"][0]["faults"][0];
@@ -240,7 +188,7 @@ fn real_crypto_shards_merge_exactly_even_with_a_key_pool_each() {
     let full = dir.path().join("full");
     let mut args = base.to_vec();
     args.extend_from_slice(&["--out", s(&full), "--quiet"]);
-    ok(&args, &[("WHFB_SIM_KEY_CACHE", &pool_a)]);
+    ok_with(&args, &[("WHFB_SIM_KEY_CACHE", &pool_a)]);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(full.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["pki_mode"], "real");
@@ -257,10 +205,10 @@ fn real_crypto_shards_merge_exactly_even_with_a_key_pool_each() {
     let s2 = dir.path().join("s2");
     let mut a1 = base.to_vec();
     a1.extend_from_slice(&["--shard", "1/2", "--out", s(&s1), "--quiet"]);
-    ok(&a1, &[("WHFB_SIM_KEY_CACHE", &pool_a)]);
+    ok_with(&a1, &[("WHFB_SIM_KEY_CACHE", &pool_a)]);
     let mut a2 = base.to_vec();
     a2.extend_from_slice(&["--shard", "2/2", "--out", s(&s2), "--quiet"]);
-    ok(&a2, &[("WHFB_SIM_KEY_CACHE", &pool_b)]);
+    ok_with(&a2, &[("WHFB_SIM_KEY_CACHE", &pool_b)]);
     let merged = dir.path().join("merged");
     merge(&[s1, s2], &merged);
     same_files(&full, &merged);
@@ -272,7 +220,7 @@ fn a_shard_result_does_not_depend_on_the_thread_count_or_the_folder() {
     let run = |threads: &str, out: &Path| {
         let mut args = SWEEP.to_vec();
         args.extend_from_slice(&["--shard", "2/3", "--threads", threads, "--out", s(out)]);
-        ok(&args, &[])
+        ok(&args)
     };
     let one = dir.path().join("one");
     let two = dir.path().join("deeper/two");
@@ -378,7 +326,7 @@ fn merge_refuses_shards_that_do_not_belong_together() {
     std::fs::rename(copy(d2, "d"), parent.join("d")).unwrap();
     let a = m(&[&parent]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    ok(&a, &[]);
+    ok(&a);
 
     let edit = |name: &str, from: &str, to: &str| {
         let d = copy(d2, name);
@@ -416,7 +364,7 @@ fn merge_refuses_shards_that_do_not_belong_together() {
     // And all of it was fine together.
     let a = m(&[d1, d2, d3]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    ok(&a, &[]);
+    ok(&a);
 }
 
 #[test]
@@ -448,7 +396,7 @@ fn bad_shard_flags_are_refused() {
     let slurm_dir = dir.path().join("slurm");
     let mut a = run(&["--shard", "auto", "--quiet"]);
     a[6] = s(&slurm_dir);
-    let o = whfb(
+    let o = run_with(
         &a,
         &[
             ("SLURM_ARRAY_TASK_ID", Path::new("7")),
@@ -464,14 +412,14 @@ fn bad_shard_flags_are_refused() {
     let huge = dir.path().join("huge");
     let mut a = run(&["--shard", "3/4000000000", "--quiet"]);
     a[6] = s(&huge);
-    ok(&a, &[]);
+    ok(&a);
     assert_eq!(units_in(&huge), 0);
     let merged = dir.path().join("merged");
     refused(
         &["merge", s(&huge), "--out", s(&merged)],
         &["1/4000000000", "(3999999999 in all)"],
     );
-    let o = whfb(
+    let o = run_with(
         &run(&["--shard", "auto", "--shards", "2"]),
         &[("JOB_COMPLETION_INDEX", Path::new("2"))],
     );
@@ -493,16 +441,16 @@ fn pki_pool_fills_once_and_then_says_there_is_nothing_to_do() {
         "pki.client_key=ecdsa-p256",
         "--quiet",
     ];
-    let first = String::from_utf8_lossy(&ok(&args, &env).stdout).into_owned();
+    let first = String::from_utf8_lossy(&ok_with(&args, &env).stdout).into_owned();
     assert!(
         first.contains("30 users' ecdsa-p256 keys (30 generated now, 0 were there), 30 requests signed, 4 PKI party keys generated"),
         "{first}"
     );
-    let second = String::from_utf8_lossy(&ok(&args, &env).stdout).into_owned();
+    let second = String::from_utf8_lossy(&ok_with(&args, &env).stdout).into_owned();
     assert!(second.contains("nothing to do"), "{second}");
     // A run of those users then generates and signs nothing: the pool stays unchanged.
     let before = files(&pool);
-    ok(
+    ok_with(
         &[
             "run",
             "--users",

@@ -1,8 +1,9 @@
 //! `whfb-sim sweep` through the built binary: rows per point × variant, summary.json,
 //! charts, byte-identical outputs whatever the thread count, and usage errors.
 
+use crate::common::run;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SYNC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -14,18 +15,11 @@ const FARM: &str = concat!(
 );
 const INTERVALS: [&str; 7] = ["30m", "1h", "2h", "3h", "4h", "6h", "8h"];
 
-fn whfb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 fn sweep_ok(args: &[&str], out: &Path) -> Output {
     let mut all = vec!["sweep"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--set", "pki.mode=off", "--out", out.to_str().unwrap()]);
-    let o = whfb(&all);
+    let o = run(&all);
     assert!(
         o.status.success(),
         "whfb-sim {all:?} failed: {}",
@@ -218,7 +212,7 @@ fn bad_params_are_usage_errors_that_name_the_key() {
         ),
         ("ca.workers", "ca.workers"),
     ] {
-        let o = whfb(&[
+        let o = run(&[
             "sweep",
             SYNC,
             "--users",
@@ -238,7 +232,7 @@ fn bad_params_are_usage_errors_that_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.toml");
     std::fs::write(&plain, "users = 20\npki.mode = \"off\"\n").unwrap();
-    let o = whfb(&["sweep", plain.to_str().unwrap(), "--quiet"]);
+    let o = run(&["sweep", plain.to_str().unwrap(), "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to sweep"));
 }

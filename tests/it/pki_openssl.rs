@@ -14,9 +14,7 @@
 //! Skipped, loudly, when `openssl` is not installed, unless `WHFB_SIM_REQUIRE_OPENSSL` is
 //! set (CI sets it so a missing binary fails instead of passing silently).
 
-#[allow(dead_code)]
-mod common;
-
+use crate::common::{self, bin, s};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -64,10 +62,6 @@ fn ok(args: &[&str]) -> String {
     );
     assert!(out.status.success(), "openssl {}\n{text}", args.join(" "));
     text
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 struct Exported {
@@ -125,7 +119,7 @@ impl CliExport {
     fn new(extra: &[&str]) -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let out = tmp.path().join("pki");
-        let o = Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
+        let o = bin()
             .env("WHFB_SIM_KEY_CACHE", tmp.path().join("keys"))
             .args(["pki", "export", "--users", "2", "--quiet", "--out"])
             .arg(&out)

@@ -3,7 +3,7 @@
 //! with `tests/golden/outputs.sha256`. A refactoring that must not change any output
 //! (entry points, validation, report layout) proves it here byte for byte.
 //!
-//! `WHFB_SIM_BLESS=1 cargo test --test golden_outputs` rewrites the manifest; review its
+//! `WHFB_SIM_BLESS=1 cargo test --test it golden_outputs::` rewrites the manifest; review its
 //! diff before committing it, since every changed line is a changed output.
 //!
 //! No file is left out: two identical runs write identical bytes (charts included: the
@@ -279,7 +279,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Runs every case and lists `<sha256>  <case>/<file>` for each output, sorted.
 fn manifest() -> String {
-    let bin = env!("CARGO_BIN_EXE_whfb-sim");
+    let bin = crate::common::BIN;
     let tmp = tempfile::tempdir().expect("tempdir");
     let keys = tmp.path().join("keys");
     let mut lines = Vec::new();
@@ -326,7 +326,7 @@ fn outputs_match_the_golden_manifest() {
     }
     let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e}; create it with WHFB_SIM_BLESS=1 cargo test --test golden_outputs",
+            "{}: {e}; create it with WHFB_SIM_BLESS=1 cargo test --test it golden_outputs::",
             path.display()
         )
     });

@@ -1,4 +1,13 @@
-//! Helpers shared by the integration tests that compare output folders.
+//! Helpers shared by the integration tests: `binary` runs the built `whfb-sim` (and is
+//! re-exported here), `child` waits with a deadline, `shard_edit` damages shard results
+//! past their integrity checks; below, comparing output folders.
+
+mod binary;
+pub mod child;
+#[cfg(unix)]
+pub mod shard_edit;
+
+pub use binary::*;
 
 use std::collections::BTreeMap;
 use std::path::Path;

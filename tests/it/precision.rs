@@ -1,17 +1,9 @@
 //! `run --precision`: replications added until the intervals are narrow enough, the
 //! block `summary.json` records, determinism across thread counts, and the bad flags.
 
-mod common;
-
+use crate::common::{self, run, summary};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Output;
 
 /// `run` of the default scenario, 60 users, crypto off, with `args`, into `dir/name`.
 fn run_into(dir: &Path, name: &str, args: &[&str]) -> (Output, PathBuf) {
@@ -29,10 +21,6 @@ fn run_into(dir: &Path, name: &str, args: &[&str]) -> (Output, PathBuf) {
     ];
     all.extend_from_slice(args);
     (run(&all), out)
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
 }
 
 #[test]

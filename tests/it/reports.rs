@@ -2,29 +2,12 @@
 //! is written, charts are real SVG and PNG, report.md says what it rests on, confidence
 //! intervals appear with replications, and the event log matches users.csv.
 
+use crate::common::{csv_rows, ok, run};
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn whfb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    let out = whfb(args);
-    assert!(
-        out.status.success(),
-        "whfb-sim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Checks an SVG is a whole document and a PNG decodes; returns the PNG's size.
-pub fn check_chart(dir: &Path, stem: &str) -> (u32, u32) {
+fn check_chart(dir: &Path, stem: &str) -> (u32, u32) {
     let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
     assert!(
         svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
@@ -56,28 +39,11 @@ pub fn check_chart(dir: &Path, stem: &str) -> (u32, u32) {
     (w, h)
 }
 
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect();
-    (header, rows)
-}
-
 #[test]
 fn default_run_writes_every_output_and_chart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    run_ok(&[
+    ok(&[
         "run",
         "--users",
         "300",
@@ -130,7 +96,7 @@ fn default_run_writes_every_output_and_chart() {
 fn resource_series_and_sync_log_are_complete() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    run_ok(&[
+    ok(&[
         "run",
         "--users",
         "200",
@@ -233,7 +199,7 @@ fn resource_series_and_sync_log_are_complete() {
 fn replications_give_every_pooled_figure_an_interval() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let o = run_ok(&[
+    let o = ok(&[
         "run",
         "--users",
         "200",
@@ -290,7 +256,7 @@ fn type7(sorted: &[f64], p: f64) -> f64 {
 fn pooled_percentiles_of_five_replications_match_users_csv_and_variants_are_compared() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let o = run_ok(&[
+    let o = ok(&[
         "run",
         "--users",
         "300",
@@ -358,7 +324,7 @@ fn pooled_percentiles_of_five_replications_match_users_csv_and_variants_are_comp
 fn the_default_scenario_p95_sits_on_a_plateau_and_the_report_says_who_is_on_each_side() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let o = run_ok(&[
+    let o = ok(&[
         "run",
         "--set",
         "pki.mode=off",
@@ -396,7 +362,7 @@ fn the_default_scenario_p95_sits_on_a_plateau_and_the_report_says_who_is_on_each
 fn one_replication_has_no_interval() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let o = run_ok(&[
+    let o = ok(&[
         "run",
         "--users",
         "100",
@@ -418,7 +384,7 @@ fn one_replication_has_no_interval() {
 fn traced_users_events_are_ordered_and_match_users_csv() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    run_ok(&[
+    ok(&[
         "run",
         "--users",
         "200",
@@ -515,7 +481,7 @@ fn traced_users_events_are_ordered_and_match_users_csv() {
 
 #[test]
 fn unknown_trace_user_is_a_usage_error() {
-    let o = whfb(&[
+    let o = run(&[
         "run",
         "--users",
         "10",

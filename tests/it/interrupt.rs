@@ -3,16 +3,10 @@
 //! file (exit 130); a finished run leaves no file of an earlier one.
 #![cfg(unix)]
 
-#[allow(dead_code)]
-mod common;
-
+use crate::common::{self, bin};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_whfb-sim"))
-}
 
 fn ok(cmd: &mut Command) -> Output {
     let o = cmd.output().expect("spawn");
