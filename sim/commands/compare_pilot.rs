@@ -12,7 +12,7 @@ use crate::compare::simulated::stage_units;
 use crate::compare::verdict::{stages, verdict, CompareJson, PilotInfo};
 use crate::error::UsageError;
 use crate::exports::load::load;
-use crate::exports::time::{format_utc, parse_utc};
+use crate::exports::time::format_utc;
 use crate::fit::mle::Unit;
 use crate::model::TraceFilter;
 use crate::report::atomic::FileList;
@@ -99,8 +99,7 @@ fn on_pilot(
     let horizon = (p.export_end - p.policy_start).max(1) as u64;
     let trace = Arc::new(p.trace.clone());
     for spec in [&mut scenario.base, &mut variant.spec] {
-        spec.users = trace.users();
-        spec.signin.replay = Some(trace.clone());
+        spec.replay(&trace);
         spec.horizon.0 = horizon;
         spec.replications = args.replications;
         if let Some(s) = args.seed {
@@ -130,16 +129,8 @@ pub fn compare_pilot(args: &CompareArgs) -> anyhow::Result<()> {
     }
     let accept =
         parse_accept(&args.accept).map_err(|m| UsageError::new(format!("--accept: {m}")))?;
-    let policy_start = match &args.policy_start {
-        Some(t) => Some(parse_utc(t).map_err(|e| UsageError::new(format!("--policy-start: {e}")))?),
-        None => None,
-    };
-    let threads = match args.threads {
-        Some(0) => {
-            return Err(UsageError::new("--threads 0 is not allowed; allowed: 1 or more").into())
-        }
-        t => t,
-    };
+    let policy_start = super::fit::policy_start_flag(args.policy_start.as_deref())?;
+    let threads = super::check_threads(args.threads)?;
     let scenario = super::load_scenario(Some(&args.scenario), &args.sets)?;
     let exports = load(&args.exports)?;
     let p = pilot(&exports, policy_start)?;

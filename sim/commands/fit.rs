@@ -6,7 +6,7 @@
 use super::output_set::OutputSet;
 use crate::error::UsageError;
 use crate::exports::load::{load, SourceFile};
-use crate::exports::time::{format_utc, parse_utc};
+use crate::exports::time::{format_utc, parse_utc, UnixMicros};
 use crate::fit::apply::{scenario_text, settings, Setting};
 use crate::fit::markdown::fit_md;
 use crate::fit::quantities::analyse;
@@ -106,6 +106,12 @@ fn steps_median(spec: &crate::scenario::schema::Spec) -> f64 {
     *m as f64 / 1e6
 }
 
+/// `--policy-start` (of `fit` and `compare-pilot`) read as a UTC time.
+pub(crate) fn policy_start_flag(text: Option<&str>) -> Result<Option<UnixMicros>, UsageError> {
+    text.map(|t| parse_utc(t).map_err(|e| UsageError::new(format!("--policy-start: {e}"))))
+        .transpose()
+}
+
 /// `whfb-sim fit`.
 pub fn fit(args: &FitArgs) -> anyhow::Result<()> {
     if args.bootstrap > MAX_BOOTSTRAP {
@@ -115,10 +121,7 @@ pub fn fit(args: &FitArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let policy_start = match &args.policy_start {
-        Some(t) => Some(parse_utc(t).map_err(|e| UsageError::new(format!("--policy-start: {e}")))?),
-        None => None,
-    };
+    let policy_start = policy_start_flag(args.policy_start.as_deref())?;
     let (base_text, base) = match &args.base {
         Some(p) => {
             let s = super::load_scenario(Some(p), &[])?;
@@ -228,9 +231,13 @@ pub fn fit(args: &FitArgs) -> anyhow::Result<()> {
         let trace = if analysis.devices == 0 {
             "user,time\n".to_string()
         } else {
-            signins_csv(
-                &crate::compare::population::pilot(&exports, Some(analysis.policy_start))?.trace,
-            )
+            let pilot = crate::compare::population::of_timelines(
+                &exports,
+                &analysis.timelines,
+                analysis.policy_start,
+                analysis.export_end,
+            )?;
+            signins_csv(&pilot.trace)
         };
         files.put("signins.csv", trace)?;
     }

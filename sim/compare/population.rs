@@ -7,7 +7,7 @@ use crate::exports::load::Exports;
 use crate::exports::time::UnixMicros;
 use crate::fit::mle::Unit;
 use crate::fit::quantities::span;
-use crate::fit::timeline::{timelines, STAGES};
+use crate::fit::timeline::{timelines, Timelines, STAGES};
 use crate::scenario::signin_trace::SignInTrace;
 use std::collections::BTreeMap;
 
@@ -31,6 +31,17 @@ pub struct Pilot {
 pub fn pilot(exports: &Exports, policy_start: Option<UnixMicros>) -> Result<Pilot, UsageError> {
     let (policy_start, export_end) = span(exports, policy_start)?;
     let t = timelines(&exports.events, policy_start, export_end);
+    of_timelines(exports, &t, policy_start, export_end)
+}
+
+/// The pilot from timelines already read out of `exports` (as `fit`'s analysis holds
+/// them) for that policy start and export end.
+pub fn of_timelines(
+    exports: &Exports,
+    t: &Timelines,
+    policy_start: UnixMicros,
+    export_end: UnixMicros,
+) -> Result<Pilot, UsageError> {
     if t.devices.is_empty() {
         return Err("no device in the exports has a prerequisite event (358 or 360) at or after the policy start: there is no pilot population to compare with".into());
     }

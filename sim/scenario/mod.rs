@@ -482,8 +482,7 @@ impl Layers {
             .map_err(|m| locate(&key, None, format!("{}: {m}", path.display())))?;
         let trace = std::sync::Arc::new(trace);
         for spec in std::iter::once(base).chain(out.iter_mut().map(|v| &mut v.spec)) {
-            spec.users = trace.users();
-            spec.signin.replay = Some(trace.clone());
+            spec.replay(&trace);
         }
         Ok(())
     }

@@ -75,6 +75,14 @@ pub struct Spec {
     pub report: Report,
 }
 
+impl Spec {
+    /// Makes the population the trace's: its users, signing in when it says.
+    pub fn replay(&mut self, trace: &std::sync::Arc<super::signin_trace::SignInTrace>) {
+        self.users = trace.users();
+        self.signin.replay = Some(std::sync::Arc::clone(trace));
+    }
+}
+
 impl Default for Spec {
     fn default() -> Self {
         Spec {
