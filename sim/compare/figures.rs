@@ -14,7 +14,7 @@
 //! pilot gives wide intervals, so it rarely departs; the report says when an interval is
 //! wider than the band (too few devices to tell).
 
-use crate::fit::gof::kaplan_meier;
+use crate::fit::gof::{kaplan_meier, km_steps};
 use crate::fit::mle::Unit;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -185,34 +185,18 @@ pub fn compare(
 }
 
 /// The Kaplan–Meier curve with Greenwood's pointwise 95 % band: (t, share, low, high).
-pub(crate) fn km_band(units: &[Unit]) -> Vec<(f64, f64, f64, f64)> {
-    let mut times: Vec<(f64, bool)> = units
-        .iter()
-        .map(|u| u.value.map_or((u.limit, false), |x| (x, true)))
-        .collect();
-    times.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
-    let (mut at_risk, mut surv, mut green) = (times.len() as f64, 1.0f64, 0.0f64);
+pub fn km_band(units: &[Unit]) -> Vec<(f64, f64, f64, f64)> {
+    let (mut surv, mut green) = (1.0f64, 0.0f64);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < times.len() {
-        let t = times[i].0;
-        let (mut d, mut gone) = (0.0, 0.0);
-        while i < times.len() && times[i].0 == t {
-            d += f64::from(u8::from(times[i].1));
-            gone += 1.0;
-            i += 1;
+    km_steps(units, |t, d, at_risk| {
+        surv *= 1.0 - d / at_risk;
+        if at_risk > d {
+            green += d / (at_risk * (at_risk - d));
         }
-        if d > 0.0 {
-            surv *= 1.0 - d / at_risk;
-            if at_risk > d {
-                green += d / (at_risk * (at_risk - d));
-            }
-            let half = 1.96 * surv * green.sqrt();
-            let f = 1.0 - surv;
-            out.push((t, f, (f - half).max(0.0), (f + half).min(1.0)));
-        }
-        at_risk -= gone;
-    }
+        let half = 1.96 * surv * green.sqrt();
+        let f = 1.0 - surv;
+        out.push((t, f, (f - half).max(0.0), (f + half).min(1.0)));
+    });
     out
 }
 

@@ -16,8 +16,10 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// The Kaplan–Meier estimate of P(X ≤ t) at each distinct observed duration, ascending.
-pub(crate) fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
+/// Walks the Kaplan–Meier steps of `units`: for each distinct observed duration, in
+/// ascending order, `step(t, events at t, units at risk just before t)`. Censored units
+/// leave the risk set after the events at their time (the usual convention at a tie).
+pub(crate) fn km_steps(units: &[Unit], mut step: impl FnMut(f64, f64, f64)) {
     let mut times: Vec<(f64, bool)> = units
         .iter()
         .map(|u| match u.value {
@@ -25,11 +27,8 @@ pub(crate) fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
             None => (u.limit, false),
         })
         .collect();
-    // At a tie, events come before censorings (the usual convention).
     times.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut at_risk = times.len() as f64;
-    let mut surv = 1.0;
-    let mut out: Vec<(f64, f64)> = Vec::new();
     let mut i = 0;
     while i < times.len() {
         let t = times[i].0;
@@ -42,11 +41,20 @@ pub(crate) fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
             i += 1;
         }
         if events > 0.0 {
-            surv *= 1.0 - events / at_risk;
-            out.push((t, 1.0 - surv));
+            step(t, events, at_risk);
         }
         at_risk -= gone;
     }
+}
+
+/// The Kaplan–Meier estimate of P(X ≤ t) at each distinct observed duration, ascending.
+pub fn kaplan_meier(units: &[Unit]) -> Vec<(f64, f64)> {
+    let mut surv = 1.0;
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    km_steps(units, |t, events, at_risk| {
+        surv *= 1.0 - events / at_risk;
+        out.push((t, 1.0 - surv));
+    });
     out
 }
 
