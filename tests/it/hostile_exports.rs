@@ -21,6 +21,20 @@ struct Outcome {
     code: Option<i32>,
     stderr: String,
     took: Duration,
+    /// Its peak resident set, bytes: the high-water mark of its memory since it exec'd
+    /// (`VmHWM` in `/proc/PID/status`), read at every poll while it runs. Neither
+    /// `getrusage` of the children nor `wait4`'s usage will do: Linux carries the forking
+    /// process's peak into the child's `ru_maxrss` across exec, and this process is the
+    /// whole test suite.
+    peak_bytes: u64,
+}
+
+/// `VmHWM` of process `pid`, KiB, while it runs.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Runs `whfb-sim fit ARGS --out OUT --bootstrap 0 --quiet`, killed after [`DEADLINE`].
@@ -43,78 +57,16 @@ fn fit(args: &[&str], out: &Path) -> Outcome {
         .stderr(std::fs::File::create(&err_path).expect("stderr file"))
         .spawn()
         .expect("the binary starts");
-    let (status, took) = child::wait_or_kill(&mut child, &all, DEADLINE);
+    let mut peak_kib = 0;
+    let (status, took) = child::wait_watching(&mut child, &all, DEADLINE, |pid| {
+        peak_kib = vm_hwm_kib(pid).unwrap_or(0).max(peak_kib);
+    });
     Outcome {
         code: status.code(),
         stderr: std::fs::read_to_string(err_path).unwrap_or_default(),
         took,
+        peak_bytes: peak_kib * 1024,
     }
-}
-
-/// Runs `fit` like [`fit`] and returns, with its outcome, its own peak resident set in
-/// bytes: the high-water mark of its memory since it exec'd (`VmHWM` in
-/// `/proc/PID/status`), read every few milliseconds while it runs. Neither `getrusage` of
-/// the children nor `wait4`'s usage will do here: Linux carries the forking process's
-/// peak into the child's `ru_maxrss` across exec, and this process is the whole test
-/// suite.
-// The child is reaped by waitpid below, which clippy does not see.
-#[allow(clippy::zombie_processes)]
-fn fit_with_peak(args: &[&str], out: &Path) -> (Outcome, u64) {
-    let mut all: Vec<&str> = vec!["fit"];
-    all.extend(args);
-    all.extend([
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--bootstrap",
-        "0",
-        "--quiet",
-    ]);
-    let started = std::time::Instant::now();
-    let child = Command::new(crate::common::BIN)
-        .args(&all)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let pid = child.id() as libc::pid_t;
-    let mut stderr = child.stderr.expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let mut status = 0;
-    let mut peak_kib = 0u64;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            let hwm = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-            peak_kib = peak_kib.max(hwm.unwrap_or(0));
-        }
-        // SAFETY: waits for our own child, by its pid, without blocking.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if r == pid {
-            break;
-        }
-        assert!(r == 0, "waitpid: {}", std::io::Error::last_os_error());
-        if started.elapsed() > DEADLINE {
-            // SAFETY: signals our own child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("fit {all:?} ran past {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let outcome = Outcome {
-        code,
-        stderr: reader.join().unwrap_or_default(),
-        took: started.elapsed(),
-    };
-    assert!(peak_kib > 0, "no VmHWM read for the fit child");
-    (outcome, peak_kib * 1024)
 }
 
 /// Asserts exit 2 with a message holding every one of `says`, quickly, writing nothing.
@@ -207,7 +159,9 @@ fn a_large_events_export_is_streamed_in_memory_far_below_its_size() {
     large_export(&export, mb << 20);
     let size = std::fs::metadata(&export).expect("size").len();
     let out = tmp.path().join("fitted");
-    let (o, rss) = fit_with_peak(&[export.to_str().expect("utf-8")], &out);
+    let o = fit(&[export.to_str().expect("utf-8")], &out);
+    let rss = o.peak_bytes;
+    assert!(rss > 0, "no VmHWM read for the fit child");
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     eprintln!(
         "fit on a {:.1} MB events export: {:.1} s, max RSS {:.1} MB",

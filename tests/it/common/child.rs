@@ -11,8 +11,20 @@ pub fn wait_or_kill(
     args: &[&str],
     deadline: Duration,
 ) -> (ExitStatus, Duration) {
+    wait_watching(child, args, deadline, |_| {})
+}
+
+/// As [`wait_or_kill`], calling `watch(pid)` before each poll, while the child still runs
+/// (to read `/proc/PID/…` before the child is reaped).
+pub fn wait_watching(
+    child: &mut Child,
+    args: &[&str],
+    deadline: Duration,
+    mut watch: impl FnMut(u32),
+) -> (ExitStatus, Duration) {
     let started = Instant::now();
     loop {
+        watch(child.id());
         if let Some(s) = child.try_wait().expect("wait") {
             return (s, started.elapsed());
         }
