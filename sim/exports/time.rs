@@ -107,6 +107,19 @@ pub(crate) fn format_utc(t: UnixMicros) -> String {
     )
 }
 
+/// `t` as `YYYY-MM-DDTHH:MM:SS.f…` with `digits` (1 to 6) fractional digits, truncated,
+/// and no zone: the stem each export writer finishes in its own format.
+pub fn format_utc_fraction(t: UnixMicros, digits: u32) -> String {
+    let digits = digits.clamp(1, 6);
+    let whole = format_utc(t.div_euclid(1_000_000) * 1_000_000);
+    let fraction = t.rem_euclid(1_000_000) / 10i64.pow(6 - digits);
+    format!(
+        "{}.{fraction:0width$}",
+        whole.trim_end_matches('Z'),
+        width = digits as usize
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

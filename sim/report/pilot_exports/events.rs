@@ -2,7 +2,7 @@
 //! reads), and those events as XML.
 
 use super::identity;
-use crate::exports::time::{format_utc, UnixMicros};
+use crate::exports::time::{format_utc_fraction, UnixMicros};
 use crate::exports::windows_events::WinEvent;
 use crate::model::RunOutput;
 use std::collections::BTreeMap;
@@ -144,9 +144,7 @@ pub(crate) fn to_xml(e: &WinEvent) -> String {
 
 /// `SystemTime` with the 7 fractional digits `Get-WinEvent` writes.
 fn system_time(t: UnixMicros) -> String {
-    let base = format_utc(t.div_euclid(1_000_000) * 1_000_000);
-    let whole = base.trim_end_matches('Z');
-    format!("{whole}.{:06}0Z", t.rem_euclid(1_000_000))
+    format!("{}0Z", format_utc_fraction(t, 6))
 }
 
 /// Every device's events as one XML text (events one per line, no root element, as

@@ -2,7 +2,7 @@
 //! `Get-ADSyncRunProfileResult -RunStepDetails | ConvertTo-Json`: six runs per cycle (both
 //! connectors' delta import, delta synchronisation and export), back to back.
 
-use crate::exports::time::{format_utc, UnixMicros};
+use crate::exports::time::{format_utc_fraction, UnixMicros};
 use crate::model::done::SyncCycle;
 use crate::scenario::schema::Spec;
 use serde_json::{json, Value};
@@ -14,12 +14,7 @@ const ENTRA: &str = "contoso.onmicrosoft.com - AAD";
 
 /// A time as ADSync writes it: UTC without a zone, milliseconds.
 fn ps_time(t: UnixMicros) -> String {
-    let base = format_utc(t.div_euclid(1_000_000) * 1_000_000);
-    format!(
-        "{}.{:03}",
-        base.trim_end_matches('Z'),
-        t.rem_euclid(1_000_000) / 1_000
-    )
+    format_utc_fraction(t, 3)
 }
 
 fn run(
