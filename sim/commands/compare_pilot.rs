@@ -13,7 +13,6 @@ use crate::compare::verdict::{stages, verdict, CompareJson, PilotInfo};
 use crate::error::UsageError;
 use crate::exports::load::load;
 use crate::exports::time::format_utc;
-use crate::fit::mle::Unit;
 use crate::model::TraceFilter;
 use crate::report::atomic::FileList;
 use crate::run::{cost, run_scenario, RunOptions};
@@ -186,23 +185,13 @@ pub fn compare_pilot(args: &CompareArgs) -> anyhow::Result<()> {
     {
         let mut files = FileList::new(set.dir());
         files.put("compare.json", serde_json::to_string_pretty(&json)? + "\n")?;
-        let pooled: Vec<(&str, Vec<Unit>)> = json
+        let charts: Vec<StageChart<'_>> = json
             .stages
             .iter()
-            .map(|s| {
-                let all = simulated
-                    .iter()
-                    .flat_map(|r| r.get(s.stage).into_iter().flatten().copied())
-                    .collect();
-                (s.stage, all)
-            })
-            .collect();
-        let charts: Vec<StageChart<'_>> = pooled
-            .iter()
-            .map(|(stage, sim)| StageChart {
-                stage,
-                observed: p.observed.get(stage).map_or(&[][..], |v| v.as_slice()),
-                simulated: sim,
+            .map(|s| StageChart {
+                stage: s.stage,
+                observed: p.observed.get(s.stage).map_or(&[][..], |v| v.as_slice()),
+                simulated: &s.simulated,
             })
             .collect();
         let (chart_files, listed) = chart::write(&charts, &set.dir().join("charts"))?;

@@ -118,17 +118,18 @@ fn interval(mut xs: Vec<f64>, draws: usize) -> Option<[f64; 2]> {
     Some([at(0.025), at(0.975)])
 }
 
-/// Compares the pilot's `observed` units with the simulated replications' units for every
-/// accepted percentile, with `draws` bootstrap draws seeded by `seed`.
+/// Compares the pilot's `observed` units with the simulated replications' units (`pooled`:
+/// all of them together) for every accepted percentile, with `draws` bootstrap draws
+/// seeded by `seed`.
 pub fn compare(
     observed: &[Unit],
     simulated: &[Vec<Unit>],
+    pooled: &[Unit],
     accept: &[Accept],
     draws: usize,
     seed: u64,
 ) -> Vec<Figure> {
-    let pooled: Vec<Unit> = simulated.iter().flatten().copied().collect();
-    let (km_obs, km_sim) = (kaplan_meier(observed), kaplan_meier(&pooled));
+    let (km_obs, km_sim) = (kaplan_meier(observed), kaplan_meier(pooled));
     // Each draw: per figure (observed, simulated) percentiles of the resampled data.
     let boot: Vec<Vec<Pair>> = (0..draws)
         .into_par_iter()
@@ -229,6 +230,10 @@ mod tests {
         }
     }
 
+    fn pool(reps: &[Vec<Unit>]) -> Vec<Unit> {
+        reps.iter().flatten().copied().collect()
+    }
+
     fn units(xs: impl Iterator<Item = f64>) -> Vec<Unit> {
         xs.map(|x| Unit::observed(x, f64::INFINITY)).collect()
     }
@@ -243,9 +248,9 @@ mod tests {
             .map(|_| units((1..=400).map(|i| 2.0 * i as f64)))
             .collect();
         let accept = parse_accept(DEFAULT_ACCEPT).unwrap();
-        let same = compare(&obs, &like, &accept, 200, 1);
+        let same = compare(&obs, &like, &pool(&like), &accept, 200, 1);
         assert!(same.iter().all(|f| f.within == Some(true)), "{same:?}");
-        let off = compare(&obs, &slower, &accept, 200, 1);
+        let off = compare(&obs, &slower, &pool(&slower), &accept, 200, 1);
         assert!(off.iter().all(|f| f.within == Some(false)), "{off:?}");
         let p50 = &off[0];
         assert_eq!((p50.observed, p50.simulated), (Some(200.0), Some(400.0)));
@@ -258,7 +263,14 @@ mod tests {
         let mut obs = units((1..=50).map(|i| i as f64));
         obs.extend((0..50).map(|_| Unit::censored(60.0)));
         let sim = vec![units((1..=100).map(|i| i as f64)); 3];
-        let f = compare(&obs, &sim, &parse_accept("p90=10%").unwrap(), 50, 3);
+        let f = compare(
+            &obs,
+            &sim,
+            &pool(&sim),
+            &parse_accept("p90=10%").unwrap(),
+            50,
+            3,
+        );
         assert_eq!(f[0].observed, None);
         assert_eq!(f[0].within, None);
     }

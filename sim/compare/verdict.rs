@@ -28,6 +28,9 @@ pub struct Stage {
     pub test: Option<Test>,
     /// Whether every figure is within (`null` when none could be compared).
     pub within: Option<bool>,
+    /// The simulated durations of every replication, pooled (for the charts).
+    #[serde(skip)]
+    pub simulated: Vec<Unit>,
 }
 
 /// A stage the comparison could not make, and why.
@@ -66,7 +69,7 @@ pub fn stages(
             skipped.push(NotCompared { stage, why });
             continue;
         }
-        let figures = compare(obs, &reps, accept, draws, seed ^ (k as u64 + 1));
+        let figures = compare(obs, &reps, &pooled, accept, draws, seed ^ (k as u64 + 1));
         let within = if figures.iter().any(|f| f.within == Some(false)) {
             Some(false)
         } else if figures.iter().any(|f| f.within == Some(true)) {
@@ -84,6 +87,7 @@ pub fn stages(
             test: log_rank(obs, &pooled),
             figures,
             within,
+            simulated: pooled,
         });
     }
     (out, skipped)
