@@ -5,7 +5,7 @@
 //! Each case runs in a child process killed after a deadline, so a hang fails the test
 //! instead of stalling the suite. (`merge`'s cases: `tests/it/hostile_shards.rs`.)
 
-use crate::common::{bin, bin_limited, child, repo};
+use crate::common::{bin, bin_limited, child, mkfifo, repo, sparse_file};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -263,12 +263,7 @@ fn scenario_files_must_be_small_regular_text() {
     );
     let tmp = tempfile::tempdir().expect("temp dir");
     let fifo = tmp.path().join("fifo.toml");
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .expect("mkfifo");
+    mkfifo(&fifo);
     let f = fifo.to_str().expect("utf-8");
     for args in [
         vec!["check", f],
@@ -284,10 +279,7 @@ fn scenario_files_must_be_small_regular_text() {
         );
     }
     let big = tmp.path().join("big.toml");
-    std::fs::File::create(&big)
-        .expect("create")
-        .set_len(3 << 30)
-        .expect("sparse");
+    sparse_file(&big, 3 << 30);
     let o = run_bounded(&["check", big.to_str().expect("utf-8")]);
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     assert!(

@@ -7,7 +7,7 @@
 //! sizes the large export (default 64).
 #![cfg(unix)]
 
-use crate::common::child;
+use crate::common::{child, mkfifo, sparse_file};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -226,20 +226,12 @@ fn devices_fifos_and_sparse_files_are_refused_at_once() {
     refused(&["/dev/zero"], &["/dev/zero", "is a character device"]);
     let tmp = tempfile::tempdir().expect("temp dir");
     let fifo = tmp.path().join("events.xml");
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        &fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .expect("mkfifo");
+    mkfifo(&fifo);
     let f = fifo.to_str().expect("utf-8");
     refused(&[f], &[f, "is a FIFO"]);
     // 3 GB of zeros, sparse: typed from its first bytes, never read through.
     let sparse = tmp.path().join("big.xml");
-    std::fs::File::create(&sparse)
-        .expect("create")
-        .set_len(3 << 30)
-        .expect("sparse");
+    sparse_file(&sparse, 3 << 30);
     let f = sparse.to_str().expect("utf-8");
     refused(&[f], &[f, "not an export this reads"]);
     // An .evtx magic and then zeros: refused from its header.

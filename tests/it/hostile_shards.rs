@@ -7,7 +7,7 @@
 #![cfg(unix)]
 
 use crate::common::shard_edit::*;
-use crate::common::{bin_limited, child, files, ok, s};
+use crate::common::{bin_limited, child, files, mkfifo, ok, s};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -142,12 +142,6 @@ impl Fixture {
         assert!(left.is_empty(), "left behind: {left:?}");
         o.stderr
     }
-}
-
-fn mkfifo(p: &Path) {
-    let _ = std::fs::remove_file(p);
-    rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o600))
-        .expect("mkfifo");
 }
 
 #[test]

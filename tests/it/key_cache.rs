@@ -5,7 +5,7 @@
 //! another slot is detected.
 #![cfg(unix)]
 
-use crate::common::{bin, child};
+use crate::common::{bin, child, mkfifo};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -339,12 +339,7 @@ fn the_inside_of_the_cache_is_checked_like_its_top() {
         &["symbolic link", "remove it"],
     );
     std::fs::remove_file(&chunk).expect("rm");
-    rustix::fs::mkfifoat(
-        rustix::fs::CWD,
-        &chunk,
-        rustix::fs::Mode::from_raw_mode(0o600),
-    )
-    .expect("mkfifo");
+    mkfifo(&chunk);
     case("a FIFO chunk", &chunk, &["is a FIFO", "remove it"]);
     put_back();
     chmod(&chunk, 0o666);

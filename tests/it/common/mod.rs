@@ -12,6 +12,23 @@ pub use binary::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// A FIFO at `p` (replacing a file there): opening it for reading would block for ever,
+/// so a reader must refuse it from its type.
+#[cfg(unix)]
+pub fn mkfifo(p: &Path) {
+    let _ = std::fs::remove_file(p);
+    rustix::fs::mkfifoat(rustix::fs::CWD, p, rustix::fs::Mode::from_raw_mode(0o600))
+        .expect("mkfifo");
+}
+
+/// A new sparse file of `len` zero bytes at `p`: huge on paper, nothing on disk.
+pub fn sparse_file(p: &Path, len: u64) {
+    std::fs::File::create(p)
+        .expect("create")
+        .set_len(len)
+        .expect("sparse");
+}
+
 /// Every file under `dir`, by relative path.
 pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
